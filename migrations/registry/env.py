@@ -1,0 +1,4 @@
+from services.kernel.migrate import run_env
+from services.registry.models import metadata
+
+run_env(metadata)

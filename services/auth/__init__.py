@@ -1,0 +1,1 @@
+"""Auth service: organizations, accounts, machine clients, signing keys, OAuth2 token endpoint, JWKS."""

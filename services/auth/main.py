@@ -1,0 +1,42 @@
+"""The auth service application."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI
+
+from services.kernel.app import create_service_app
+
+from .keys import load_keyring
+from .models import idempotency
+from .routes import router
+from .settings import AuthSettings
+from .tokens import TokenService
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: AuthSettings | None = None) -> FastAPI:
+    settings = settings or AuthSettings()
+
+    async def start(app: FastAPI) -> None:
+        app.state.tokens = TokenService(settings, app.state.db)
+        app.state.keyring_lock = asyncio.Lock()
+        async with app.state.db.sessions.begin() as session:
+            app.state.keyring = await load_keyring(session, settings.access_token_ttl_seconds)
+
+    async def keys_loaded(app: FastAPI) -> str | None:
+        return None if getattr(app.state, "keyring", None) else "signing keys not loaded"
+
+    return create_service_app(
+        settings,
+        title="PDR auth",
+        description="Organizations, accounts, machine clients; OAuth2 tokens (RFC 6749/7009/7662) and JWKS.",
+        routers=[router],
+        verify_tokens=False,
+        on_startup=[start],
+        ready_checks=[keys_loaded],
+        idempotency=idempotency,
+        idempotency_exclude=("/oauth/",),
+    )

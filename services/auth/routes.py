@@ -1,0 +1,247 @@
+"""Auth HTTP API: OAuth2 token/revoke/introspect, discovery, JWKS, and admin endpoints for identities."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import JSONResponse
+
+from services.kernel.db import SessionDep
+from services.kernel.problems import Forbidden, Unauthorized
+from services.kernel.security import Principal
+
+from . import identities
+from .identities import AccountIn, AccountOut, ClientIn, ClientOut, OrgIn, OrgOut
+from .keys import KeyRing, load_keyring
+from .oauth_errors import OAuthError
+from .tokens import TokenService
+
+__all__ = ["router"]
+
+router = APIRouter()
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+OAUTH_ERRORS = {
+    400: {"description": "OAuth2 error", "content": {"application/problem+json": {}}},
+    401: {"description": "Client authentication failed", "content": {"application/problem+json": {}}},
+    429: {"description": "Too many failed attempts", "content": {"application/problem+json": {}}},
+}
+
+
+async def keyring(request: Request) -> KeyRing:
+    """The replica's signing keys, reloaded from the database every few seconds (rotation by the CLI)."""
+    state = request.app.state
+    ring: KeyRing = state.keyring
+    if time.monotonic() - ring.loaded_at > state.settings.key_reload_seconds:
+        async with state.keyring_lock:
+            if state.keyring is ring:
+                async with state.db.sessions.begin() as session:
+                    state.keyring = await load_keyring(session, state.settings.access_token_ttl_seconds)
+        ring = state.keyring
+    return ring
+
+
+async def token_service(request: Request) -> TokenService:
+    return request.app.state.tokens
+
+
+KeyRingDep = Annotated[KeyRing, Depends(keyring)]
+TokensDep = Annotated[TokenService, Depends(token_service)]
+
+
+def _client_credentials(request: Request, client_id: str | None, client_secret: str | None) -> tuple[str | None, str | None]:
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(header[6:], validate=True).decode()
+            user, sep, password = decoded.partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise OAuthError("invalid_client", "Malformed Basic credentials.", status=401) from None
+        if not sep:
+            raise OAuthError("invalid_client", "Malformed Basic credentials.", status=401)
+        if client_secret is not None:
+            raise OAuthError("invalid_request", "Use one client authentication method, not two.")
+        # RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
+        return unquote(user.replace("+", " ")), unquote(password.replace("+", " "))
+    return client_id, client_secret
+
+
+@router.post("/oauth/token", tags=["oauth2"], responses=OAUTH_ERRORS)
+async def token(
+    request: Request,
+    session: SessionDep,
+    ring: KeyRingDep,
+    tokens: TokensDep,
+    grant_type: Annotated[str | None, Form(max_length=100)] = None,
+    username: Annotated[str | None, Form(max_length=100)] = None,
+    password: Annotated[str | None, Form(max_length=256)] = None,
+    refresh_token: Annotated[str | None, Form(max_length=200)] = None,
+    scope: Annotated[str | None, Form(max_length=1000)] = None,
+    audience: Annotated[str | None, Form(max_length=100)] = None,
+    resource: Annotated[str | None, Form(max_length=100)] = None,
+    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+) -> JSONResponse:
+    """Issue tokens (RFC 6749): password, client_credentials and refresh_token grants."""
+    cid, secret = _client_credentials(request, client_id, client_secret)
+    audience = audience or resource
+    if grant_type == "client_credentials":
+        client = await tokens.authenticate_client(session, cid, secret, required=True)
+        body = await tokens.client_credentials(session, ring, client, scope, audience)
+    elif grant_type == "password":
+        if not username or password is None:
+            raise OAuthError("invalid_request", "username and password are required.")
+        client = await tokens.authenticate_client(session, cid, secret, required=False) if secret else None
+        address = request.client.host if request.client else "unknown"
+        body = await tokens.password(session, ring, username=username, password=password, scope=scope,
+                                     audience=audience, client=client, address=address)
+    elif grant_type == "refresh_token":
+        if not refresh_token:
+            raise OAuthError("invalid_request", "refresh_token is required.")
+        client = await tokens.authenticate_client(session, cid, secret, required=False) if secret else None
+        body = await tokens.refresh(session, ring, refresh_token=refresh_token, scope=scope, audience=audience,
+                                    client=client)
+    elif grant_type is None:
+        raise OAuthError("invalid_request", "grant_type is required.")
+    else:
+        raise OAuthError("unsupported_grant_type", f"Grant type {grant_type!r} is not supported.")
+    return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post("/oauth/revoke", tags=["oauth2"], responses=OAUTH_ERRORS)
+async def revoke(
+    request: Request,
+    session: SessionDep,
+    ring: KeyRingDep,
+    tokens: TokensDep,
+    token: Annotated[str | None, Form(max_length=4000)] = None,
+    token_type_hint: Annotated[str | None, Form(max_length=50)] = None,
+    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+) -> JSONResponse:
+    """Revoke an access or refresh token (RFC 7009); unknown tokens are not an error."""
+    cid, secret = _client_credentials(request, client_id, client_secret)
+    client = await tokens.authenticate_client(session, cid, secret, required=False) if secret else None
+    if not token:
+        raise OAuthError("invalid_request", "token is required.")
+    await tokens.revoke(session, ring, token, client)
+    return JSONResponse({}, headers=NO_STORE)
+
+
+@router.post("/oauth/introspect", tags=["oauth2"], responses=OAUTH_ERRORS)
+async def introspect(
+    request: Request,
+    session: SessionDep,
+    ring: KeyRingDep,
+    tokens: TokensDep,
+    token: Annotated[str | None, Form(max_length=4000)] = None,
+    token_type_hint: Annotated[str | None, Form(max_length=50)] = None,
+    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+) -> JSONResponse:
+    """Introspect a token (RFC 7662); callers authenticate as a client."""
+    cid, secret = _client_credentials(request, client_id, client_secret)
+    await tokens.authenticate_client(session, cid, secret, required=True)
+    if not token:
+        raise OAuthError("invalid_request", "token is required.")
+    return JSONResponse(await tokens.introspect(session, ring, token), headers=NO_STORE)
+
+
+@router.get("/.well-known/openid-configuration", tags=["discovery"])
+async def discovery(request: Request) -> dict[str, Any]:
+    """Authorization server metadata (RFC 8414 / OpenID discovery)."""
+    issuer = request.app.state.settings.issuer.rstrip("/")
+    return {
+        "issuer": issuer,
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "token_endpoint": f"{issuer}/oauth/token",
+        "revocation_endpoint": f"{issuer}/oauth/revoke",
+        "introspection_endpoint": f"{issuer}/oauth/introspect",
+        "grant_types_supported": ["password", "client_credentials", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "token_endpoint_auth_signing_alg_values_supported": ["ES256"],
+        "access_token_signing_alg_values_supported": ["ES256"],
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+        "scopes_supported": sorted(identities.SERVICE_SCOPES | {"openid", "profile", "registry", "scoring",
+                                                                 "offline_access"}),
+        "audiences_supported": request.app.state.settings.audiences,
+    }
+
+
+@router.get("/.well-known/jwks.json", tags=["discovery"])
+async def jwks(ring: KeyRingDep) -> JSONResponse:
+    """The public signing keys (RFC 7517): the active key and retired keys whose tokens may still live."""
+    return JSONResponse(ring.jwks, headers={"Cache-Control": "public, max-age=60"})
+
+
+# -- administration ---------------------------------------------------------------------------------------
+
+async def admin(request: Request, ring: KeyRingDep) -> Principal:
+    """Admin endpoints accept our own access tokens for audience pdr-auth with the admin role."""
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() != "bearer ":
+        raise Unauthorized("A bearer access token is required.")
+    claims = request.app.state.tokens._verify_own(ring, header[7:].strip())
+    if claims is None or claims.get("aud") != request.app.state.settings.audience:
+        raise Unauthorized("Invalid access token.", slug="invalid-token")
+    return Principal.from_claims(claims)
+
+
+AdminDep = Annotated[Principal, Depends(admin)]
+
+
+def _must_admin(principal: Principal) -> None:
+    if not principal.has_role("admin"):
+        raise Forbidden("Only administrators manage identities.", slug="role-required")
+
+
+@router.post("/orgs", status_code=201, tags=["admin"])
+async def create_org(data: OrgIn, session: SessionDep, principal: AdminDep) -> OrgOut:
+    """Create an organization."""
+    _must_admin(principal)
+    return await identities.create_org(session, data)
+
+
+@router.get("/orgs", tags=["admin"])
+async def list_orgs(
+    session: SessionDep, principal: AdminDep,
+    after: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[OrgOut]:
+    """List organizations (admins, and services holding orgs:read)."""
+    if not (principal.has_role("admin", "auditor", "authority") or "orgs:read" in principal.scopes):
+        raise Forbidden("Listing organizations needs the admin, auditor or authority role or orgs:read.")
+    return await identities.list_orgs(session, after=after, limit=limit)
+
+
+@router.get("/orgs/{org_id}", tags=["admin"])
+async def get_org(org_id: str, session: SessionDep, principal: AdminDep) -> OrgOut:
+    """One organization: any signed-in caller may read its own; admins, auditors and services read all."""
+    if principal.org != org_id and not (
+        principal.has_role("admin", "auditor", "authority") or "orgs:read" in principal.scopes
+    ):
+        raise Forbidden("You may only read your own organization.")
+    return await identities.get_org(session, org_id)
+
+
+@router.post("/accounts", status_code=201, tags=["admin"])
+async def create_account(data: AccountIn, request: Request, session: SessionDep, principal: AdminDep) -> AccountOut:
+    """Create a person's account bound to an organization."""
+    _must_admin(principal)
+    return await identities.create_account(session, data, request.app.state.tokens.passwords)
+
+
+@router.post("/clients", status_code=201, tags=["admin"])
+async def create_client(data: ClientIn, request: Request, session: SessionDep, principal: AdminDep) -> ClientOut:
+    """Create a machine client; its secret is returned once."""
+    _must_admin(principal)
+    return await identities.create_client(session, data, request.app.state.tokens.client_secrets)
+

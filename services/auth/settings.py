@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from services.kernel.settings import ServiceSettings
+
+__all__ = ["AuthSettings"]
+
+
+class AuthSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PDR_AUTH_", extra="ignore")
+
+    service_name: str = "auth"
+    port: int = 8001
+    audience: str = "pdr-auth"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    audiences: list[str] = ["pdr-registry", "pdr-scoring", "pdr-auth"]
+    default_audience: str = "pdr-registry"
+    # Keyed digest of client secrets. Set it in production (a Secret); the default is for the embedded setup.
+    client_secret_pepper: str = "pdr-dev-pepper-change-me"
+    # Throttling of failed logins, per account and per client address.
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_seconds: int = 900
+    login_lockout_seconds: int = 300
+    # How often a replica reloads signing keys from the database (picks up `pdr auth rotate-keys`).
+    key_reload_seconds: float = 10.0

@@ -1,0 +1,234 @@
+"""Token issuance (password, client_credentials, rotating refresh tokens), revocation and introspection.
+
+Refresh tokens are opaque, stored only as SHA-256 digests, and rotate on every use. Each login starts a
+family; presenting a spent refresh token again means it was stolen or replayed, so the whole family is
+revoked (OAuth 2.0 Security BCP, RFC 9700 §4.14).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import anyio
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.db import Database
+from services.kernel.jose_keys import InvalidToken, unverified_header, verify_jwt
+from services.kernel.timeutil import as_utc, new_id, utcnow
+
+from .keys import KeyRing
+from .models import Account, Client, Organization, RefreshToken, RevokedToken
+from .oauth_errors import OAuthError
+from .secrets import ClientSecrets, Passwords, token_digest
+from .settings import AuthSettings
+from .throttle import Throttle
+
+__all__ = ["TokenService", "PEOPLE_SCOPES"]
+
+# Scopes a person may ask for; their authority comes from roles, scopes narrow what a token can do.
+PEOPLE_SCOPES = frozenset({"openid", "profile", "registry", "scoring", "offline_access"})
+
+
+@dataclass
+class Issued:
+    body: dict[str, Any]
+
+
+class TokenService:
+    def __init__(self, settings: AuthSettings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.passwords = Passwords()
+        self.client_secrets = ClientSecrets(settings.client_secret_pepper)
+        self.throttle = Throttle(
+            window_seconds=settings.login_window_seconds, lockout_seconds=settings.login_lockout_seconds
+        )
+
+    # -- client authentication -------------------------------------------------------------------------
+
+    async def authenticate_client(
+        self, session: AsyncSession, client_id: str | None, secret: str | None, *, required: bool
+    ) -> Client | None:
+        if client_id is None:
+            if required:
+                raise self._invalid_client("Client authentication is required.")
+            return None
+        client = (await session.scalars(select(Client).where(Client.client_id == client_id))).first()
+        if client is None or client.disabled or secret is None or not self.client_secrets.matches(
+            client.secret_digest, secret
+        ):
+            raise self._invalid_client("Client authentication failed.")
+        return client
+
+    @staticmethod
+    def _invalid_client(description: str) -> OAuthError:
+        return OAuthError("invalid_client", description, status=401,
+                          headers={"WWW-Authenticate": 'Basic realm="pdr-auth"'})
+
+    # -- grants ----------------------------------------------------------------------------------------
+
+    def _audience(self, requested: str | None) -> str:
+        audience = requested or self.settings.default_audience
+        if audience not in self.settings.audiences:
+            raise OAuthError("invalid_target", f"Unknown audience {audience!r}.")
+        return audience
+
+    def _access_token(self, keyring: KeyRing, claims: dict[str, Any]) -> tuple[str, int]:
+        now = int(utcnow().timestamp())
+        ttl = self.settings.access_token_ttl_seconds
+        claims = {"iss": self.settings.issuer, "iat": now, "exp": now + ttl, "jti": new_id(), **claims}
+        return keyring.active.sign(claims), ttl
+
+    async def client_credentials(
+        self, session: AsyncSession, keyring: KeyRing, client: Client, scope: str | None, audience: str | None
+    ) -> dict[str, Any]:
+        allowed = set(client.scopes)
+        requested = set(scope.split()) if scope else allowed
+        if not requested <= allowed:
+            raise OAuthError("invalid_scope", f"Scope not granted to this client: {' '.join(sorted(requested - allowed))}.")
+        region = None
+        if client.org_id:
+            org = await session.get(Organization, client.org_id)
+            region = org.region_code if org else None
+        token, ttl = self._access_token(keyring, {
+            "aud": self._audience(audience), "sub": f"client:{client.client_id}", "client_id": client.client_id,
+            "typ": "client", "org": client.org_id, "roles": [], "scope": " ".join(sorted(requested)),
+            "region": region,
+        })
+        return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": " ".join(sorted(requested))}
+
+    async def password(
+        self, session: AsyncSession, keyring: KeyRing, *, username: str, password: str, scope: str | None,
+        audience: str | None, client: Client | None, address: str,
+    ) -> dict[str, Any]:
+        user_key, addr_key = f"user:{username.lower()}", f"addr:{address}"
+        await self.throttle.check(session, user_key)
+        await self.throttle.check(session, addr_key)
+        account = (await session.scalars(select(Account).where(Account.username == username))).first()
+        # argon2 is slow by design: keep it off the event loop.
+        ok = await anyio.to_thread.run_sync(self.passwords.verify, account.password_hash if account else None, password)
+        if not ok or account is None or account.disabled:
+            # Counted in its own transaction: the request's own transaction rolls back with the error.
+            async with self.db.sessions.begin() as side:
+                await self.throttle.failed(side, user_key, self.settings.login_max_failures)
+                await self.throttle.failed(side, addr_key, self.settings.login_max_failures_per_address)
+            raise OAuthError("invalid_grant", "Unknown user or wrong password.")
+        await self.throttle.succeeded(session, user_key)
+        scopes = self._people_scopes(scope)
+        return await self._issue_for_account(
+            session, keyring, account, scopes, self._audience(audience), client, family_id=new_id()
+        )
+
+    def _people_scopes(self, scope: str | None) -> list[str]:
+        requested = scope.split() if scope else []
+        unknown = set(requested) - PEOPLE_SCOPES
+        if unknown:
+            raise OAuthError("invalid_scope", f"Unknown scope(s): {' '.join(sorted(unknown))}.")
+        return sorted(set(requested))
+
+    async def _issue_for_account(
+        self, session: AsyncSession, keyring: KeyRing, account: Account, scopes: list[str], audience: str,
+        client: Client | None, *, family_id: str,
+    ) -> dict[str, Any]:
+        org = await session.get(Organization, account.org_id)
+        token, ttl = self._access_token(keyring, {
+            "aud": audience, "sub": account.id, "typ": "user", "name": account.username, "org": account.org_id,
+            "roles": sorted(account.roles), "scope": " ".join(scopes), "region": org.region_code if org else None,
+            **({"client_id": client.client_id} if client else {}),
+        })
+        refresh = secrets.token_urlsafe(32)
+        session.add(RefreshToken(
+            digest=token_digest(refresh), family_id=family_id, account_id=account.id,
+            client_id=client.client_id if client else None, scope=" ".join(scopes), audience=audience,
+            expires_at=utcnow() + timedelta(seconds=self.settings.refresh_token_ttl_seconds),
+        ))
+        await session.flush()
+        return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "refresh_token": refresh,
+                "scope": " ".join(scopes)}
+
+    async def refresh(
+        self, session: AsyncSession, keyring: KeyRing, *, refresh_token: str, scope: str | None,
+        audience: str | None, client: Client | None,
+    ) -> dict[str, Any]:
+        row = await session.get(RefreshToken, token_digest(refresh_token))
+        if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= utcnow():
+            raise OAuthError("invalid_grant", "The refresh token is invalid, expired or revoked.")
+        if row.client_id is not None and (client is None or client.client_id != row.client_id):
+            raise OAuthError("invalid_grant", "The refresh token was issued to another client.")
+        if row.spent_at is not None:
+            async with self.db.sessions.begin() as side:
+                await self._revoke_family(side, row.family_id)
+            raise OAuthError("invalid_grant", "Refresh token reuse detected; the session has been revoked.")
+        # Spend it with a conditional update: two concurrent refreshes cannot both win.
+        spent = await session.execute(
+            update(RefreshToken).where(RefreshToken.digest == row.digest, RefreshToken.spent_at.is_(None))
+            .values(spent_at=utcnow())
+        )
+        if spent.rowcount != 1:
+            raise OAuthError("invalid_grant", "The refresh token was already used.")
+        account = await session.get(Account, row.account_id)
+        if account is None or account.disabled:
+            raise OAuthError("invalid_grant", "The account is disabled.")
+        granted = row.scope.split()
+        scopes = self._people_scopes(scope) if scope else granted
+        if not set(scopes) <= set(granted):
+            raise OAuthError("invalid_scope", "A refresh cannot widen the granted scope.")
+        return await self._issue_for_account(
+            session, keyring, account, scopes, self._audience(audience or row.audience), client,
+            family_id=row.family_id,
+        )
+
+    async def _revoke_family(self, session: AsyncSession, family_id: str) -> None:
+        await session.execute(
+            update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+    # -- revocation and introspection -----------------------------------------------------------------
+
+    def _verify_own(self, keyring: KeyRing, token: str) -> dict[str, Any] | None:
+        try:
+            key = keyring.public_keys.get(unverified_header(token).get("kid"))
+            if key is None:
+                return None
+            return verify_jwt(token, key, audience=None, issuer=self.settings.issuer)
+        except InvalidToken:
+            return None
+
+    async def revoke(self, session: AsyncSession, keyring: KeyRing, token: str, client: Client | None) -> None:
+        row = await session.get(RefreshToken, token_digest(token))
+        if row is not None:
+            if row.client_id is None or (client is not None and client.client_id == row.client_id):
+                await self._revoke_family(session, row.family_id)
+            return
+        claims = self._verify_own(keyring, token)
+        if claims is None:
+            return  # RFC 7009 §2.2: invalid tokens do not cause an error
+        if claims.get("client_id") and client is not None and claims["client_id"] != client.client_id:
+            return
+        if await session.get(RevokedToken, claims["jti"]) is None:
+            session.add(RevokedToken(jti=claims["jti"], expires_at=utcnow() + timedelta(
+                seconds=max(0, int(claims["exp"] - utcnow().timestamp())))))
+            await session.flush()
+
+    async def introspect(self, session: AsyncSession, keyring: KeyRing, token: str) -> dict[str, Any]:
+        claims = self._verify_own(keyring, token)
+        if claims is not None:
+            if await session.get(RevokedToken, claims["jti"]) is not None:
+                return {"active": False}
+            return {"active": True, "token_type": "access_token", **claims}
+        row = await session.get(RefreshToken, token_digest(token))
+        if row is None or row.revoked_at or row.spent_at or as_utc(row.expires_at) <= utcnow():
+            return {"active": False}
+        account = await session.get(Account, row.account_id)
+        return {
+            "active": True, "token_type": "refresh_token", "sub": row.account_id, "scope": row.scope,
+            "client_id": row.client_id, "exp": int(as_utc(row.expires_at).timestamp()),
+            "iat": int(as_utc(row.issued_at).timestamp()), "username": account.username if account else None,
+            "iss": self.settings.issuer,
+        }

@@ -1,0 +1,35 @@
+"""Demo data for the registry and scoring, created through their public HTTP APIs once they are ready.
+
+Each step is a function taking (urls, tokens) and must be idempotent: `pdr up --demo` runs them every start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+__all__ = ["STEPS", "seed_registry_demo", "token_for"]
+
+DEMO_PASSWORD = "Demo-pass-2026!"
+Step = Callable[[dict[str, str], Callable[[str, str], str]], None]
+STEPS: list[Step] = []
+
+
+def token_for(auth_url: str, username: str, audience: str = "pdr-registry") -> str:
+    response = httpx.post(f"{auth_url}/oauth/token", data={
+        "grant_type": "password", "username": username, "password": DEMO_PASSWORD, "audience": audience})
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def seed_registry_demo(urls: dict[str, str], _client_secrets: dict[str, str]) -> None:
+    cache: dict[tuple[str, str], str] = {}
+
+    def tokens(username: str, audience: str = "pdr-registry") -> str:
+        if (username, audience) not in cache:
+            cache[(username, audience)] = token_for(urls["auth"], username, audience)
+        return cache[(username, audience)]
+
+    for step in STEPS:
+        step(urls, tokens)

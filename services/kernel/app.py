@@ -1,0 +1,118 @@
+"""The common FastAPI factory: lifespan (database, JWKS), problem handlers, request context, health."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from sqlalchemy import Table
+
+from .db import Database
+from .idempotency import IdempotencyMiddleware
+from .observability import Metrics, RequestContextMiddleware, configure_logging
+from .problems import Unavailable, install_problem_handlers
+from .security import CurrentPrincipal, JWKSCache, TokenVerifier
+from .settings import ServiceSettings
+
+__all__ = ["Hook", "create_service_app"]
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+ReadyCheck = Callable[[FastAPI], Awaitable[str | None]]
+
+
+def _ops_router(verify_tokens: bool, ready_checks: Iterable[ReadyCheck]) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", responses={503: {"description": "Not ready", "content": {"application/problem+json": {}}}})
+    async def readyz(request: Request) -> dict[str, Any]:
+        """Readiness: the database answers and the signing or verification keys are loaded."""
+        app = request.app
+        try:
+            await app.state.db.ping()
+        except Exception as exc:  # any driver error means not ready
+            raise Unavailable(f"database not reachable: {type(exc).__name__}") from None
+        if verify_tokens:
+            jwks: JWKSCache = app.state.verifier.jwks
+            if not jwks.loaded:
+                await jwks.refresh()
+            if not jwks.loaded:
+                raise Unavailable("JWKS not loaded from the auth service")
+        for check in ready_checks:
+            problem = await check(app)
+            if problem:
+                raise Unavailable(problem)
+        return {"status": "ready"}
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    if verify_tokens:
+        @router.get("/me")
+        async def me(principal: CurrentPrincipal) -> dict[str, Any]:
+            """The verified principal behind the bearer token."""
+            return principal.as_json()
+
+    return router
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Iterable[APIRouter],
+    verify_tokens: bool = True,
+    on_startup: Iterable[Hook] = (),
+    on_shutdown: Iterable[Hook] = (),
+    ready_checks: Iterable[ReadyCheck] = (),
+    idempotency: Table | None = None,
+    idempotency_exclude: tuple[str, ...] = (),
+) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    startup, shutdown, checks = list(on_startup), list(on_shutdown), list(ready_checks)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.db = Database(
+            settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
+        if verify_tokens:
+            jwks = JWKSCache(
+                settings.resolved_jwks_url,
+                min_refetch=settings.jwks_min_refetch_seconds,
+                max_age=settings.jwks_max_age_seconds,
+            )
+            app.state.verifier = TokenVerifier(jwks, audience=settings.audience, issuer=settings.issuer)
+            await jwks.refresh()
+        for hook in startup:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in shutdown:
+                await hook(app)
+            await app.state.db.dispose()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan,
+                  default_response_class=JSONResponse)
+    app.state.settings = settings
+    app.state.metrics = Metrics(settings.service_name)
+    install_problem_handlers(app)
+    if idempotency is not None:
+        app.add_middleware(IdempotencyMiddleware, table=idempotency, exclude_prefixes=idempotency_exclude)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.include_router(_ops_router(verify_tokens, checks))
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,48 @@
+"""One settings base for every service; each service subclasses it with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ServiceSettings", "sqlite_url"]
+
+
+def sqlite_url(data_dir: Path, name: str) -> str:
+    return f"sqlite+aiosqlite:///{(data_dir / f'{name}.db').resolve()}"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings common to the three services. Env: ``PDR_<SERVICE>_<FIELD>`` or ``PDR_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="PDR_", extra="ignore")
+
+    service_name: str = "service"
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Where the auth service lives: the issuer of tokens and the source of JWKS.
+    issuer: str = "http://127.0.0.1:8001"
+    jwks_url: str | None = None
+    # The audience a token must carry to be accepted by this service.
+    audience: str = "pdr-registry"
+    # Do not refetch JWKS for an unknown kid more often than this.
+    jwks_min_refetch_seconds: float = 5.0
+    jwks_max_age_seconds: float = 300.0
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    log_level: str = "INFO"
+    log_json: bool = True
+    demo: bool = False
+    extra_origins: list[str] = Field(default_factory=list)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir, self.service_name)
+
+    @property
+    def resolved_jwks_url(self) -> str:
+        return self.jwks_url or f"{self.issuer.rstrip('/')}/.well-known/jwks.json"

@@ -1,0 +1,23 @@
+"""The registry service application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.kernel.app import create_service_app
+
+from .models import idempotency
+from .settings import RegistrySettings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    settings = settings or RegistrySettings()
+    return create_service_app(
+        settings,
+        title="PDR registry",
+        description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
+        routers=[],
+        idempotency=idempotency,
+    )
