@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 from fastapi import FastAPI
 
 from services.kernel.app import create_service_app
@@ -17,7 +18,7 @@ from .tokens import TokenService
 __all__ = ["create_app"]
 
 
-def create_app(settings: AuthSettings | None = None) -> FastAPI:
+def create_app(settings: AuthSettings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     settings = settings or AuthSettings()
 
     async def start(app: FastAPI) -> None:
@@ -38,5 +39,6 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         on_startup=[start],
         ready_checks=[keys_loaded],
         idempotency=idempotency,
+        transport=transport,
         idempotency_exclude=("/oauth/",),
     )

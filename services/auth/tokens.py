@@ -91,14 +91,11 @@ class TokenService:
         requested = set(scope.split()) if scope else allowed
         if not requested <= allowed:
             raise OAuthError("invalid_scope", f"Scope not granted to this client: {' '.join(sorted(requested - allowed))}.")
-        region = None
-        if client.org_id:
-            org = await session.get(Organization, client.org_id)
-            region = org.region_code if org else None
+        org = await session.get(Organization, client.org_id) if client.org_id else None
         token, ttl = self._access_token(keyring, {
             "aud": self._audience(audience), "sub": f"client:{client.client_id}", "client_id": client.client_id,
             "typ": "client", "org": client.org_id, "roles": [], "scope": " ".join(sorted(requested)),
-            "region": region,
+            "region": org.region_code if org else None, "org_name": org.name if org else None,
         })
         return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": " ".join(sorted(requested))}
 
@@ -138,6 +135,7 @@ class TokenService:
         org = await session.get(Organization, account.org_id)
         token, ttl = self._access_token(keyring, {
             "aud": audience, "sub": account.id, "typ": "user", "name": account.username, "org": account.org_id,
+            "org_name": org.name if org else None,
             "roles": sorted(account.roles), "scope": " ".join(scopes), "region": org.region_code if org else None,
             **({"client_id": client.client_id} if client else {}),
         })

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -78,7 +79,9 @@ def create_service_app(
     ready_checks: Iterable[ReadyCheck] = (),
     idempotency: Table | None = None,
     idempotency_exclude: tuple[str, ...] = (),
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
+    """Build a service app. ``transport`` routes outgoing HTTP (JWKS, other services) in tests."""
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     startup, shutdown, checks = list(on_startup), list(on_shutdown), list(ready_checks)
 
@@ -88,8 +91,10 @@ def create_service_app(
             settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )
         if verify_tokens:
+            app.state.http = httpx.AsyncClient(timeout=5.0, transport=app.state.transport)
             jwks = JWKSCache(
                 settings.resolved_jwks_url,
+                client=app.state.http,
                 min_refetch=settings.jwks_min_refetch_seconds,
                 max_age=settings.jwks_max_age_seconds,
             )
@@ -103,10 +108,13 @@ def create_service_app(
             for hook in shutdown:
                 await hook(app)
             await app.state.db.dispose()
+            if verify_tokens:
+                await app.state.http.aclose()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan,
                   default_response_class=JSONResponse)
     app.state.settings = settings
+    app.state.transport = transport
     app.state.metrics = Metrics(settings.service_name)
     install_problem_handlers(app)
     if idempotency is not None:

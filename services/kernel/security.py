@@ -44,6 +44,7 @@ class Principal:
     roles: frozenset[str] = frozenset()
     scopes: frozenset[str] = frozenset()
     region: str | None = None
+    org_name: str | None = None
     client: bool = False
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -56,6 +57,7 @@ class Principal:
             roles=frozenset(roles if isinstance(roles, list) else []),
             scopes=frozenset(str(claims.get("scope", "")).split()),
             region=claims.get("region"),
+            org_name=claims.get("org_name"),
             client=claims.get("typ") == "client",
             claims=claims,
         )
@@ -70,6 +72,7 @@ class Principal:
             "roles": sorted(self.roles),
             "scopes": sorted(self.scopes),
             "region": self.region,
+            "org_name": self.org_name,
             "client": self.client,
             "expires_at": self.claims.get("exp"),
         }

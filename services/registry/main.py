@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
 
 from services.kernel.app import create_service_app
@@ -12,7 +13,7 @@ from .settings import RegistrySettings
 __all__ = ["create_app"]
 
 
-def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     return create_service_app(
         settings,
@@ -20,4 +21,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
         routers=[],
         idempotency=idempotency,
+        transport=transport,
     )

@@ -1,0 +1,177 @@
+"""Fixtures shared by every test: migrated real databases, the three apps in-process, and identities.
+
+API tests call the apps through ``httpx.AsyncClient(transport=ASGITransport(app))``. The registry and scoring
+apps fetch JWKS from the in-process auth app, so tokens are real ES256 tokens from the real token endpoint.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.auth.demo import DEMO_PASSWORD
+from services.auth.identities import AccountIn, OrgIn, create_account, create_org
+from services.auth.main import create_app as create_auth
+from services.auth.models import metadata as auth_metadata
+from services.auth.secrets import Passwords
+from services.auth.settings import AuthSettings
+from services.kernel.identifiers import with_uscc_check
+from services.registry.main import create_app as create_registry
+from services.registry.models import metadata as registry_metadata
+from services.registry.settings import RegistrySettings
+from services.scoring.main import create_app as create_scoring
+from services.scoring.models import metadata as scoring_metadata
+from services.scoring.settings import ScoringSettings
+from tests.databases import BACKEND, TestDatabase, truncate_all
+
+ISSUER = "http://auth.test"
+METADATA = {"auth": auth_metadata, "registry": registry_metadata, "scoring": scoring_metadata}
+
+
+def pytest_report_header(config):
+    return f"PDR test database backend: {BACKEND}"
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def databases(tmp_path_factory) -> AsyncIterator[dict[str, TestDatabase]]:
+    tmp = tmp_path_factory.mktemp("db")
+    dbs = {name: await TestDatabase(name, tmp).create() for name in METADATA}
+    yield dbs
+    for db in dbs.values():
+        await db.drop()
+
+
+class _Lifespan:
+    def __init__(self, app):
+        self.app = app
+        self._ctx = None
+
+    async def __aenter__(self):
+        self._ctx = self.app.router.lifespan_context(self.app)
+        await self._ctx.__aenter__()
+        return self.app
+
+    async def __aexit__(self, *exc):
+        await self._ctx.__aexit__(*exc)
+
+
+@dataclass
+class Apps:
+    auth: object
+    registry: object
+    scoring: object
+    clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def apps(databases) -> AsyncIterator[Apps]:
+    auth = create_auth(AuthSettings(database_url=databases["auth"].url, issuer=ISSUER, log_json=False,
+                                    login_lockout_seconds=60))
+    auth_transport = httpx.ASGITransport(app=auth)
+    registry = create_registry(RegistrySettings(database_url=databases["registry"].url, issuer=ISSUER,
+                                                log_json=False), transport=auth_transport)
+    scoring = create_scoring(ScoringSettings(database_url=databases["scoring"].url, issuer=ISSUER,
+                                             log_json=False), transport=auth_transport)
+    async with _Lifespan(auth), _Lifespan(registry), _Lifespan(scoring):
+        yield Apps(auth, registry, scoring)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def clean(apps) -> AsyncIterator[None]:
+    """Each test starts from empty tables (signing keys excepted, so JWKS caches stay valid)."""
+    yield
+    for name, app in (("auth", apps.auth), ("registry", apps.registry), ("scoring", apps.scoring)):
+        metadata = METADATA[name]
+        if name == "auth":
+            from sqlalchemy import MetaData
+
+            keep = MetaData()
+            for table in metadata.sorted_tables:
+                if table.name != "signing_keys":
+                    table.to_metadata(keep)
+            metadata = keep
+        await truncate_all(app.state.db.engine, metadata)
+
+
+def _client(app, base: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def auth_client(apps, clean) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(apps.auth, ISSUER) as client:
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def registry_client(apps, clean) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(apps.registry, "http://registry.test") as client:
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def scoring_client(apps, clean) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(apps.scoring, "http://scoring.test") as client:
+        yield client
+
+
+_serial = itertools.count(1)
+_passwords = Passwords()
+
+
+@dataclass
+class Person:
+    username: str
+    org_id: str
+    roles: list[str]
+    region: str
+    token: str  # access token for the registry (audience pdr-registry)
+    tokens: dict[str, str]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def headers_for(self, audience: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[audience]}"}
+
+
+class People:
+    """Makes organizations and people of any role on demand, with real tokens from /oauth/token."""
+
+    def __init__(self, apps: Apps, auth_client: httpx.AsyncClient) -> None:
+        self.apps = apps
+        self.auth_client = auth_client
+
+    async def org(self, kind: str = "agency", region: str = "110000", name: str | None = None) -> str:
+        n = next(_serial)
+        prefix = f"12{region}MB{n:07d}"
+        async with self.apps.auth.state.db.sessions.begin() as session:
+            org = await create_org(session, OrgIn(name=name or f"测试机构{n}", uscc=with_uscc_check(prefix),
+                                                  region_code=region, kind=kind))
+        return org.id
+
+    async def person(self, role: str, org_id: str | None = None, region: str = "110000") -> Person:
+        kind = {"registrar": "registration_body", "auditor": "audit_body", "admin": "authority"}.get(role, role)
+        org_id = org_id or await self.org(kind=kind, region=region)
+        username = f"{role}{next(_serial)}"
+        async with self.apps.auth.state.db.sessions.begin() as session:
+            await create_account(session, AccountIn(username=username, password=DEMO_PASSWORD, org_id=org_id,
+                                                    roles=[role]), _passwords)
+        tokens = {}
+        for audience in ("pdr-registry", "pdr-scoring", "pdr-auth"):
+            response = await self.auth_client.post("/oauth/token", data={
+                "grant_type": "password", "username": username, "password": DEMO_PASSWORD, "audience": audience})
+            assert response.status_code == 200, response.text
+            tokens[audience] = response.json()["access_token"]
+        return Person(username, org_id, [role], region, tokens["pdr-registry"], tokens)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def people(apps, auth_client) -> People:
+    return People(apps, auth_client)

@@ -1,0 +1,66 @@
+"""Real test databases: a SQLite file or a fresh PostgreSQL database per service per test run.
+
+``PDR_TEST_DB=sqlite`` (default) or ``PDR_TEST_DB=postgresql``; PostgreSQL is reached at
+``PDR_TEST_PG`` (default ``postgresql+asyncpg://postgres@127.0.0.1:5432``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.kernel.migrate import upgrade
+
+__all__ = ["BACKEND", "TestDatabase", "truncate_all"]
+
+BACKEND = os.environ.get("PDR_TEST_DB", "sqlite")
+PG_BASE = os.environ.get("PDR_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+
+
+class TestDatabase:
+    """One migrated database for one service; dropped at the end of the run."""
+
+    def __init__(self, service: str, tmp: Path) -> None:
+        self.service = service
+        self.name = f"pdr_test_{service}_{uuid.uuid4().hex[:10]}"
+        if BACKEND == "postgresql":
+            self.url = f"{PG_BASE}/{self.name}"
+        else:
+            self.url = f"sqlite+aiosqlite:///{tmp / (self.name + '.db')}"
+
+    def _admin_dsn(self) -> str:
+        return PG_BASE.replace("postgresql+asyncpg", "postgresql") + "/postgres"
+
+    async def create(self) -> "TestDatabase":
+        if BACKEND == "postgresql":
+            conn = await asyncpg.connect(self._admin_dsn())
+            try:
+                await conn.execute(f'CREATE DATABASE "{self.name}"')
+            finally:
+                await conn.close()
+        upgrade(self.service, self.url)
+        return self
+
+    async def drop(self) -> None:
+        if BACKEND == "postgresql":
+            conn = await asyncpg.connect(self._admin_dsn())
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            finally:
+                await conn.close()
+
+
+async def truncate_all(engine: AsyncEngine, metadata: MetaData) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            if tables:
+                await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await conn.execute(text(f'DELETE FROM "{table}"'))
