@@ -30,6 +30,8 @@ from services.scoring.settings import ScoringSettings
 from tests.databases import BACKEND, TestDatabase, truncate_all
 
 ISSUER = "http://auth.test"
+# Signing keys survive between tests so the in-memory keys and JWKS caches stay valid.
+KEPT_TABLES = frozenset({"signing_keys", "registry_keys"})
 METADATA = {"auth": auth_metadata, "registry": registry_metadata, "scoring": scoring_metadata}
 
 
@@ -86,16 +88,7 @@ async def clean(apps) -> AsyncIterator[None]:
     """Each test starts from empty tables (signing keys excepted, so JWKS caches stay valid)."""
     yield
     for name, app in (("auth", apps.auth), ("registry", apps.registry), ("scoring", apps.scoring)):
-        metadata = METADATA[name]
-        if name == "auth":
-            from sqlalchemy import MetaData
-
-            keep = MetaData()
-            for table in metadata.sorted_tables:
-                if table.name != "signing_keys":
-                    table.to_metadata(keep)
-            metadata = keep
-        await truncate_all(app.state.db.engine, metadata)
+        await truncate_all(app.state.db.engine, METADATA[name], keep=KEPT_TABLES)
 
 
 def _client(app, base: str) -> httpx.AsyncClient:

@@ -55,8 +55,8 @@ class TestDatabase:
                 await conn.close()
 
 
-async def truncate_all(engine: AsyncEngine, metadata: MetaData) -> None:
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
+async def truncate_all(engine: AsyncEngine, metadata: MetaData, keep: frozenset[str] = frozenset()) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in keep]
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             if tables:

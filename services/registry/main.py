@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.kernel.app import create_service_app
 
 from .models import idempotency
+from .signing import jwks_router, load_signer
 from .settings import RegistrySettings
 
 __all__ = ["create_app"]
@@ -19,7 +20,8 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         settings,
         title="PDR registry",
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
-        routers=[],
+        routers=[jwks_router],
+        on_startup=[load_signer],
         idempotency=idempotency,
         transport=transport,
     )
