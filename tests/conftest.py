@@ -30,6 +30,9 @@ from services.scoring.settings import ScoringSettings
 from tests.databases import BACKEND, TestDatabase, truncate_all
 
 ISSUER = "http://auth.test"
+# The scoring service's machine client; `scoring_machine_client` creates it in the auth database.
+SCORING_CLIENT_ID = "scoring-service"
+SCORING_CLIENT_SECRET = "scoring-test-secret-0123456789abcdef"
 # Signing keys survive between tests so the in-memory keys and JWKS caches stay valid.
 KEPT_TABLES = frozenset({"signing_keys", "registry_keys"})
 METADATA = {"auth": auth_metadata, "registry": registry_metadata, "scoring": scoring_metadata}
@@ -70,15 +73,36 @@ class Apps:
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
 
 
+class HostRouter(httpx.AsyncBaseTransport):
+    """Routes outgoing requests of the in-process apps to each other by host name (auth.test, registry.test…)."""
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, httpx.AsyncBaseTransport] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self.hosts.get(request.url.host)
+        if transport is None:
+            raise httpx.ConnectError(f"no in-process app for {request.url.host}", request=request)
+        return await transport.handle_async_request(request)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def apps(databases) -> AsyncIterator[Apps]:
+    router = HostRouter()
     auth = create_auth(AuthSettings(database_url=databases["auth"].url, issuer=ISSUER, log_json=False,
                                     login_lockout_seconds=60))
-    auth_transport = httpx.ASGITransport(app=auth)
     registry = create_registry(RegistrySettings(database_url=databases["registry"].url, issuer=ISSUER,
-                                                log_json=False), transport=auth_transport)
-    scoring = create_scoring(ScoringSettings(database_url=databases["scoring"].url, issuer=ISSUER,
-                                             log_json=False), transport=auth_transport)
+                                                log_json=False), transport=router)
+    scoring = create_scoring(ScoringSettings(
+        database_url=databases["scoring"].url, issuer=ISSUER, log_json=False,
+        registry_url="http://registry.test", token_url=f"{ISSUER}/oauth/token",
+        client_id=SCORING_CLIENT_ID, client_secret=SCORING_CLIENT_SECRET,
+    ), transport=router)
+    router.hosts.update({
+        "auth.test": httpx.ASGITransport(app=auth),
+        "registry.test": httpx.ASGITransport(app=registry),
+        "scoring.test": httpx.ASGITransport(app=scoring),
+    })
     async with _Lifespan(auth), _Lifespan(registry), _Lifespan(scoring):
         yield Apps(auth, registry, scoring)
 
@@ -168,3 +192,15 @@ class People:
 @pytest_asyncio.fixture(loop_scope="session")
 async def people(apps, auth_client) -> People:
     return People(apps, auth_client)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def scoring_machine_client(apps, clean) -> str:
+    """Registers the scoring service's client (registry:read registry:feed orgs:read) in auth; returns its id."""
+    from services.auth.identities import ClientIn, create_client
+
+    async with apps.auth.state.db.sessions.begin() as session:
+        await create_client(session, ClientIn(client_id=SCORING_CLIENT_ID, name="scoring", kind="service",
+                                              scopes=["registry:read", "registry:feed", "orgs:read"]),
+                            apps.auth.state.tokens.client_secrets, SCORING_CLIENT_SECRET)
+    return SCORING_CLIENT_ID

@@ -13,3 +13,8 @@ class ScoringSettings(ServiceSettings):
     service_name: str = "scoring"
     port: int = 8003
     audience: str = "pdr-scoring"
+    # The registry this service reads (REST and change feed), as a machine client with client_credentials.
+    registry_url: str = "http://127.0.0.1:8002"
+    token_url: str = "http://127.0.0.1:8001/oauth/token"
+    client_id: str | None = None
+    client_secret: str | None = None
