@@ -3,6 +3,7 @@
 from services.kernel.idempotency import idempotency_table
 
 from . import signing  # noqa: F401
+from .registration import models as registration_models  # noqa: F401
 from .tables import metadata
 
 idempotency = idempotency_table(metadata)

@@ -1,0 +1,1 @@
+"""Statutory registration of public data resources and products (DOMAIN §1)."""
