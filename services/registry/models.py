@@ -3,6 +3,8 @@
 from services.kernel.idempotency import idempotency_table
 
 from . import signing  # noqa: F401
+from .ledger import models as ledger_models  # noqa: F401
+from .catalog import models as catalog_models  # noqa: F401
 from .registration import models as registration_models  # noqa: F401
 from .tables import metadata
 

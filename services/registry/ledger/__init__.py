@@ -1,0 +1,1 @@
+"""The tamper-evident ledger: every registry state change, as an RFC 9162 Merkle tree."""
