@@ -1,0 +1,1 @@
+"""Pricing under the government-guided price (DOMAIN §3): pure arithmetic, price records, quotes, revenue caps."""
