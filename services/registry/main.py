@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from services.kernel.app import create_service_app
 
+from .catalog import routes as catalog_routes, sync as catalog_sync
 from .models import idempotency
 from .signing import jwks_router, load_signer
 from .settings import RegistrySettings
@@ -20,8 +21,8 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         settings,
         title="PDR registry",
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
-        routers=[jwks_router],
-        on_startup=[load_signer],
+        routers=[jwks_router, catalog_routes.router],
+        on_startup=[load_signer, catalog_sync.on_startup],
         idempotency=idempotency,
         transport=transport,
     )

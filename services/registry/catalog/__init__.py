@@ -1,0 +1,1 @@
+"""The catalog for portals: CJK full-text search, facets, DCAT-AP export and import, bulk import."""

@@ -1,0 +1,55 @@
+"""The catalog index: one denormalized row per resource or product, kept in step with the registry tables.
+
+The row carries what search filters, facets and the DCAT-AP export need, plus the *analysed* text (see
+``cjk.py``). The full-text structures are engine-specific and created by migration 0003, not declared here:
+
+- SQLite: ``catalog_fts``, an FTS5 external-content table over ``title_tokens``/``body_tokens``, fed by
+  triggers on this table (so a DELETE of entries also empties the index);
+- PostgreSQL: ``tsv``, a stored generated ``tsvector`` column (title weight A, body weight B) with a GIN index.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, Text
+from sqlmodel import Field
+
+from services.kernel.timeutil import utcnow
+
+from ..tables import RegistryTable
+
+__all__ = ["CatalogEntry"]
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (it is the rowid FTS5 joins on).
+_SEQ = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class CatalogEntry(RegistryTable, table=True):
+    __tablename__ = "catalog_entries"
+    __table_args__ = (
+        Index("ix_catalog_entries_subject", "subject_type", "subject_id", unique=True),
+        Index("ix_catalog_entries_status_seq", "status", "seq"),
+    )
+
+    seq: int | None = Field(default=None, sa_column=Column(_SEQ, primary_key=True, autoincrement=True))
+    subject_type: str = Field(max_length=10)  # resource | product
+    subject_id: str = Field(max_length=32)
+    org_id: str = Field(max_length=64, index=True)
+    org_name: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    region_code: str = Field(default="", max_length=6, index=True)
+    domain: str = Field(default="", max_length=100, index=True)
+    update_frequency: str = Field(default="", max_length=50)
+    sharing_attribute: str = Field(default="", max_length=20)
+    opening_attribute: str = Field(default="", max_length=20)
+    grading: str = Field(default="", max_length=20)
+    form: str = Field(default="", max_length=20)  # products only
+    use_type: str = Field(default="", max_length=20)  # products only
+    status: str = Field(max_length=20)
+    keywords: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    title_tokens: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body_tokens: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -1,0 +1,89 @@
+"""Request and response models of the catalog: search filters, hits, facets, import reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = ["CatalogHit", "FacetCount", "Facets", "ImportProblem", "ImportReport", "SearchFilters", "SearchPage"]
+
+Attribute = Literal["unconditional", "conditional", "not"]
+Grading = Literal["general", "important", "core"]
+Status = Literal["draft", "registered", "cancelled", "revoked", "expired"]
+Form = Literal["dataset", "api", "model", "report", "application"]
+
+
+class SearchFilters(BaseModel):
+    """Every filter narrows the result; ``q`` is full text in Chinese and/or English."""
+
+    q: str | None = Field(default=None, max_length=200)
+    kind: Literal["resource", "product"] | None = None
+    region: str | None = Field(default=None, pattern=r"^\d{6}$")
+    org: str | None = Field(default=None, min_length=1, max_length=64)
+    domain: str | None = Field(default=None, min_length=1, max_length=100)
+    sharing: Attribute | None = None
+    opening: Attribute | None = None
+    grading: Grading | None = None
+    status: Status | None = None
+    form: Form | None = None
+
+
+class CatalogHit(BaseModel):
+    kind: str
+    id: str
+    name: str
+    description: str
+    org_id: str
+    org_name: str
+    region_code: str
+    domain: str
+    sharing_attribute: str
+    opening_attribute: str
+    grading: str
+    form: str
+    use_type: str
+    status: str
+    updated_at: datetime
+    score: float | None = None
+
+
+class SearchPage(BaseModel):
+    items: list[CatalogHit]
+    next_cursor: str | None = None
+
+
+class FacetCount(BaseModel):
+    value: str
+    label: str | None = None
+    count: int
+
+
+class Facets(BaseModel):
+    total: int
+    region: list[FacetCount]
+    org: list[FacetCount]
+    domain: list[FacetCount]
+    sharing: list[FacetCount]
+    opening: list[FacetCount]
+    grading: list[FacetCount]
+    status: list[FacetCount]
+    form: list[FacetCount]
+    kind: list[FacetCount]
+
+
+class ImportProblem(BaseModel):
+    row: int = Field(description="1-based row number in the file, the header being row 1")
+    column: str | None
+    reason: str
+
+
+class ImportReport(BaseModel):
+    total_rows: int
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    invalid: int
+    errors: list[ImportProblem]

@@ -1,0 +1,105 @@
+"""Keeps ``catalog_entries`` in step with resources and products on every ORM write, in the same transaction.
+
+Mapper events fire inside the flush of whatever service wrote the subject (REST, GraphQL, CLI), so the index
+can never disagree with a committed row: it commits or rolls back with it. Writers that bypass the ORM
+(the bulk importer) call :func:`entry_row` and insert the rows themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, event, insert, update
+
+from services.kernel.timeutil import utcnow
+
+from ..registration.models import Product, Resource
+from .cjk import index_text
+from .models import CatalogEntry
+
+__all__ = ["entry_row", "install_catalog_sync", "on_startup"]
+
+_table = CatalogEntry.__table__
+
+
+def _item_names(items: list) -> list[str]:
+    names = []
+    for item in items or []:
+        if isinstance(item, dict):
+            names.extend(str(item.get(k, "")) for k in ("name", "label", "description") if item.get(k))
+        elif isinstance(item, str):
+            names.append(item)
+    return names
+
+
+def entry_row(subject: Resource | Product | dict[str, Any], subject_type: str) -> dict[str, Any]:
+    """The catalog row of a resource or product (an ORM object or a dict of its columns)."""
+    get = subject.get if isinstance(subject, dict) else (lambda k, d=None: getattr(subject, k, d))
+    name, description = get("name") or "", get("description") or ""
+    is_product = subject_type == "product"
+    extra = _item_names(get("scenarios") or []) if is_product else _item_names(get("data_items") or [])
+    keywords = [k for k in (get("domain"), get("form") if is_product else None) if k]
+    return {
+        "subject_type": subject_type,
+        "subject_id": get("id"),
+        "org_id": get("org_id"),
+        "org_name": get("org_name") or "",
+        "name": name,
+        "description": description,
+        "region_code": get("region_code") or "",
+        "domain": get("domain") or "",
+        "update_frequency": "" if is_product else (get("update_frequency") or ""),
+        "sharing_attribute": "" if is_product else (get("sharing_attribute") or ""),
+        "opening_attribute": "" if is_product else (get("opening_attribute") or ""),
+        "grading": "" if is_product else (get("grading") or ""),
+        "form": get("form") or "" if is_product else "",
+        "use_type": get("use_type") or "" if is_product else "",
+        "status": get("status") or "draft",
+        "keywords": keywords,
+        "title_tokens": index_text(name),
+        "body_tokens": index_text(description, get("org_name"), get("domain"), *extra,
+                                  *(get("joint_org_names") or [])),
+        "created_at": get("created_at") or utcnow(),
+        "updated_at": get("updated_at") or utcnow(),
+    }
+
+
+def _inserted(subject_type: str):
+    def listener(_mapper, connection, target) -> None:
+        connection.execute(insert(_table).values(**entry_row(target, subject_type)))
+    return listener
+
+
+def _updated(subject_type: str):
+    def listener(_mapper, connection, target) -> None:
+        row = entry_row(target, subject_type)
+        row.pop("created_at")
+        result = connection.execute(
+            update(_table).where(_table.c.subject_type == subject_type, _table.c.subject_id == target.id)
+            .values(**row))
+        if result.rowcount == 0:  # a subject written before the index existed
+            connection.execute(insert(_table).values(**entry_row(target, subject_type)))
+    return listener
+
+
+def _deleted(subject_type: str):
+    def listener(_mapper, connection, target) -> None:
+        connection.execute(
+            delete(_table).where(_table.c.subject_type == subject_type, _table.c.subject_id == target.id))
+    return listener
+
+
+def install_catalog_sync() -> None:
+    """Register the listeners once per process (apps in tests and the CLI may each call this)."""
+    for model, subject_type in ((Resource, "resource"), (Product, "product")):
+        for name, factory in (("after_insert", _inserted), ("after_update", _updated), ("after_delete", _deleted)):
+            if (model, name) not in _installed:
+                event.listen(model, name, factory(subject_type))
+                _installed.add((model, name))
+
+
+_installed: set[tuple[type, str]] = set()
+
+
+async def on_startup(_app) -> None:
+    install_catalog_sync()
