@@ -6,6 +6,9 @@ from . import signing  # noqa: F401
 from .ledger import models as ledger_models  # noqa: F401
 from .catalog import models as catalog_models  # noqa: F401
 from .registration import models as registration_models  # noqa: F401
+from .operation import models as operation_models  # noqa: F401
+from .pricing import models as pricing_models  # noqa: F401
+from .compliance import models as compliance_models  # noqa: F401
 from .tables import metadata
 
 idempotency = idempotency_table(metadata)

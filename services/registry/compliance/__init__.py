@@ -1,0 +1,1 @@
+"""Compliance records (DOMAIN §5): a rule catalog as data, checks run on writes and in a sweep, findings."""
