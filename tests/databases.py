@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.kernel.migrate import upgrade
@@ -56,8 +56,9 @@ class TestDatabase:
 
 
 async def truncate_all(engine: AsyncEngine, metadata: MetaData, keep: frozenset[str] = frozenset()) -> None:
-    tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in keep]
     async with engine.begin() as conn:
+        existing = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+        tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in keep and t.name in existing]
         if engine.dialect.name == "postgresql":
             if tables:
                 await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.kernel.db import SessionDep
+from services.kernel.observability import record_token_issued
 from services.kernel.problems import Forbidden, Unauthorized
 from services.kernel.security import Principal
 
@@ -91,7 +92,7 @@ async def token(
     audience = audience or resource
     if grant_type == "client_credentials":
         client = await tokens.authenticate_client(session, cid, secret, required=True)
-        body = await tokens.client_credentials(session, ring, client, scope, audience)
+        body = await tokens.client_credentials(ring, client, scope, audience)
     elif grant_type == "password":
         if not username or password is None:
             raise OAuthError("invalid_request", "username and password are required.")
@@ -109,6 +110,7 @@ async def token(
         raise OAuthError("invalid_request", "grant_type is required.")
     else:
         raise OAuthError("unsupported_grant_type", f"Grant type {grant_type!r} is not supported.")
+    record_token_issued(request.app, grant_type)
     return JSONResponse(body, headers=NO_STORE)
 
 

@@ -36,9 +36,6 @@ class ClientSecrets:
     def digest(self, secret: str) -> str:
         return hmac.new(self._pepper, secret.encode(), hashlib.sha256).hexdigest()
 
-    def matches(self, stored_digest: str, secret: str) -> bool:
-        return hmac.compare_digest(stored_digest, self.digest(secret))
-
 
 def new_client_secret() -> str:
     return secrets.token_urlsafe(32)

@@ -26,3 +26,5 @@ class AuthSettings(ServiceSettings):
     login_lockout_seconds: int = 300
     # How often a replica reloads signing keys from the database (picks up `pdr auth rotate-keys`).
     key_reload_seconds: float = 10.0
+    # How long an authenticated machine client is remembered by one replica (no database read per token).
+    client_cache_seconds: float = 10.0

@@ -7,7 +7,9 @@ revoked (OAuth 2.0 Security BCP, RFC 9700 §4.14).
 
 from __future__ import annotations
 
+import hmac
 import secrets
+import time
 
 import anyio
 from dataclasses import dataclass
@@ -34,9 +36,14 @@ __all__ = ["TokenService", "PEOPLE_SCOPES"]
 PEOPLE_SCOPES = frozenset({"openid", "profile", "registry", "scoring", "offline_access"})
 
 
-@dataclass
-class Issued:
-    body: dict[str, Any]
+@dataclass(frozen=True)
+class AuthenticatedClient:
+    client_id: str
+    scopes: frozenset[str]
+    org_id: str | None
+    org_name: str | None
+    region: str | None
+    secret_digest: str
 
 
 class TokenService:
@@ -45,6 +52,7 @@ class TokenService:
         self.db = db
         self.passwords = Passwords()
         self.client_secrets = ClientSecrets(settings.client_secret_pepper)
+        self._clients: dict[str, tuple[float, AuthenticatedClient]] = {}
         self.throttle = Throttle(
             window_seconds=settings.login_window_seconds, lockout_seconds=settings.login_lockout_seconds
         )
@@ -53,17 +61,36 @@ class TokenService:
 
     async def authenticate_client(
         self, session: AsyncSession, client_id: str | None, secret: str | None, *, required: bool
-    ) -> Client | None:
+    ) -> AuthenticatedClient | None:
         if client_id is None:
             if required:
                 raise self._invalid_client("Client authentication is required.")
             return None
-        client = (await session.scalars(select(Client).where(Client.client_id == client_id))).first()
-        if client is None or client.disabled or secret is None or not self.client_secrets.matches(
-            client.secret_digest, secret
+        digest = self.client_secrets.digest(secret) if secret is not None else None
+        cached = self._clients.get(client_id)
+        if cached is not None and cached[0] > time.monotonic() and digest is not None and hmac.compare_digest(
+            cached[1].secret_digest, digest
         ):
+            return cached[1]
+        client = (await session.scalars(select(Client).where(Client.client_id == client_id))).first()
+        if client is None or client.disabled or digest is None or not hmac.compare_digest(
+            client.secret_digest, digest
+        ):
+            self._clients.pop(client_id, None)
             raise self._invalid_client("Client authentication failed.")
-        return client
+        org = await session.get(Organization, client.org_id) if client.org_id else None
+        authenticated = AuthenticatedClient(
+            client_id=client.client_id, scopes=frozenset(client.scopes), org_id=client.org_id,
+            org_name=org.name if org else None, region=org.region_code if org else None,
+            secret_digest=client.secret_digest,
+        )
+        # A client (and its organization) is cached for a few seconds: a busy portal's token requests then cost
+        # no database round trip. Disabling a client takes effect within ``client_cache_seconds``, far below
+        # the lifetime of the tokens it already holds.
+        if len(self._clients) > 10_000:
+            self._clients.clear()
+        self._clients[client_id] = (time.monotonic() + self.settings.client_cache_seconds, authenticated)
+        return authenticated
 
     @staticmethod
     def _invalid_client(description: str) -> OAuthError:
@@ -85,23 +112,22 @@ class TokenService:
         return keyring.active.sign(claims), ttl
 
     async def client_credentials(
-        self, session: AsyncSession, keyring: KeyRing, client: Client, scope: str | None, audience: str | None
+        self, keyring: KeyRing, client: AuthenticatedClient, scope: str | None, audience: str | None
     ) -> dict[str, Any]:
         allowed = set(client.scopes)
         requested = set(scope.split()) if scope else allowed
         if not requested <= allowed:
             raise OAuthError("invalid_scope", f"Scope not granted to this client: {' '.join(sorted(requested - allowed))}.")
-        org = await session.get(Organization, client.org_id) if client.org_id else None
         token, ttl = self._access_token(keyring, {
             "aud": self._audience(audience), "sub": f"client:{client.client_id}", "client_id": client.client_id,
             "typ": "client", "org": client.org_id, "roles": [], "scope": " ".join(sorted(requested)),
-            "region": org.region_code if org else None, "org_name": org.name if org else None,
+            "region": client.region, "org_name": client.org_name,
         })
         return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": " ".join(sorted(requested))}
 
     async def password(
         self, session: AsyncSession, keyring: KeyRing, *, username: str, password: str, scope: str | None,
-        audience: str | None, client: Client | None, address: str,
+        audience: str | None, client: AuthenticatedClient | None, address: str,
     ) -> dict[str, Any]:
         user_key, addr_key = f"user:{username.lower()}", f"addr:{address}"
         await self.throttle.check(session, user_key)
@@ -130,7 +156,7 @@ class TokenService:
 
     async def _issue_for_account(
         self, session: AsyncSession, keyring: KeyRing, account: Account, scopes: list[str], audience: str,
-        client: Client | None, *, family_id: str,
+        client: AuthenticatedClient | None, *, family_id: str,
     ) -> dict[str, Any]:
         org = await session.get(Organization, account.org_id)
         token, ttl = self._access_token(keyring, {
@@ -151,7 +177,7 @@ class TokenService:
 
     async def refresh(
         self, session: AsyncSession, keyring: KeyRing, *, refresh_token: str, scope: str | None,
-        audience: str | None, client: Client | None,
+        audience: str | None, client: AuthenticatedClient | None,
     ) -> dict[str, Any]:
         row = await session.get(RefreshToken, token_digest(refresh_token))
         if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= utcnow():
@@ -198,7 +224,7 @@ class TokenService:
         except InvalidToken:
             return None
 
-    async def revoke(self, session: AsyncSession, keyring: KeyRing, token: str, client: Client | None) -> None:
+    async def revoke(self, session: AsyncSession, keyring: KeyRing, token: str, client: AuthenticatedClient | None) -> None:
         row = await session.get(RefreshToken, token_digest(token))
         if row is not None:
             if row.client_id is None or (client is not None and client.client_id == row.client_id):

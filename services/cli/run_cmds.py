@@ -21,10 +21,15 @@ from services.kernel.migrate import upgrade
 
 from .common import SERVICES, DataDir, run, service_db, use_data_dir
 
-__all__ = ["register"]
+__all__ = ["DEFAULT_PORTS", "UVICORN_OPTIONS", "register", "service_env", "start_services"]
 
 console = Console()
 DEFAULT_PORTS = {"auth": 8001, "registry": 8002, "scoring": 8003}
+# How every service is served; benchmarks start their baseline app with the same options.
+UVICORN_OPTIONS = {
+    "log_config": None, "access_log": False, "proxy_headers": True, "timeout_graceful_shutdown": 30,
+    "server_header": False,
+}
 
 
 def _migrate(services: tuple[str, ...] = SERVICES) -> None:
@@ -181,8 +186,7 @@ def register(app: typer.Typer) -> None:
             f"services.{service}.main:create_app", factory=True,
             host=host or os.environ.get(prefix + "HOST", "127.0.0.1"),
             port=port or int(os.environ.get(prefix + "PORT", DEFAULT_PORTS[service])),
-            workers=workers, log_config=None, access_log=False, proxy_headers=True,
-            timeout_graceful_shutdown=30, server_header=False,
+            workers=workers, **UVICORN_OPTIONS,
         )
 
     @app.command()

@@ -9,11 +9,13 @@ from typing import Any
 import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from sqlalchemy import Table
 
 from .db import Database
+from .http import traced_client
 from .idempotency import IdempotencyMiddleware
 from .observability import Metrics, RequestContextMiddleware, configure_logging
 from .problems import Unavailable, install_problem_handlers
@@ -21,6 +23,17 @@ from .security import CurrentPrincipal, JWKSCache, TokenVerifier
 from .settings import ServiceSettings
 
 __all__ = ["Hook", "create_service_app"]
+
+class PrincipalOut(BaseModel):
+    subject: str
+    org: str | None
+    roles: list[str]
+    scopes: list[str]
+    region: str | None
+    org_name: str | None
+    client: bool
+    expires_at: int | None
+
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 ReadyCheck = Callable[[FastAPI], Awaitable[str | None]]
@@ -56,13 +69,15 @@ def _ops_router(verify_tokens: bool, ready_checks: Iterable[ReadyCheck]) -> APIR
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
+        await request.app.state.metrics.refresh(request.app)  # pool usage and registered gauges, read at scrape
         return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     if verify_tokens:
-        @router.get("/me")
-        async def me(principal: CurrentPrincipal) -> dict[str, Any]:
+        @router.get("/me", response_model=PrincipalOut, responses={401: {"description": "Invalid or missing token"}})
+        async def me(principal: CurrentPrincipal) -> JSONResponse:
             """The verified principal behind the bearer token."""
-            return principal.as_json()
+            # Returned as a ready response: the model documents it, and a hot path skips re-validation.
+            return JSONResponse(principal.as_json())
 
     return router
 
@@ -91,7 +106,7 @@ def create_service_app(
             settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )
         if verify_tokens:
-            app.state.http = httpx.AsyncClient(timeout=5.0, transport=app.state.transport)
+            app.state.http = traced_client(timeout=5.0, transport=app.state.transport)
             jwks = JWKSCache(
                 settings.resolved_jwks_url,
                 client=app.state.http,
