@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from services.kernel.db import SessionDep
 from services.kernel.security import OptionalPrincipal
 
-from . import search as search_service
+from . import dcat, search as search_service
+from .dcat import CatalogInfo
 from .schemas import Facets, SearchFilters, SearchPage
 
 __all__ = ["router"]
@@ -34,3 +35,21 @@ async def search_catalog(session: SessionDep, principal: OptionalPrincipal, filt
 async def catalog_facets(session: SessionDep, principal: OptionalPrincipal, filters: Filters) -> Facets:
     """Counts per region, organization, domain, attribute, grading, status and form for a search."""
     return await search_service.facets(session, filters, principal)
+
+
+def _info(request: Request) -> CatalogInfo:
+    return CatalogInfo(base_url=str(request.base_url).rstrip("/"))
+
+
+@router.get(".jsonld", response_class=Response, responses={200: {"content": {"application/ld+json": {}}}})
+async def catalog_jsonld(request: Request, session: SessionDep) -> Response:
+    """The public catalog as DCAT-AP 3.0.0 JSON-LD."""
+    graph = await dcat.catalog_graph(session, _info(request))
+    return Response(dcat.to_jsonld(graph), media_type="application/ld+json")
+
+
+@router.get(".ttl", response_class=Response, responses={200: {"content": {"text/turtle": {}}}})
+async def catalog_turtle(request: Request, session: SessionDep) -> Response:
+    """The public catalog as DCAT-AP 3.0.0 Turtle."""
+    graph = await dcat.catalog_graph(session, _info(request))
+    return Response(dcat.to_turtle(graph), media_type="text/turtle; charset=utf-8")
