@@ -11,6 +11,7 @@ from .catalog import routes as catalog_routes, sync as catalog_sync
 from .models import idempotency
 from .signing import jwks_router, load_signer
 from .settings import RegistrySettings
+from .registration.api import routers as registration_routers
 
 __all__ = ["create_app"]
 
@@ -21,7 +22,7 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         settings,
         title="PDR registry",
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
-        routers=[jwks_router, catalog_routes.router],
+        routers=[jwks_router, catalog_routes.router, *registration_routers],
         on_startup=[load_signer, catalog_sync.on_startup],
         idempotency=idempotency,
         transport=transport,

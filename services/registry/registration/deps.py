@@ -1,0 +1,58 @@
+"""Dependencies of the registration routes: today's date in China, the rules, and the service context."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.kernel.db import SessionDep
+from services.kernel.security import CurrentPrincipal, OptionalPrincipal
+
+from .calendar import load_calendar
+from .context import Ctx
+from .evidence import today_in_china
+from .rules import RegistrationRules
+
+__all__ = ["CtxDep", "PublicCtxDep", "PROBLEMS", "registration_today", "rules_of"]
+
+
+async def registration_today() -> date:
+    """Overridable clock: tests move it to walk through notice periods and expiry."""
+    return today_in_china()
+
+
+def rules_of(request: Request) -> RegistrationRules:
+    rules = getattr(request.app.state, "registration_rules", None)
+    if rules is None:
+        rules = request.app.state.registration_rules = RegistrationRules()
+    return rules
+
+
+async def _ctx(request: Request, session: SessionDep, principal: CurrentPrincipal,
+               today: Annotated[date, Depends(registration_today)]) -> Ctx:
+    return Ctx(session, principal, today, await load_calendar(session), rules_of(request))
+
+
+async def _public_ctx(request: Request, session: SessionDep, principal: OptionalPrincipal,
+                      today: Annotated[date, Depends(registration_today)]) -> Ctx:
+    return Ctx(session, principal, today, await load_calendar(session), rules_of(request))
+
+
+CtxDep = Annotated[Ctx, Depends(_ctx)]
+PublicCtxDep = Annotated[Ctx, Depends(_public_ctx)]
+
+
+def _problem(description: str) -> dict:
+    return {"description": description, "content": {"application/problem+json": {"schema": {"type": "object"}}}}
+
+
+PROBLEMS = {
+    400: _problem("Bad request (e.g. a cursor this service did not issue)"),
+    401: _problem("No or invalid bearer token"),
+    403: _problem("The caller's role or organization may not do this"),
+    404: _problem("No such object, or not visible to the caller"),
+    409: _problem("Illegal state transition; names the current state"),
+    422: _problem("Invalid input or a broken rule"),
+}

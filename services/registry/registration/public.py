@@ -1,0 +1,70 @@
+"""What anyone may read without logging in (Art. 12): current notices, lookup by query code, certificates.
+
+A notice shows only the registrant names, the registration type, the data name and a short description,
+plus the notice period and an id to object against. Everything else stays confidential (Arts. 6, 19).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from services.kernel.pagination import encode_cursor, keyset_page
+from services.kernel.problems import Conflict, NotFound
+
+from .access import ensure_readable
+from .codes import is_valid_code
+from .context import Ctx
+from .models import IssuedCode, Registration
+from .steps import registration_or_404
+
+__all__ = ["current_notices", "in_force_by_code", "lookup_code", "registration_for_certificate"]
+
+NOTICE_FIELDS = ("id", "registrant_names", "type", "data_name", "short_description", "notice_starts_on",
+                 "notice_ends_on")
+
+
+async def current_notices(ctx: Ctx, *, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    query = select(*(getattr(Registration, f) for f in NOTICE_FIELDS)).where(
+        Registration.state == "in_notice", Registration.notice_ends_on >= ctx.today)
+    rows = (await ctx.session.execute(keyset_page(query, [Registration.id], cursor, limit))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [dict(row._mapping) for row in rows], (encode_cursor([rows[-1].id]) if more else None)
+
+
+async def _latest_with_code(ctx: Ctx, code: str) -> Registration:
+    code = code.strip().upper()
+    if not is_valid_code(code) or (await ctx.session.get(IssuedCode, code)) is None:
+        raise NotFound("No registration has this query code.", slug="code-not-found")
+    query = select(Registration).where(Registration.query_code == code, Registration.coded_at.is_not(None)) \
+        .order_by(Registration.coded_at.desc(), Registration.id.desc()).limit(1)
+    return (await ctx.session.scalars(query)).one()
+
+
+async def lookup_code(ctx: Ctx, code: str) -> dict[str, Any]:
+    """The public result of a query code: what is registered, by whom, whether it is in force and until when."""
+    r = await _latest_with_code(ctx, code)
+    if r.type == "cancellation" or r.state != "registered":
+        state = "cancelled" if r.type == "cancellation" else r.state
+    else:
+        state = "registered"
+    return {"query_code": r.query_code, "subject_type": r.subject_type, "data_name": r.data_name,
+            "registrant_names": r.registrant_names, "registration_type": r.type, "state": state,
+            "in_force": state == "registered", "valid_from": r.valid_from, "valid_until": r.valid_until}
+
+
+async def in_force_by_code(ctx: Ctx, code: str) -> Registration:
+    r = await _latest_with_code(ctx, code)
+    if r.state != "registered":
+        raise Conflict("The registration is not in force.", slug="not-in-force", current_state=r.state)
+    return r
+
+
+async def registration_for_certificate(ctx: Ctx, registration_id: str) -> Registration:
+    r = await registration_or_404(ctx, registration_id, lock=False)
+    ensure_readable(ctx.principal, r.org_id, r.registrant_org_ids, "registration")
+    if r.state != "registered":
+        raise Conflict("Only a registration in force has a certificate.", slug="not-in-force", current_state=r.state)
+    return r

@@ -1,0 +1,50 @@
+"""Public routes without login (Art. 12): current notices, objections, lookup and certificate by query code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from services.kernel.pagination import Page
+
+from . import objections, public
+from .certificate import sign_certificate
+from .deps import PROBLEMS, PublicCtxDep
+from .public_schemas import CertificateOut, CodeLookupOut, NoticeOut, ObjectionIn, ObjectionOut
+
+__all__ = ["public_router"]
+
+public_router = APIRouter(prefix="/public", tags=["public"], responses={
+    k: v for k, v in PROBLEMS.items() if k in (400, 404, 409, 422)})
+Code = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[0-9A-Za-z\-]+$")]
+Id = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
+
+
+@public_router.get("/notices", response_model=Page[NoticeOut])
+async def current_notices(ctx: PublicCtxDep, cursor: Annotated[str | None, Query(max_length=200)] = None,
+                          limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    """Registrations in public notice now: registrant, type, data name and short description only."""
+    items, next_cursor = await public.current_notices(ctx, cursor=cursor, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@public_router.post("/notices/{registration_id}/objections", status_code=201, response_model=ObjectionOut)
+async def file_objection(registration_id: Id, body: ObjectionIn, ctx: PublicCtxDep):
+    """Lodge a real-name objection with evidence during the notice (Art. 12)."""
+    objection = await objections.file_objection(ctx, registration_id, body)
+    return objections.objection_view(objection, full=False)
+
+
+@public_router.get("/codes/{code}", response_model=CodeLookupOut)
+async def lookup_code(code: Code, ctx: PublicCtxDep):
+    """Look up a registration query code: what is registered, by whom, and whether it is in force."""
+    return await public.lookup_code(ctx, code)
+
+
+@public_router.get("/codes/{code}/certificate", response_model=CertificateOut)
+async def code_certificate(code: Code, ctx: PublicCtxDep, request: Request):
+    """The signed certificate of the registration in force under a query code."""
+    registration = await public.in_force_by_code(ctx, code)
+    token = sign_certificate(registration, request.app.state.signer, request.app.state.settings.audience)
+    return {"certificate": token, "query_code": registration.query_code, "valid_until": registration.valid_until}

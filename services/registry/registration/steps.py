@@ -1,0 +1,56 @@
+"""Low-level steps shared by the workflow services: load with a lock, move state, write the event and ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from services.kernel.problems import NotFound
+from services.kernel.timeutil import utcnow
+
+from ..ledger.service import record
+from .context import Ctx
+from .models import Registration, RegistrationEvent
+from .workflow import next_state
+
+__all__ = ["ACTION_NAMES", "log_event", "move", "registration_or_404"]
+
+# Ledger action names, past tense as the ledger reads ("registration.accepted").
+ACTION_NAMES = {
+    "file": "filed", "accept": "accepted", "return": "returned", "resubmit": "resubmitted", "refuse": "refused",
+    "withdraw": "withdrawn", "approve": "approved", "close_notice": "notice_closed",
+    "uphold_objection": "terminated", "revoke": "revoked", "expire": "expired", "supersede": "superseded",
+    "cancel": "cancelled",
+}
+
+
+async def registration_or_404(ctx: Ctx, registration_id: str, *, lock: bool = True) -> Registration:
+    query = select(Registration).where(Registration.id == registration_id)
+    if lock:
+        # Two registrars deciding the same registration at once: the second waits and then sees the new state.
+        query = query.with_for_update()
+    registration = (await ctx.session.scalars(query)).first()
+    if registration is None:
+        raise NotFound("No such registration.", slug="registration-not-found")
+    return registration
+
+
+async def log_event(ctx: Ctx, registration: Registration, action: str, from_state: str | None,
+                    detail: dict[str, Any]) -> None:
+    ctx.session.add(RegistrationEvent(registration_id=registration.id, action=action, from_state=from_state,
+                                      to_state=registration.state, actor=ctx.actor, actor_org=ctx.actor_org,
+                                      detail=detail))
+    await record(ctx.session, ctx.principal, f"registration.{ACTION_NAMES.get(action, action)}", "registration",
+                 registration.id, {"from": from_state, "to": registration.state, "type": registration.type,
+                                   "subject_type": registration.subject_type,
+                                   "subject_id": registration.subject_id, **detail})
+
+
+async def move(ctx: Ctx, registration: Registration, action: str, detail: dict[str, Any] | None = None) -> None:
+    """One explicit state-machine step: checked by ``workflow.next_state`` (409 otherwise), logged, ledgered."""
+    before = registration.state
+    registration.state = next_state(action, before, registration.type)
+    registration.updated_at = utcnow()
+    await ctx.session.flush()
+    await log_event(ctx, registration, action, before, detail or {})

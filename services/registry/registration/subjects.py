@@ -1,0 +1,151 @@
+"""Resources and products: descriptions written by their owners, editable while they are drafts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.pagination import encode_cursor, keyset_page
+from services.kernel.problems import Conflict, Forbidden, NotFound, Unprocessable
+from services.kernel.security import Principal
+from services.kernel.timeutil import utcnow
+
+from ..ledger.service import record
+from .access import OWNER_ROLE, ensure_owner, ensure_readable, is_overseer
+from .models import Product, Resource
+from .schemas import ProductIn, ProductPatch, ResourceIn, ResourcePatch
+
+__all__ = [
+    "MODELS", "create_subject", "get_subject", "list_subjects", "snapshot", "subject_or_404", "update_subject",
+    "validate_changes",
+]
+
+MODELS: dict[str, type[Resource] | type[Product]] = {"resource": Resource, "product": Product}
+PATCHES = {"resource": ResourcePatch, "product": ProductPatch}
+# Columns that make up a subject's registered content (what a version snapshot keeps and diffs compare).
+NULLABLE = {"operation_started_on", "delivered_at"}
+BOOKKEEPING = {"id", "org_id", "org_name", "status", "version", "created_at", "updated_at", "agreement_id",
+               "agreement_ends_on"}
+
+
+def snapshot(subject: Resource | Product) -> dict[str, Any]:
+    data = subject.model_dump(mode="json")
+    return {key: value for key, value in data.items() if key not in BOOKKEEPING}
+
+
+def _apply(subject: Resource | Product, fields: dict[str, Any]) -> None:
+    joint = fields.pop("joint_registrants", None)
+    if joint is not None:
+        subject.joint_org_ids = [j["org_id"] for j in joint]
+        subject.joint_org_names = [j["org_name"] for j in joint]
+    for key, value in fields.items():
+        setattr(subject, key, value)
+
+
+async def _check_resources_exist(session: AsyncSession, ids: list[str] | None) -> None:
+    if not ids:
+        return
+    found = set((await session.scalars(select(Resource.id).where(Resource.id.in_(ids)))).all())
+    missing = sorted(set(ids) - found)
+    if missing:
+        raise Unprocessable("A product may only use resources known to the registry.", slug="unknown-resource",
+                            errors=[{"field": "resource_ids", "message": f"unknown resource {m}"} for m in missing])
+
+
+async def create_subject(session: AsyncSession, principal: Principal, subject_type: str,
+                         data: ResourceIn | ProductIn) -> Resource | Product:
+    role = OWNER_ROLE[subject_type]
+    if principal.client or not principal.has_role(role) or not principal.org:
+        raise Forbidden(f"Only an {role} describes {subject_type}s, for its own organization.", slug="role-required")
+    fields = data.model_dump(mode="python", exclude_unset=False)
+    fields = {k: v for k, v in fields.items() if v is not None or k == "joint_registrants"}
+    if principal.org in {j["org_id"] for j in fields.get("joint_registrants") or []}:
+        raise Unprocessable("The owner is not its own joint registrant.", slug="joint-registrant-is-owner")
+    if subject_type == "product":
+        await _check_resources_exist(session, fields.get("resource_ids"))
+    joint = fields.pop("joint_registrants", None) or []
+    subject = MODELS[subject_type](org_id=principal.org, org_name=principal.org_name or principal.org, **fields)
+    _apply(subject, {"joint_registrants": joint})
+    session.add(subject)
+    await session.flush()
+    await record(session, principal, f"{subject_type}.created", subject_type, subject.id,
+                 {"name": subject.name, "org_id": subject.org_id})
+    return subject
+
+
+async def subject_or_404(session: AsyncSession, subject_type: str, subject_id: str, *,
+                         for_update: bool = False) -> Resource | Product:
+    query = select(MODELS[subject_type]).where(MODELS[subject_type].id == subject_id)
+    if for_update:
+        query = query.with_for_update()
+    subject = (await session.scalars(query)).first()
+    if subject is None:
+        raise NotFound(f"No such {subject_type}.", slug=f"{subject_type}-not-found")
+    return subject
+
+
+async def get_subject(session: AsyncSession, principal: Principal, subject_type: str,
+                      subject_id: str) -> Resource | Product:
+    subject = await subject_or_404(session, subject_type, subject_id)
+    ensure_readable(principal, subject.org_id, subject.joint_org_ids, subject_type)
+    return subject
+
+
+async def validate_changes(session: AsyncSession, subject_type: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Proposed content of a change or correction, validated like an edit; returns the normalized fields."""
+    try:
+        patch = PATCHES[subject_type].model_validate(changes)
+    except ValueError as exc:
+        errors = [{"field": "changes." + ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                  for e in getattr(exc, "errors", lambda: [])()]
+        raise Unprocessable("The proposed changes are invalid.", slug="invalid-changes", errors=errors) from None
+    fields = patch.model_dump(mode="json", exclude_unset=True)
+    if not fields:
+        raise Unprocessable("A change or correction must change at least one field.", slug="no-changes")
+    if subject_type == "product":
+        await _check_resources_exist(session, fields.get("resource_ids"))
+    return fields
+
+
+async def update_subject(session: AsyncSession, principal: Principal, subject_type: str, subject_id: str,
+                         data: ResourcePatch | ProductPatch) -> Resource | Product:
+    subject = await subject_or_404(session, subject_type, subject_id, for_update=True)
+    ensure_owner(principal, subject_type, subject.org_id, subject.joint_org_ids, subject_type)
+    if subject.status != "draft":
+        raise Conflict(f"A {subject.status} {subject_type} changes only through a change or correction "
+                       "registration.", slug="subject-not-draft", current_state=subject.status)
+    fields = data.model_dump(mode="python", exclude_unset=True)
+    if principal.org in {j["org_id"] for j in fields.get("joint_registrants") or []}:
+        raise Unprocessable("The owner is not its own joint registrant.", slug="joint-registrant-is-owner")
+    if subject_type == "product":
+        await _check_resources_exist(session, fields.get("resource_ids"))
+    required = {k for k, v in fields.items() if v is None and k not in NULLABLE}
+    if required:
+        raise Unprocessable("Required fields cannot be cleared.", slug="required-field",
+                            errors=[{"field": k, "message": "required"} for k in sorted(required)])
+    _apply(subject, fields)
+    subject.updated_at = utcnow()
+    await session.flush()
+    await record(session, principal, f"{subject_type}.updated", subject_type, subject.id,
+                 {"fields": sorted(fields)})
+    return subject
+
+
+async def list_subjects(session: AsyncSession, principal: Principal, subject_type: str, *, cursor: str | None,
+                        limit: int, status: str | None = None) -> tuple[list[Any], str | None]:
+    """Overseers list every subject; an organization lists those it owns (joint ones are reached by id)."""
+    model = MODELS[subject_type]
+    query = select(model)
+    if not is_overseer(principal):
+        if principal.client or not principal.org:
+            return [], None
+        query = query.where(model.org_id == principal.org)
+    if status:
+        query = query.where(model.status == status)
+    # Ids are time-ordered (timeutil.new_id), so the id alone is a stable keyset.
+    rows = list((await session.scalars(keyset_page(query, [model.id], cursor, limit))).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor([rows[-1].id]) if more else None)

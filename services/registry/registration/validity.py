@@ -1,0 +1,47 @@
+"""Validity of a registration (Art. 15): three years from coding, or a shorter operation agreement's term;
+renewal only within 60 calendar days before expiry, each renewal at most three years from the day after expiry."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from services.kernel.problems import Unprocessable
+
+from .rules import RegistrationRules
+
+__all__ = ["add_years", "first_validity", "renewal_opens_on", "renewal_validity", "require_renewal_window"]
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February → 28 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _cap(until: date, agreement_ends_on: date | None) -> date:
+    return min(until, agreement_ends_on) if agreement_ends_on else until
+
+
+def first_validity(coded_on: date, rules: RegistrationRules, agreement_ends_on: date | None) -> tuple[date, date]:
+    """Valid from the coding day through the day before its anniversary (inclusive end)."""
+    return coded_on, _cap(add_years(coded_on, rules.validity_years) - timedelta(days=1), agreement_ends_on)
+
+
+def renewal_validity(expires_on: date, rules: RegistrationRules, agreement_ends_on: date | None) -> tuple[date, date]:
+    start = expires_on + timedelta(days=1)
+    return start, _cap(add_years(start, rules.renewal_max_years) - timedelta(days=1), agreement_ends_on)
+
+
+def renewal_opens_on(expires_on: date, rules: RegistrationRules) -> date:
+    return expires_on - timedelta(days=rules.renewal_window_calendar_days)
+
+
+def require_renewal_window(today: date, expires_on: date, rules: RegistrationRules) -> None:
+    opens = renewal_opens_on(expires_on, rules)
+    if not opens <= today <= expires_on:
+        raise Unprocessable(
+            f"Renewal is filed within {rules.renewal_window_calendar_days} calendar days before expiry "
+            f"({opens.isoformat()} to {expires_on.isoformat()}).",
+            slug="outside-renewal-window", opens_on=opens.isoformat(), expires_on=expires_on.isoformat(),
+        )
