@@ -35,6 +35,8 @@ SCORING_CLIENT_ID = "scoring-service"
 SCORING_CLIENT_SECRET = "scoring-test-secret-0123456789abcdef"
 # Signing keys survive between tests so the in-memory keys and JWKS caches stay valid.
 KEPT_TABLES = frozenset({"signing_keys", "registry_keys"})
+# Tests hash many passwords: the cheapest argon2id parameters keep them fast (production keeps RFC 9106's).
+CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
 METADATA = {"auth": auth_metadata, "registry": registry_metadata, "scoring": scoring_metadata}
 
 
@@ -90,7 +92,7 @@ class HostRouter(httpx.AsyncBaseTransport):
 async def apps(databases) -> AsyncIterator[Apps]:
     router = HostRouter()
     auth = create_auth(AuthSettings(database_url=databases["auth"].url, issuer=ISSUER, log_json=False,
-                                    login_lockout_seconds=60))
+                                    login_lockout_seconds=60, **CHEAP_ARGON2))
     registry = create_registry(RegistrySettings(database_url=databases["registry"].url, issuer=ISSUER,
                                                 log_json=False), transport=router)
     scoring = create_scoring(ScoringSettings(
@@ -138,7 +140,7 @@ async def scoring_client(apps, clean) -> AsyncIterator[httpx.AsyncClient]:
 
 
 _serial = itertools.count(1)
-_passwords = Passwords()
+_passwords = Passwords(1, 1024, 1)
 
 
 @dataclass

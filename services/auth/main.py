@@ -11,7 +11,7 @@ from services.kernel.app import create_service_app
 
 from .keys import load_keyring
 from .models import idempotency
-from .routes import router
+from .routes import OwnTokenVerifier, router
 from .settings import AuthSettings
 from .tokens import TokenService
 
@@ -23,6 +23,7 @@ def create_app(settings: AuthSettings | None = None, transport: httpx.AsyncBaseT
 
     async def start(app: FastAPI) -> None:
         app.state.tokens = TokenService(settings, app.state.db)
+        app.state.verifier = OwnTokenVerifier(app)
         app.state.keyring_lock = asyncio.Lock()
         async with app.state.db.sessions.begin() as session:
             app.state.keyring = await load_keyring(session, settings.access_token_ttl_seconds)

@@ -22,7 +22,7 @@ from .keys import KeyRing, load_keyring
 from .oauth_errors import OAuthError
 from .tokens import TokenService
 
-__all__ = ["router"]
+__all__ = ["OwnTokenVerifier", "router"]
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -186,15 +186,26 @@ async def jwks(ring: KeyRingDep) -> JSONResponse:
 
 # -- administration ---------------------------------------------------------------------------------------
 
+class OwnTokenVerifier:
+    """Auth verifies tokens for its own audience with the keys it holds (no JWKS round trip to itself)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def verify(self, token: str) -> Principal:
+        state = self.app.state
+        claims = state.tokens.verify_own(state.keyring, token)
+        if claims is None or claims.get("aud") != state.settings.audience:
+            raise Unauthorized("Invalid access token.", slug="invalid-token")
+        return Principal.from_claims(claims)
+
+
 async def admin(request: Request, ring: KeyRingDep) -> Principal:
-    """Admin endpoints accept our own access tokens for audience pdr-auth with the admin role."""
+    """Admin endpoints accept our own access tokens for audience pdr-auth."""
     header = request.headers.get("authorization", "")
     if header[:7].lower() != "bearer ":
         raise Unauthorized("A bearer access token is required.")
-    claims = request.app.state.tokens._verify_own(ring, header[7:].strip())
-    if claims is None or claims.get("aud") != request.app.state.settings.audience:
-        raise Unauthorized("Invalid access token.", slug="invalid-token")
-    return Principal.from_claims(claims)
+    return await request.app.state.verifier.verify(header[7:].strip())
 
 
 AdminDep = Annotated[Principal, Depends(admin)]

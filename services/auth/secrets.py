@@ -14,8 +14,9 @@ __all__ = ["ClientSecrets", "Passwords", "new_client_secret", "token_digest"]
 
 
 class Passwords:
-    def __init__(self) -> None:
-        self._hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile defaults
+    def __init__(self, time_cost: int = 3, memory_kib: int = 65536, parallelism: int = 4) -> None:
+        # argon2id; the defaults are RFC 9106's second recommended (low-memory) profile.
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
         # Verifying against this when the account does not exist keeps timing identical to a wrong password.
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
 

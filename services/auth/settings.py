@@ -19,6 +19,10 @@ class AuthSettings(ServiceSettings):
     default_audience: str = "pdr-registry"
     # Keyed digest of client secrets. Set it in production (a Secret); the default is for the embedded setup.
     client_secret_pepper: str = "pdr-dev-pepper-change-me"
+    # argon2id cost (RFC 9106 low-memory profile by default).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
     # Throttling of failed logins, per account and per client address.
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20

@@ -50,7 +50,7 @@ class TokenService:
     def __init__(self, settings: AuthSettings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        self.passwords = Passwords()
+        self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
         self.client_secrets = ClientSecrets(settings.client_secret_pepper)
         self._clients: dict[str, tuple[float, AuthenticatedClient]] = {}
         self.throttle = Throttle(
@@ -215,7 +215,7 @@ class TokenService:
 
     # -- revocation and introspection -----------------------------------------------------------------
 
-    def _verify_own(self, keyring: KeyRing, token: str) -> dict[str, Any] | None:
+    def verify_own(self, keyring: KeyRing, token: str) -> dict[str, Any] | None:
         try:
             key = keyring.public_keys.get(unverified_header(token).get("kid"))
             if key is None:
@@ -230,7 +230,7 @@ class TokenService:
             if row.client_id is None or (client is not None and client.client_id == row.client_id):
                 await self._revoke_family(session, row.family_id)
             return
-        claims = self._verify_own(keyring, token)
+        claims = self.verify_own(keyring, token)
         if claims is None:
             return  # RFC 7009 §2.2: invalid tokens do not cause an error
         if claims.get("client_id") and client is not None and claims["client_id"] != client.client_id:
@@ -241,7 +241,7 @@ class TokenService:
             await session.flush()
 
     async def introspect(self, session: AsyncSession, keyring: KeyRing, token: str) -> dict[str, Any]:
-        claims = self._verify_own(keyring, token)
+        claims = self.verify_own(keyring, token)
         if claims is not None:
             if await session.get(RevokedToken, claims["jti"]) is not None:
                 return {"active": False}
