@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.pagination import decode_cursor, encode_cursor
 from services.kernel.security import Principal
 
+from ..registration.access import is_overseer
 from .cjk import parse_query
 from .models import CatalogEntry
 from .schemas import CatalogHit, FacetCount, Facets, SearchFilters, SearchPage
@@ -24,8 +25,6 @@ E = CatalogEntry.__table__.c
 _FTS = table("catalog_fts", column("rowid"))  # SQLite's FTS5 table (migration 0003)
 # What the public sees: a registration in force. Drafts and ended registrations stay with the parties (Art. 19).
 PUBLIC_STATUSES = ("registered",)
-# Roles that supervise or keep the register see every entry (Arts. 6, 19).
-OVERSEERS = frozenset({"admin", "authority", "registrar", "auditor"})
 _FILTER_COLUMNS = {
     "kind": E.subject_type, "region": E.region_code, "org": E.org_id, "domain": E.domain,
     "sharing": E.sharing_attribute, "opening": E.opening_attribute, "grading": E.grading, "status": E.status,
@@ -37,7 +36,8 @@ _HIT_COLUMNS = [E.seq, E.subject_type, E.subject_id, E.name, E.description, E.or
 
 
 def _visible(viewer: Principal | None):
-    if viewer is not None and not viewer.client and viewer.has_role(*OVERSEERS):
+    # The registration body and auditors see every entry (Arts. 6, 19), as they do every registration.
+    if viewer is not None and is_overseer(viewer):
         return None
     public = E.status.in_(PUBLIC_STATUSES)
     if viewer is not None and viewer.org and not viewer.client:

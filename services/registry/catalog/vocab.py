@@ -6,29 +6,32 @@ authority tables (frequency, access-right) lives here, in one place, read both w
 
 from __future__ import annotations
 
-__all__ = ["ACCESS_RIGHTS", "EU_ACCESS_RIGHT", "EU_FREQUENCY", "FREQUENCIES", "FORM_LABELS", "frequency_code"]
+__all__ = [
+    "ACCESS_RIGHTS", "ATTRIBUTE_ALIASES", "EU_ACCESS_RIGHT", "EU_FREQUENCY", "FORM_LABELS", "FREQUENCIES",
+    "FREQUENCY_ALIASES", "FREQUENCY_FROM_EU", "GRADING_ALIASES", "OPENING_FROM_EU", "frequency_code",
+]
 
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
 EU_ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
 EU_LANGUAGE_ZH = "http://publications.europa.eu/resource/authority/language/ZHO"
 
-# Our update-frequency words (English codes and the Chinese an agency writes) → EU frequency code.
+# Update frequencies as stored (registration schemas' ``Frequency``) → EU frequency code, and back.
 FREQUENCIES: dict[str, str] = {
-    "realtime": "UPDATE_CONT", "real-time": "UPDATE_CONT", "实时": "UPDATE_CONT",
-    "hourly": "HOURLY", "每小时": "HOURLY",
-    "daily": "DAILY", "每日": "DAILY", "每天": "DAILY", "日": "DAILY",
-    "weekly": "WEEKLY", "每周": "WEEKLY", "周": "WEEKLY",
-    "monthly": "MONTHLY", "每月": "MONTHLY", "月": "MONTHLY",
-    "quarterly": "QUARTERLY", "每季度": "QUARTERLY", "季度": "QUARTERLY",
-    "semiannual": "ANNUAL_2", "每半年": "ANNUAL_2", "半年": "ANNUAL_2",
-    "annual": "ANNUAL", "yearly": "ANNUAL", "每年": "ANNUAL", "年": "ANNUAL",
-    "irregular": "IRREG", "不定期": "IRREG",
-    "never": "NEVER", "不更新": "NEVER",
+    "realtime": "UPDATE_CONT", "daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY",
+    "quarterly": "QUARTERLY", "yearly": "ANNUAL", "irregular": "IRREG", "static": "NEVER",
 }
-# EU code → the canonical value we store when importing.
-FREQUENCY_FROM_EU = {"UPDATE_CONT": "realtime", "HOURLY": "hourly", "DAILY": "daily", "WEEKLY": "weekly",
-                     "MONTHLY": "monthly", "QUARTERLY": "quarterly", "ANNUAL_2": "semiannual", "ANNUAL": "annual",
-                     "IRREG": "irregular", "NEVER": "never"}
+FREQUENCY_FROM_EU = {code: ours for ours, code in FREQUENCIES.items()}
+# What agencies write in their catalogues (Chinese) → the stored value.
+FREQUENCY_ALIASES = {
+    "实时": "realtime", "每日": "daily", "每天": "daily", "日": "daily", "每周": "weekly", "周": "weekly",
+    "每月": "monthly", "月": "monthly", "每季度": "quarterly", "季度": "quarterly", "每年": "yearly", "年": "yearly",
+    "annual": "yearly", "不定期": "irregular", "静态": "static", "不更新": "static",
+}
+ATTRIBUTE_ALIASES = {"无条件": "unconditional", "有条件": "conditional", "不予": "not", "无条件共享": "unconditional",
+                     "有条件共享": "conditional", "不予共享": "not", "无条件开放": "unconditional",
+                     "有条件开放": "conditional", "不予开放": "not"}
+GRADING_ALIASES = {"一般": "general", "一般数据": "general", "重要": "important", "重要数据": "important",
+                   "核心": "core", "核心数据": "core"}
 
 # Opening attribute (开放属性) → EU access right: unconditional opening is public, conditional is restricted.
 ACCESS_RIGHTS = {"unconditional": "PUBLIC", "conditional": "RESTRICTED", "not": "NON_PUBLIC"}
@@ -39,4 +42,5 @@ FORM_LABELS = {"dataset": "数据集", "api": "数据接口", "model": "数据�
 
 
 def frequency_code(value: str | None) -> str | None:
-    return FREQUENCIES.get((value or "").strip().lower())
+    value = (value or "").strip().lower()
+    return FREQUENCIES.get(FREQUENCY_ALIASES.get(value, value))

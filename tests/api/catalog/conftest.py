@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest_asyncio
 
 from services.registry.registration.models import Product, Resource
+from tests.conftest import ISSUER, People, Person
 
 
 class Subjects:
@@ -35,3 +37,17 @@ class Subjects:
 @pytest_asyncio.fixture(loop_scope="session")
 async def subjects(apps, clean) -> Subjects:
     return Subjects(apps.registry)
+
+
+ROLES = ("admin", "authority", "registrar", "agency", "operator", "auditor")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def cast(apps) -> dict[str, Person]:
+    """One person per role (and a second agency) for the whole module: tokens outlive the per-test cleanup,
+    and issuing them is the slow part of a test."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=apps.auth), base_url=ISSUER) as client:
+        people = People(apps, client)
+        persons = {role: await people.person(role, region="310000") for role in ROLES}
+        persons["agency2"] = await people.person("agency", region="310000")
+    return persons

@@ -40,7 +40,7 @@ def _conforms(data: Graph, shapes: Graph) -> None:
 
 async def _seed(apps, subjects):
     resource = await subjects.resource("org-a", "城市公共交通客流数据", "地铁和公交每日客流", domain="交通",
-                                       update_frequency="每日", opening="conditional", region="310000")
+                                       update_frequency="daily", opening="conditional", region="310000")
     await subjects.product("org-b", "出行指数API", "基于客流的出行指数", form="api")
     await subjects.resource("org-a", "未登记草稿", status="draft")
     async with apps.registry.state.db.sessions.begin() as session:
