@@ -7,7 +7,13 @@ from fastapi import FastAPI
 
 from services.kernel.app import create_service_app
 
+from .contests.routes import router as contests_router
+from .evaluation.routes import router as evaluation_router
+from .indicators.routes import router as indicators_router
+from .lifecycle import start_registry, stop_registry
+from .mirror.routes import router as sync_router
 from .models import idempotency
+from .products.routes import router as products_router
 from .settings import ScoringSettings
 
 __all__ = ["create_app"]
@@ -19,7 +25,9 @@ def create_app(settings: ScoringSettings | None = None, transport: httpx.AsyncBa
         settings,
         title="PDR scoring",
         description="Valorization evaluation of organizations and regions; value scores and valuation of data products.",
-        routers=[],
+        routers=[indicators_router, evaluation_router, products_router, contests_router, sync_router],
+        on_startup=[start_registry],
+        on_shutdown=[stop_registry],
         idempotency=idempotency,
         transport=transport,
     )

@@ -2,6 +2,7 @@
 
 from services.kernel.idempotency import idempotency_table
 
+from . import records  # noqa: F401
 from .tables import metadata
 
 idempotency = idempotency_table(metadata)

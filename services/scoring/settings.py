@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.kernel.settings import ServiceSettings
 
 __all__ = ["ScoringSettings"]
+
+# Where each registry record kind is read (GET <path>/<id>, and the keyset-paginated list at <path>).
+REGISTRY_PATHS = {
+    "resource": "/resources", "product": "/products", "registration": "/registrations",
+    "agreement": "/agreements", "plan": "/plans", "price": "/prices", "annual_report": "/annual-reports",
+    "compliance_record": "/compliance-records",
+}
+# The ledger's subject_type of a feed event → the record kind it changes (others are ignored).
+FEED_KINDS = {**{k: k for k in REGISTRY_PATHS}, "compliance": "compliance_record", "annual-report": "annual_report"}
 
 
 class ScoringSettings(ServiceSettings):
@@ -18,3 +28,10 @@ class ScoringSettings(ServiceSettings):
     token_url: str = "http://127.0.0.1:8001/oauth/token"
     client_id: str | None = None
     client_secret: str | None = None
+    registry_audience: str = "pdr-registry"
+    registry_scopes: str = "registry:read registry:feed"
+    registry_paths: dict[str, str] = Field(default_factory=lambda: dict(REGISTRY_PATHS))
+    feed_kinds: dict[str, str] = Field(default_factory=lambda: dict(FEED_KINDS))
+    # Seconds between feed polls; 0 turns the background consumer off (tests sync explicitly).
+    feed_poll_seconds: float = 5.0
+    feed_page_size: int = 500

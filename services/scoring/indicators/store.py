@@ -1,0 +1,75 @@
+"""Published indicator system versions: the shipped default plus those administrators publish."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.problems import Conflict, NotFound, Unprocessable
+from services.kernel.security import Principal
+
+from ..records import IndicatorModelRow
+from .ahp import InconsistentJudgements
+from .loader import DEFAULT_VERSION, ModelError, default_model, default_yaml, parse_model
+from .schema import IndicatorSystem
+
+__all__ = ["ModelVersion", "get_system", "list_versions", "parse_or_problem", "publish"]
+
+
+class ModelVersion:
+    def __init__(self, version: str, name: str, document: str, digest: str, published_by: str,
+                 published_at: str | None) -> None:
+        self.version, self.name, self.document, self.digest = version, name, document, digest
+        self.published_by, self.published_at = published_by, published_at
+
+
+def _default() -> ModelVersion:
+    text = default_yaml()
+    return ModelVersion(DEFAULT_VERSION, default_model().name, text, hashlib.sha256(text.encode()).hexdigest(),
+                        "system", None)
+
+
+def parse_or_problem(text: str) -> IndicatorSystem:
+    """Parse a model; an invalid one is 422 with the fields, an inconsistent AHP matrix 422 naming its CR."""
+    try:
+        return parse_model(text)
+    except InconsistentJudgements as exc:
+        cr = round(exc.result.consistency_ratio, 4)
+        raise Unprocessable(f"An AHP pairwise matrix is inconsistent: CR = {cr} (must be below 0.1).",
+                            slug="ahp-inconsistent", consistency_ratio=cr, **exc.result.as_json()) from None
+    except ModelError as exc:
+        raise Unprocessable(str(exc), slug="invalid-model", errors=exc.errors) from None
+    except ValueError as exc:  # a malformed pairwise matrix
+        raise Unprocessable(str(exc), slug="invalid-model") from None
+
+
+async def get_system(session: AsyncSession, version: str) -> tuple[IndicatorSystem, ModelVersion]:
+    if version == DEFAULT_VERSION:
+        return default_model(), _default()
+    row = await session.get(IndicatorModelRow, version)
+    if row is None:
+        raise NotFound(f"No indicator model version {version!r}.", slug="model-not-found")
+    return parse_model(row.document), ModelVersion(row.version, row.name, row.document, row.digest,
+                                                   row.published_by, row.published_at.isoformat())
+
+
+async def list_versions(session: AsyncSession) -> list[ModelVersion]:
+    rows = (await session.execute(select(IndicatorModelRow).order_by(IndicatorModelRow.published_at))).scalars()
+    return [_default()] + [ModelVersion(r.version, r.name, r.document, r.digest, r.published_by,
+                                        r.published_at.isoformat()) for r in rows]
+
+
+async def publish(session: AsyncSession, principal: Principal, text: str) -> ModelVersion:
+    """Versions are immutable: a score names the version it used, so a version can never change under it."""
+    system = parse_or_problem(text)
+    if system.version == DEFAULT_VERSION or await session.get(IndicatorModelRow, system.version) is not None:
+        raise Conflict(f"Indicator model version {system.version!r} already exists; publish a new version.",
+                       slug="model-version-exists", version=system.version)
+    row = IndicatorModelRow(version=system.version, name=system.name, document=text,
+                            digest=hashlib.sha256(text.encode()).hexdigest(), published_by=principal.subject)
+    session.add(row)
+    await session.flush()
+    return ModelVersion(row.version, row.name, row.document, row.digest, row.published_by,
+                        row.published_at.isoformat())

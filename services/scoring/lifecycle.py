@@ -1,0 +1,48 @@
+"""Startup and shutdown of the scoring service: the registry gateway and the background feed consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.http import ServiceClient
+
+from .evaluation.service import mark_outdated
+from .mirror.consumer import run_forever
+from .mirror.gateway import RegistryGateway
+from .products.service import refresh_scores
+
+__all__ = ["refresh_after_sync", "start_registry", "stop_registry"]
+
+
+async def refresh_after_sync(session: AsyncSession, subjects: set[tuple[str, str]], orgs: set[str]) -> None:
+    """What a registry change means for scoring: value scores recomputed, evaluations flagged outdated."""
+    await refresh_scores(session, subjects)
+    await mark_outdated(session, orgs)
+
+
+async def start_registry(app: FastAPI) -> None:
+    s = app.state.settings
+    client = ServiceClient(s.registry_url, token_url=s.token_url, client_id=s.client_id,
+                           client_secret=s.client_secret, audience=s.registry_audience, scope=s.registry_scopes,
+                           transport=app.state.transport)
+    app.state.registry = RegistryGateway(client, s.registry_paths)
+    app.state.refresh = refresh_after_sync
+    app.state.feed_task = None
+    if s.feed_poll_seconds > 0 and s.client_id:
+        app.state.feed_task = asyncio.create_task(run_forever(
+            app.state.db, app.state.registry, s.feed_kinds, refresh_after_sync, s.feed_poll_seconds,
+            s.feed_page_size))
+
+
+async def stop_registry(app: FastAPI) -> None:
+    task = getattr(app.state, "feed_task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if getattr(app.state, "registry", None) is not None:
+        await app.state.registry.client.aclose()

@@ -1,0 +1,124 @@
+"""The value score of a product or resource (DOMAIN §4.2): quality per GB/T 36344's six dimensions from
+declared and observed facts, demand, and scenario breadth. Pure; the caller gathers the records.
+
+    quality   conformity     registered and no open compliance records
+              completeness   share of the registration materials filled in (Art. 9(1) list)
+              accuracy       corrections needed after registration (1 / (1 + corrections))
+              consistency    a product's source resources are themselves registered
+              timeliness     observed age of the record against its declared update frequency
+              accessibility  opening attribute (resource) or delivery form (product)
+    demand    agreements naming it, annual-report volumes and revenue (log-scaled)
+    breadth   application scenarios (product) or products built on it (resource)
+
+Weights and caps are rules with room in them: they live in ``ValueRules`` with these documented defaults.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+__all__ = ["UPDATE_INTERVAL_DAYS", "ValueInputs", "ValueRules", "score_value"]
+
+UPDATE_INTERVAL_DAYS = {"realtime": 1, "daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92,
+                        "semiannual": 183, "yearly": 366, "annual": 366, "annually": 366, "irregular": 366}
+RESOURCE_FIELDS = ("name", "description", "data_items", "scale", "update_frequency", "quality",
+                   "sharing_attribute", "opening_attribute", "grading", "source", "lawful_basis",
+                   "security_assessment")
+PRODUCT_FIELDS = ("name", "description", "form", "resource_ids", "scenarios", "use_type", "conditions_of_use",
+                  "delivered_at")
+OPENNESS = {"unconditional": 1.0, "conditional": 0.6, "not": 0.2}
+FORMS = {"api": 1.0, "application": 1.0, "dataset": 0.8, "report": 0.8, "model": 0.7}
+STATUS = {"registered": 1.0, "coded": 1.0, "active": 1.0, "draft": 0.3, "pending": 0.5}
+
+
+@dataclass(frozen=True)
+class ValueRules:
+    quality_weight: float = 0.5
+    demand_weight: float = 0.35
+    breadth_weight: float = 0.15
+    agreements_cap: float = 10
+    volume_cap: float = 1_000_000
+    revenue_cap: float = 10_000_000
+    breadth_cap: float = 10
+
+
+@dataclass
+class ValueInputs:
+    kind: str  # product | resource
+    record: dict[str, Any]
+    as_of: date
+    resources: list[dict[str, Any]] = field(default_factory=list)  # a product's sources, as mirrored
+    open_compliance: int = 0
+    corrections: int = 0
+    agreements: int = 0
+    volume: float = 0.0
+    revenue: float = 0.0
+    dependents: int = 0  # a resource: products built on it
+
+
+def _log_share(x: float, cap: float) -> float:
+    return min(math.log1p(max(x, 0.0)) / math.log1p(cap), 1.0)
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _age_days(record: dict[str, Any], as_of: date) -> int | None:
+    stamp = record.get("updated_at") or record.get("created_at")
+    if not stamp:
+        return None
+    try:
+        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+    return max((as_of - when).days, 0)
+
+
+def _timeliness(record: dict[str, Any], as_of: date) -> float:
+    interval = UPDATE_INTERVAL_DAYS.get(str(record.get("update_frequency", "")).lower(), 366)
+    age = _age_days(record, as_of)
+    if age is None:
+        return 0.0
+    return 1.0 if age <= interval else interval / age
+
+
+def score_value(inputs: ValueInputs, rules: ValueRules = ValueRules()) -> dict[str, Any]:
+    r = inputs.record
+    product = inputs.kind == "product"
+    fields = PRODUCT_FIELDS if product else RESOURCE_FIELDS
+    completeness = sum(1 for f in fields if _filled(r.get(f))) / len(fields)
+    conformity = STATUS.get(str(r.get("status", "")), 0.0) / (1 + inputs.open_compliance)
+    accuracy = 1.0 / (1 + inputs.corrections)
+    if product:
+        declared = r.get("resource_ids") or []
+        registered = sum(1 for s in inputs.resources if s.get("status") == "registered")
+        consistency = registered / len(declared) if declared else 0.0
+        timely = [_timeliness(s, inputs.as_of) for s in inputs.resources]
+        timeliness = sum(timely) / len(timely) if timely else _timeliness(r, inputs.as_of)
+        accessibility = FORMS.get(str(r.get("form", "")), 0.5)
+        breadth_count = len(r.get("scenarios") or [])
+    else:
+        core_open = r.get("grading") == "core" and r.get("opening_attribute") == "unconditional"
+        consistency = 0.0 if core_open else 1.0  # core data is never opened unconditionally
+        timeliness = _timeliness(r, inputs.as_of)
+        accessibility = OPENNESS.get(str(r.get("opening_attribute", "")), 0.2)
+        breadth_count = inputs.dependents
+    quality = {"conformity": conformity, "completeness": completeness, "accuracy": accuracy,
+               "consistency": consistency, "timeliness": timeliness, "accessibility": accessibility}
+    quality_score = sum(quality.values()) / 6
+    demand = {"agreements": inputs.agreements, "volume": inputs.volume, "revenue": inputs.revenue}
+    demand_score = (_log_share(inputs.agreements, rules.agreements_cap) + _log_share(inputs.volume, rules.volume_cap)
+                    + _log_share(inputs.revenue, rules.revenue_cap)) / 3
+    breadth_score = _log_share(breadth_count, rules.breadth_cap)
+    total = 100 * (rules.quality_weight * quality_score + rules.demand_weight * demand_score
+                   + rules.breadth_weight * breadth_score)
+    return {
+        "total": round(total, 2),
+        "quality": {**{k: round(v, 4) for k, v in quality.items()}, "score": round(quality_score, 4)},
+        "demand": {**demand, "score": round(demand_score, 4)},
+        "breadth": {"count": breadth_count, "score": round(breadth_score, 4)},
+    }
