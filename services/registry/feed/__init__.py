@@ -1,0 +1,1 @@
+"""The change feed: the ledger served as a resumable stream of events."""

@@ -1,0 +1,119 @@
+"""Reading the tree: the head, entries, inclusion and consistency proofs, roots of earlier sizes.
+
+Proofs fetch exactly the perfect-subtree nodes ``merkle`` says they need, in one query, so a proof costs
+O(log n) rows whatever the size of the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.problems import BadRequest, NotFound
+from services.kernel.timeutil import as_utc
+
+from . import merkle
+from .models import HEAD_ID, LedgerEntry, LedgerHead, LedgerNode
+
+__all__ = [
+    "MAX_ENTRIES",
+    "TreeHead",
+    "consistency_proof",
+    "entries_by_index",
+    "entries_for_subject",
+    "fetch_nodes",
+    "inclusion_proof",
+    "read_head",
+    "root_at",
+]
+
+MAX_ENTRIES = 1000
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    size: int
+    root_hash: bytes
+    updated_at: datetime | None
+
+
+async def read_head(session: AsyncSession) -> TreeHead:
+    row = (await session.execute(
+        select(LedgerHead.size, LedgerHead.root_hash, LedgerHead.updated_at).where(LedgerHead.id == HEAD_ID)
+    )).first()
+    if row is None:
+        return TreeHead(0, merkle.EMPTY_ROOT, None)
+    return TreeHead(row[0], row[1], as_utc(row[2]))
+
+
+async def fetch_nodes(session: AsyncSession, nodes: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not nodes:
+        return {}
+    rows = (await session.execute(
+        select(LedgerNode.level, LedgerNode.index, LedgerNode.hash)
+        .where(tuple_(LedgerNode.level, LedgerNode.index).in_(sorted(nodes)))
+    )).all()
+    found = {(lv, ix): h for lv, ix, h in rows}
+    if len(found) != len(nodes):
+        # Nodes are written with their leaves; a hole means the tables were altered outside the registry.
+        raise merkle.ProofError("the ledger is missing tree nodes")
+    return found
+
+
+def _check_size(tree_size: int, head: TreeHead, name: str = "tree_size") -> None:
+    if tree_size > head.size:
+        raise BadRequest(f"{name} {tree_size} is larger than the ledger ({head.size} entries).",
+                         slug="tree-size-too-large", tree_size=head.size)
+
+
+async def root_at(session: AsyncSession, tree_size: int, head: TreeHead | None = None) -> bytes:
+    head = head or await read_head(session)
+    _check_size(tree_size, head)
+    if tree_size == head.size:
+        return head.root_hash
+    nodes = await fetch_nodes(session, set(merkle.root_nodes(tree_size)))
+    return merkle.subtree_hash(0, tree_size, nodes.__getitem__)
+
+
+async def inclusion_proof(session: AsyncSession, leaf_index: int, tree_size: int) -> list[bytes]:
+    head = await read_head(session)
+    _check_size(tree_size, head)
+    if leaf_index >= tree_size:
+        raise BadRequest(f"leaf_index {leaf_index} is not in a tree of size {tree_size}.", slug="leaf-out-of-range")
+    nodes = await fetch_nodes(session, merkle.inclusion_nodes(leaf_index, tree_size))
+    return merkle.inclusion_proof(leaf_index, tree_size, nodes)
+
+
+async def consistency_proof(session: AsyncSession, first: int, second: int) -> list[bytes]:
+    head = await read_head(session)
+    _check_size(second, head, "second")
+    if not 0 < first <= second:
+        raise BadRequest("Consistency needs 0 < first <= second.", slug="bad-tree-sizes")
+    nodes = await fetch_nodes(session, merkle.consistency_nodes(first, second))
+    return merkle.consistency_proof(first, second, nodes)
+
+
+async def entries_by_index(session: AsyncSession, start: int, end: int) -> Sequence[LedgerEntry]:
+    """Leaves ``start``..``end`` inclusive (0-based, as RFC 9162 get-entries), at most ``MAX_ENTRIES``."""
+    if end < start:
+        raise BadRequest("end must not be before start.", slug="bad-range")
+    end = min(end, start + MAX_ENTRIES - 1)
+    return (await session.scalars(
+        select(LedgerEntry).where(LedgerEntry.sequence > start, LedgerEntry.sequence <= end + 1)
+        .order_by(LedgerEntry.sequence)
+    )).all()
+
+
+async def entries_for_subject(session: AsyncSession, subject_type: str, subject_id: str,
+                              limit: int = MAX_ENTRIES) -> Sequence[LedgerEntry]:
+    rows = (await session.scalars(
+        select(LedgerEntry).where(LedgerEntry.subject_type == subject_type, LedgerEntry.subject_id == subject_id)
+        .order_by(LedgerEntry.sequence).limit(limit)
+    )).all()
+    if not rows:
+        raise NotFound(f"The ledger has no entries for {subject_type} {subject_id}.", slug="ledger-subject-unknown")
+    return rows
