@@ -14,6 +14,7 @@ from .models import idempotency
 from .signing import jwks_router, load_signer
 from .settings import RegistrySettings
 from .registration.api import routers as registration_routers
+from .operation.api import routers as operation_routers
 
 __all__ = ["create_app"]
 
@@ -24,7 +25,7 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         settings,
         title="PDR registry",
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
-        routers=[jwks_router, catalog_routes.router, catalog_import_routes.import_router, ledger_routes.router, feed_routes.router, *registration_routers],
+        routers=[jwks_router, catalog_routes.router, catalog_import_routes.import_router, ledger_routes.router, feed_routes.router, *registration_routers, *operation_routers],
         on_startup=[load_signer, catalog_sync.on_startup],
         idempotency=idempotency,
         transport=transport,

@@ -221,6 +221,8 @@ def upgrade() -> None:
     sa.Column('filed_on', sa.Date(), nullable=True),
     sa.Column('filing_no', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('status_reason', sa.Text(), nullable=True),
+    sa.Column('plan_approved_on', sa.Date(), nullable=True),
+    sa.Column('plan_filed_on', sa.Date(), nullable=True),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

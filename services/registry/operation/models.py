@@ -145,6 +145,9 @@ class Agreement(RegistryTable, table=True):
     filed_on: date | None = Field(default=None, sa_column=_date())
     filing_no: str | None = Field(default=None, max_length=100)
     status_reason: str | None = Field(default=None, sa_column=_text(nullable=True))
+    # The plan's approval and filing as they stood at signing: a later major change cannot rewrite them.
+    plan_approved_on: date | None = Field(default=None, sa_column=_date())
+    plan_filed_on: date | None = Field(default=None, sa_column=_date())
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-__all__ = ["Quote", "QuoteLine", "Tier", "TierError", "highest_unit_price", "quote", "validate_tiers"]
+__all__ = ["Quote", "QuoteLine", "Tier", "TierError", "highest_unit_price", "never_above", "quote", "validate_tiers"]
 
 
 class TierError(ValueError):
@@ -89,3 +89,17 @@ def quote(tiers: list[Tier], quantity: int, already_used: int = 0) -> Quote:
         lower = upper
     total = sum((line.amount for line in lines), Decimal("0.00"))
     return Quote(quantity, tuple(lines), total)
+
+
+def never_above(tiers: list[Tier], ceiling: list[Tier]) -> bool:
+    """True when, at every volume, ``tiers`` cost no more than ``ceiling`` (both cumulative).
+
+    Both totals are piecewise linear with corners only at tier bounds, so comparing them at every bound of
+    either list and comparing the open-ended slopes decides it for all volumes.
+    """
+    validate_tiers(tiers)
+    validate_tiers(ceiling)
+    points = {1} | {t.up_to for t in tiers if t.up_to} | {t.up_to for t in ceiling if t.up_to}
+    if any(quote(tiers, q).total > quote(ceiling, q).total for q in sorted(points)):
+        return False
+    return tiers[-1].unit_price <= ceiling[-1].unit_price

@@ -1,0 +1,53 @@
+"""Response and request models of compliance records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["RecordOut", "RuleOut", "SweepIn", "SweepOut", "WaiverIn"]
+
+
+class RuleOut(BaseModel):
+    id: str
+    title: str
+    citation: str
+    severity: str
+    subject: str
+
+
+class RecordOut(BaseModel):
+    id: str
+    rule_id: str
+    severity: str
+    subject_type: str
+    subject_id: str
+    org_id: str | None
+    detail: str
+    facts: dict
+    status: str
+    detected_at: datetime
+    resolved_at: datetime | None
+    waived_by: str | None
+    waived_reason: str | None
+    waived_at: datetime | None
+
+
+class WaiverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class SweepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Evaluate deadlines as of this day (China time); today by default.
+    on: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2200, 12, 31))] | None = None
+
+
+class SweepOut(BaseModel):
+    checked_rules: int
+    opened: int
+    resolved: int
+    open_now: int

@@ -1,0 +1,10 @@
+"""The routers of authorized operation, pricing and compliance, gathered for the registry app."""
+
+from ..compliance.routes import router as compliance_router
+from .agreement_routes import router as agreement_router
+from .routes import router as plan_router
+from ..pricing.routes import router as pricing_router
+
+__all__ = ["routers"]
+
+routers = [plan_router, agreement_router, pricing_router, compliance_router]
