@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from . import auth_cmds, run_cmds
+from . import auth_cmds, import_cmds, run_cmds
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(help="PDR — Public Data Registry & Authorized Operation.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)
 run_cmds.register(app)
+import_cmds.register(app)
 app.add_typer(auth_cmds.app, name="auth")
 
 

@@ -1,0 +1,107 @@
+"""``pdr import FILE``: an agency's resource catalogue (CSV/XLSX) or a DCAT-AP catalog into the registry.
+
+The organization is looked up in the auth database (it must exist and be an agency), then the file goes
+through the same importer as ``POST /catalog/import``, in one transaction, with a progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from services.auth.models import Organization
+from services.kernel.migrate import upgrade
+from services.kernel.problems import Problem
+from services.registry.catalog.dcat_import import FORMATS, sheet_from_dcat
+from services.registry.catalog.importer import DraftIn, Owner, import_sheet
+from services.registry.catalog.schemas import ImportReport
+from services.registry.catalog.sheets import read_sheet
+from services.registry.catalog.sync import install_catalog_sync
+from services.registry.registration.schemas import ResourceIn
+
+from .common import DataDir, run, service_db, use_data_dir
+
+__all__ = ["register"]
+
+console = Console(stderr=True)
+
+
+async def _owner(org_id: str) -> Owner:
+    db = await service_db("auth")
+    try:
+        async with db.sessions() as session:
+            org = await session.get(Organization, org_id)
+    finally:
+        await db.dispose()
+    if org is None or org.kind != "agency":
+        raise typer.BadParameter(f"{org_id} is not an agency organization known to auth", param_hint="--org")
+    return Owner(org.id, org.name, org.region_code)
+
+
+async def _import(path: Path, org_id: str, dry_run: bool, progress: Progress) -> ImportReport:
+    owner = await _owner(org_id)
+    data = path.read_bytes()
+    is_dcat = "." + path.name.lower().rsplit(".", 1)[-1] in FORMATS
+    sheet = sheet_from_dcat(path.name, data) if is_dcat else read_sheet(path.name, data)
+    task = progress.add_task(f"importing {path.name}", total=max(len(sheet.rows), 1))
+    install_catalog_sync()
+    db = await service_db("registry")
+    try:
+        async with db.sessions.begin() as session:
+            report = await import_sheet(
+                session, sheet, owner, digest=hashlib.sha256(data).hexdigest(), dry_run=dry_run,
+                schema=DraftIn if is_dcat else ResourceIn,
+                progress=lambda done, total: progress.update(task, completed=done, total=total))
+        progress.update(task, completed=progress.tasks[task].total)
+        return report
+    finally:
+        await db.dispose()
+
+
+def _print(report: ImportReport) -> None:
+    console.print(f"[green]created {report.created}[/green], updated {report.updated}, "
+                  f"unchanged {report.unchanged}, skipped {report.skipped}, "
+                  f"[red]invalid {report.invalid}[/red] of {report.total_rows} rows")
+    if report.errors:
+        table = Table("row", "column", "reason", title="Problems")
+        for problem in report.errors[:200]:
+            table.add_row(str(problem.row), problem.column or "", problem.reason)
+        console.print(table)
+        if len(report.errors) > 200:
+            console.print(f"… and {len(report.errors) - 200} more (use --report FILE for all)")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_file(
+        file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                             help="CSV or XLSX catalogue, or a DCAT-AP catalog (.ttl, .jsonld)")],
+        org: Annotated[str, typer.Option("--org", help="Id of the agency organization that owns the resources")],
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing")] = False,
+        report_path: Annotated[Path | None, typer.Option("--report", help="Write the full report as JSON")] = None,
+        data_dir: DataDir = None,
+    ) -> None:
+        """Import an agency's resource catalogue as drafts: valid rows in, invalid rows reported, re-runs idempotent."""
+        use_data_dir(data_dir)
+        upgrade("registry")
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=console) as progress:
+                report = run(lambda: _import(file, org, dry_run, progress))
+        except Problem as problem:
+            console.print(f"[red]{problem.title}: {problem.detail}[/red]")
+            for key, value in problem.extensions.items():
+                console.print(f"  {key}: {value}")
+            raise typer.Exit(1) from None
+        _print(report)
+        if report_path:
+            report_path.write_text(json.dumps(report.model_dump(), ensure_ascii=False, indent=2), encoding="utf-8")
+        raise typer.Exit(0 if report.invalid == 0 else 3)
