@@ -15,7 +15,6 @@ from datetime import date
 from sqlalchemy import select
 
 from services.kernel.problems import Conflict
-from services.kernel.timeutil import utcnow
 
 from .access import ensure_registrar
 from .codes import issue_code
@@ -38,7 +37,7 @@ async def complete(ctx: Ctx, registration: Registration) -> None:
     subject = await subject_or_404(ctx.session, registration.subject_type, registration.subject_id, for_update=True)
     previous = (await registration_or_404(ctx, registration.previous_id)) if registration.previous_id else None
     agreement_ends_on = getattr(subject, "agreement_ends_on", None)
-    now = utcnow()
+    now = ctx.now
     if registration.type == "first":
         registration.query_code = await issue_code(
             ctx.session, ctx.rules, registration_id=registration.id, subject_type=registration.subject_type,
@@ -118,5 +117,5 @@ async def sweep(ctx: Ctx, *, system: bool = False) -> dict[str, list[str]]:
         await move(ctx, registration, "expire")
         subject = await subject_or_404(ctx.session, registration.subject_type, registration.subject_id,
                                        for_update=True)
-        subject.status, subject.updated_at = "expired", utcnow()
+        subject.status, subject.updated_at = "expired", ctx.now
     return {"closed": closed, "expired": [r.id for r in lapsed]}

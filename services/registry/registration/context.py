@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.security import Principal
+from services.kernel.timeutil import utcnow
 
 from .calendar import WorkCalendar
+from .evidence import local_date
 from .rules import RegistrationRules
 
 __all__ = ["Ctx"]
@@ -22,6 +24,16 @@ class Ctx:
     today: date  # the date in China; tests move it to walk through notice periods and expiry
     calendar: WorkCalendar
     rules: RegistrationRules
+
+    @property
+    def now(self) -> datetime:
+        """The server time, on ``today``: decisions and receipts are dated on the registry's calendar day.
+
+        In production ``today`` is the real date in China and this is ``utcnow()``; a test that moves the
+        clock moves the timestamps with it, so "accepted on" and "due on" are compared on one calendar.
+        """
+        real = utcnow()
+        return real + timedelta(days=(self.today - local_date(real)).days)
 
     @property
     def actor(self) -> str:

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 
 from services.kernel.problems import Conflict, NotFound
-from services.kernel.timeutil import utcnow
 
 from ..ledger.service import record
 from .access import ensure_readable, ensure_registrar, is_overseer
@@ -37,6 +36,7 @@ async def file_objection(ctx: Ctx, registration_id: str, data: Any) -> Objection
         objector_id_number=data.objector_id_number, contact=data.contact,
         objector_subject=ctx.principal.subject if ctx.principal else None, grounds=data.grounds,
         evidence=evidence, evidence_digest=digest({"grounds": data.grounds, "evidence": evidence}),
+        filed_at=ctx.now,
     )
     ctx.session.add(objection)
     await ctx.session.flush()
@@ -57,9 +57,9 @@ async def decide_objection(ctx: Ctx, objection_id: str, *, upheld: bool, reason:
     registration = await registration_or_404(ctx, objection.registration_id)
     if upheld:
         await move(ctx, registration, "uphold_objection", {"objection_id": objection.id, "reason": reason})
-        registration.decided_at = utcnow()
+        registration.decided_at = ctx.now
     objection.status = "upheld" if upheld else "dismissed"
-    objection.decision_reason, objection.decided_by, objection.decided_at = reason, ctx.actor, utcnow()
+    objection.decision_reason, objection.decided_by, objection.decided_at = reason, ctx.actor, ctx.now
     await ctx.session.flush()
     await record(ctx.session, ctx.principal, f"objection.{objection.status}", "registration", registration.id,
                  {"objection_id": objection.id, "reason": reason})

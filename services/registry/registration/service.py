@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 
 from services.kernel.problems import Conflict, Unprocessable
-from services.kernel.timeutil import utcnow
 
 from .access import ensure_owner, ensure_registrar
 from .completion import complete
@@ -72,7 +71,7 @@ async def _check_type(ctx: Ctx, subject, data_type: str, kind: str, changes: dic
 
 async def _submit(ctx: Ctx, registration: Registration, materials: dict[str, Any]) -> None:
     """Evidence preservation: a new immutable submission row; the registration shows the latest one."""
-    received = utcnow()
+    received = ctx.now
     registration.materials = materials
     registration.materials_digest = digest(materials)
     registration.submitted_at = received
@@ -102,7 +101,7 @@ async def file_registration(ctx: Ctx, data: RegistrationIn) -> Registration:
         data_name=(changes or {}).get("name") or subject.name,
         short_description=((changes or {}).get("description") or subject.description)[:200],
         previous_id=current.id if current else None, reason=data.reason, materials={}, materials_digest="",
-        submitted_at=utcnow(), created_by=ctx.actor,
+        submitted_at=ctx.now, created_by=ctx.actor,
         query_code=current.query_code if current else None,
     )
     await _set_filing_due(ctx, registration, subject, current)
@@ -162,7 +161,7 @@ async def _decision(ctx: Ctx, registration_id: str) -> Registration:
 async def accept(ctx: Ctx, registration_id: str) -> Registration:
     registration = await _decision(ctx, registration_id)
     await move(ctx, registration, "accept")
-    registration.accepted_at = utcnow()
+    registration.accepted_at = ctx.now
     if registration.type == "cancellation":  # Art. 9(4): processed within 10 working days of acceptance
         due = ctx.calendar.add_working_days(ctx.today, ctx.rules.cancellation_working_days)
         registration.processing_due_on = due.due_on
@@ -185,7 +184,7 @@ async def refuse(ctx: Ctx, registration_id: str, reasons: list[str]) -> Registra
     registration = await _decision(ctx, registration_id)
     await move(ctx, registration, "refuse", {"reasons": reasons})
     registration.refusal_reasons = reasons
-    registration.decided_at = utcnow()
+    registration.decided_at = ctx.now
     return registration
 
 
@@ -198,7 +197,7 @@ async def approve(ctx: Ctx, registration_id: str, data: ApproveIn) -> Registrati
         raise Unprocessable("The review is late: the registration body records why (Art. 11).",
                             slug="late-reason-required", due_on=due.isoformat())
     await move(ctx, registration, "approve", {"late_reason": data.late_reason} if late else {})
-    registration.reviewed_at = utcnow()
+    registration.reviewed_at = ctx.now
     if late:
         registration.late_review_reason = data.late_reason
     if registration.state == "in_notice":  # Art. 12: public notice of 10 working days
@@ -215,7 +214,7 @@ async def revoke(ctx: Ctx, registration_id: str, reason: str) -> Registration:
     registration = await _decision(ctx, registration_id)
     await move(ctx, registration, "revoke", {"reason": reason})
     subject = await subject_or_404(ctx.session, registration.subject_type, registration.subject_id, for_update=True)
-    subject.status, subject.updated_at = "revoked", utcnow()
-    registration.decided_at = utcnow()
+    subject.status, subject.updated_at = "revoked", ctx.now
+    registration.decided_at = ctx.now
     return registration
 

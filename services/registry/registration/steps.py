@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import select
 
 from services.kernel.problems import NotFound
-from services.kernel.timeutil import utcnow
 
 from ..ledger.service import record
 from .context import Ctx
@@ -40,7 +39,7 @@ async def log_event(ctx: Ctx, registration: Registration, action: str, from_stat
                     detail: dict[str, Any]) -> None:
     ctx.session.add(RegistrationEvent(registration_id=registration.id, action=action, from_state=from_state,
                                       to_state=registration.state, actor=ctx.actor, actor_org=ctx.actor_org,
-                                      detail=detail))
+                                      detail=detail, at=ctx.now))
     await record(ctx.session, ctx.principal, f"registration.{ACTION_NAMES.get(action, action)}", "registration",
                  registration.id, {"from": from_state, "to": registration.state, "type": registration.type,
                                    "subject_type": registration.subject_type,
@@ -51,6 +50,6 @@ async def move(ctx: Ctx, registration: Registration, action: str, detail: dict[s
     """One explicit state-machine step: checked by ``workflow.next_state`` (409 otherwise), logged, ledgered."""
     before = registration.state
     registration.state = next_state(action, before, registration.type)
-    registration.updated_at = utcnow()
+    registration.updated_at = ctx.now
     await ctx.session.flush()
     await log_event(ctx, registration, action, before, detail or {})

@@ -44,6 +44,13 @@ def _apply(subject: Resource | Product, fields: dict[str, Any]) -> None:
         setattr(subject, key, value)
 
 
+def _require_values(fields: dict[str, Any], prefix: str = "") -> None:
+    required = sorted(k for k, v in fields.items() if v is None and k not in NULLABLE)
+    if required:
+        raise Unprocessable("Required fields cannot be cleared.", slug="required-field",
+                            errors=[{"field": prefix + k, "message": "required"} for k in required])
+
+
 async def _check_resources_exist(session: AsyncSession, ids: list[str] | None) -> None:
     if not ids:
         return
@@ -104,6 +111,7 @@ async def validate_changes(session: AsyncSession, subject_type: str, changes: di
     fields = patch.model_dump(mode="json", exclude_unset=True)
     if not fields:
         raise Unprocessable("A change or correction must change at least one field.", slug="no-changes")
+    _require_values(fields, prefix="changes.")
     if subject_type == "product":
         await _check_resources_exist(session, fields.get("resource_ids"))
     return fields
@@ -121,10 +129,7 @@ async def update_subject(session: AsyncSession, principal: Principal, subject_ty
         raise Unprocessable("The owner is not its own joint registrant.", slug="joint-registrant-is-owner")
     if subject_type == "product":
         await _check_resources_exist(session, fields.get("resource_ids"))
-    required = {k for k, v in fields.items() if v is None and k not in NULLABLE}
-    if required:
-        raise Unprocessable("Required fields cannot be cleared.", slug="required-field",
-                            errors=[{"field": k, "message": "required"} for k in sorted(required)])
+    _require_values(fields)
     _apply(subject, fields)
     subject.updated_at = utcnow()
     await session.flush()

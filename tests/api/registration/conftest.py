@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest_asyncio
 
+from services.kernel.timeutil import new_id
 from services.registry.registration.deps import registration_today
 from services.registry.registration.evidence import today_in_china
 
@@ -56,6 +57,40 @@ def product_body(resource_ids: list[str], **over) -> dict:
             "scenarios": ["物流路径规划"], "use_type": "industry", "conditions_of_use": "仅限签约用户",
             "region_code": "110000"}
     return body | over
+
+
+@dataclass
+class Identity:
+    role: str
+    org_id: str | None
+    headers: dict[str, str]
+
+
+class Mint:
+    """Real ES256 access tokens from the in-process auth service's active key, without an account.
+
+    The registry only verifies tokens against the auth JWKS, so a token with the claims auth issues to a
+    person (or a machine client) is that caller. This skips argon2 and three token requests per identity,
+    which keeps role-matrix tests fast; ``people`` still covers the real login path.
+    """
+
+    def __init__(self, auth_app) -> None:
+        self.auth = auth_app
+
+    def __call__(self, role: str | None, org_id: str | None = None, *, scopes: tuple[str, ...] = (),
+                 client: bool = False, org_name: str | None = None) -> Identity:
+        org_id = org_id or (None if client else new_id())
+        claims = {"aud": "pdr-registry", "sub": f"client:{new_id()}" if client else new_id(),
+                  "typ": "client" if client else "user", "org": org_id,
+                  "org_name": org_name or (f"机构{org_id[-6:]}" if org_id else None),
+                  "roles": [] if client else [role], "scope": " ".join(scopes), "region": "110000"}
+        token, _ = self.auth.state.tokens._access_token(self.auth.state.keyring, claims)
+        return Identity(role or "client", org_id, {"Authorization": f"Bearer {token}"})
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def mint(apps) -> Mint:
+    return Mint(apps.auth)
 
 
 @dataclass
