@@ -20,15 +20,21 @@ trace_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("trace
 # Never let a credential reach a log line, whatever a library decides to print: JWTs, key=value and
 # "key": "value" pairs named like secrets, Authorization header values, passwords inside database URLs.
 _SECRETS = re.compile(
-    r"(eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
-    r"|(?i:(?:password|passwd|secret|token)[\"']?\s*[=:]\s*[\"']?)[^&\s\"',}]+"
-    r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{16,}"
-    r"|postgres(?:ql)?(?:\+\w+)?://[^:/@\s]+:[^@\s]+@)"
+    r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
+    r"|(?P<key>(?i:password|passwd|secret|token)[\"']?\s*[=:]\s*[\"']?)[^&\s\"',}]+"
+    r"|(?P<scheme>(?i:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{16,}"
+    r"|(?P<url>postgres(?:ql)?(?:\+\w+)?://[^:/@\s]+:)[^@\s]+@"
 )
 
 
+def _mask(match: re.Match[str]) -> str:
+    # Keep what names the secret (the key, the scheme, the user), so the line still says what happened.
+    prefix = match.group("key") or match.group("scheme") or match.group("url") or ""
+    return prefix + "[redacted]" + ("@" if match.group("url") else "")
+
+
 def redact(text: str) -> str:
-    return _SECRETS.sub("[redacted]", text)
+    return _SECRETS.sub(_mask, text)
 
 
 def _current_trace_id() -> str | None:
