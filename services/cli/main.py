@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import auth_cmds, import_cmds, run_cmds
+from . import auth_cmds, compliance_cmds, import_cmds, run_cmds
 
 __all__ = ["app", "main"]
 
@@ -12,6 +12,7 @@ app = typer.Typer(help="PDR — Public Data Registry & Authorized Operation.", n
                   pretty_exceptions_show_locals=False)
 run_cmds.register(app)
 import_cmds.register(app)
+compliance_cmds.register(app)
 app.add_typer(auth_cmds.app, name="auth")
 
 
