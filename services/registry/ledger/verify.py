@@ -14,6 +14,7 @@ Formats (JSON; hashes and leaf inputs base64):
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ __all__ = [
     "check_saved_head",
     "first_mismatch",
     "verify_evidence",
+    "verify_ledger",
 ]
 
 EXPORT_FORMAT = "pdr-ledger-export/1"
@@ -44,6 +46,7 @@ class Report:
     root_hash: str | None = None
     first_bad_entry: int | None = None
     problems: list[str] = field(default_factory=list)
+    sth: dict[str, Any] | None = None
 
     def fail(self, problem: str, entry: int | None = None) -> None:
         self.ok = False
@@ -142,3 +145,45 @@ def verify_evidence(bundle: dict[str, Any], jwks: dict[str, Any]) -> Report:
         if not merkle.verify_inclusion(leaf, index, head.tree_size, proof, root):
             report.fail(f"entry {index} is not included in the signed tree head", index)
     return report
+
+
+def _check_documents(report: Report, leaf_inputs: Sequence[bytes]) -> None:
+    for index, data in enumerate(leaf_inputs):
+        try:
+            sequence = json.loads(data).get("sequence")
+        except (ValueError, AttributeError):
+            sequence = None
+        if sequence != index + 1:
+            report.fail(f"entry {index} is not a ledger entry with sequence {index + 1}", index)
+            return
+
+
+def verify_ledger(leaf_inputs: Sequence[bytes], claimed: Sequence[bytes | None] | None, sth: dict[str, Any],
+                  jwks: dict[str, Any], saved_head: dict[str, Any] | None = None,
+                  deep: bool = False) -> tuple[Report, LeafTree]:
+    """Recompute every leaf and the root; check the signed head, and the saved head if one is given.
+
+    ``deep`` also parses every leaf as JSON and checks its sequence (several times slower than hashing).
+    """
+    report = Report()
+    try:
+        head = verify_tree_head(sth, jwks)
+    except SthError as exc:
+        report.fail(f"tree head: {exc}")
+        head = None
+    tree = LeafTree(leaf_inputs)
+    report.tree_size, report.root_hash = tree.size, base64.b64encode(tree.root()).decode()
+    if claimed is not None:
+        bad = first_mismatch(tree.leaves, claimed)
+        if bad is not None:
+            report.fail(f"entry {bad}: its leaf_input does not hash to the leaf_hash the registry stored", bad)
+    if deep:
+        _check_documents(report, leaf_inputs)
+    if head is not None:
+        if head.tree_size != tree.size:
+            report.fail(f"the signed tree head covers {head.tree_size} entries, the ledger has {tree.size}")
+        elif tree.root() != unb64(head.root_hash):
+            report.fail("the entries do not hash to the signed tree head's root")
+    if saved_head is not None:
+        check_saved_head(report, tree, saved_head, jwks)
+    return report, tree
