@@ -13,7 +13,7 @@ from ..schemas import AhpIn, AhpOut, CombinedIn, EntropyIn, EntropyOut, ModelIn,
 from .ahp import InconsistentJudgements, ahp_weights
 from .entropy import combine_weights, entropy_weights
 from .loader import expert_weights
-from .store import ModelVersion, get_system, list_versions, publish
+from .store import ModelVersion, get_system, inconsistent_problem, list_versions, publish
 
 __all__ = ["router"]
 
@@ -65,9 +65,7 @@ async def weights_ahp(data: AhpIn, principal: CurrentPrincipal) -> AhpOut:
     try:
         return AhpOut(**ahp_weights(data.matrix).as_json())
     except InconsistentJudgements as exc:
-        cr = round(exc.result.consistency_ratio, 4)
-        raise Unprocessable(f"The judgements are inconsistent: CR = {cr} (must be below 0.1).",
-                            slug="ahp-inconsistent", consistency_ratio=cr, **exc.result.as_json()) from None
+        raise inconsistent_problem(exc) from None
     except (ValueError, ValidationError) as exc:
         raise _value_error(exc) from None
 

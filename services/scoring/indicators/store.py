@@ -15,7 +15,7 @@ from .ahp import InconsistentJudgements
 from .loader import DEFAULT_VERSION, ModelError, default_model, default_yaml, parse_model
 from .schema import IndicatorSystem
 
-__all__ = ["ModelVersion", "get_system", "list_versions", "parse_or_problem", "publish"]
+__all__ = ["ModelVersion", "get_system", "inconsistent_problem", "list_versions", "parse_or_problem", "publish"]
 
 
 class ModelVersion:
@@ -31,14 +31,19 @@ def _default() -> ModelVersion:
                         "system", None)
 
 
+def inconsistent_problem(exc: InconsistentJudgements) -> Unprocessable:
+    """422 naming the consistency ratio, with λmax, CI, RI and the weights the judgements would have given."""
+    cr = round(exc.result.consistency_ratio, 4)
+    return Unprocessable(f"An AHP pairwise matrix is inconsistent: CR = {cr} (must be below 0.1).",
+                         slug="ahp-inconsistent", **{**exc.result.as_json(), "consistency_ratio": cr})
+
+
 def parse_or_problem(text: str) -> IndicatorSystem:
     """Parse a model; an invalid one is 422 with the fields, an inconsistent AHP matrix 422 naming its CR."""
     try:
         return parse_model(text)
     except InconsistentJudgements as exc:
-        cr = round(exc.result.consistency_ratio, 4)
-        raise Unprocessable(f"An AHP pairwise matrix is inconsistent: CR = {cr} (must be below 0.1).",
-                            slug="ahp-inconsistent", consistency_ratio=cr, **exc.result.as_json()) from None
+        raise inconsistent_problem(exc) from None
     except ModelError as exc:
         raise Unprocessable(str(exc), slug="invalid-model", errors=exc.errors) from None
     except ValueError as exc:  # a malformed pairwise matrix

@@ -1,0 +1,142 @@
+"""Value scores and valuations of products and resources (DOMAIN §4.2), and contests of scores (issue 6)."""
+
+from decimal import Decimal
+
+from .support import product, resource, sync
+
+EVERYONE = ("admin", "authority", "registrar", "agency", "operator", "auditor", "anonymous", "client:reader",
+            "client:feeder")
+COST = {"preparation": "100000", "direct": "50000", "indirect": "30000", "opportunity": "15000", "taxes": "5000",
+        "used_years": "1", "remaining_years": "3"}
+
+
+async def _seed(registry, scoring_client, callers):
+    operator = callers["operator"].org_id
+    registry.put("resource", resource("r1", callers["agency"].org_id))
+    registry.put("product", product("p1", operator, ["r1"]))
+    await sync(scoring_client, callers)
+    return operator
+
+
+async def test_every_role_reads_only_the_value_scores_it_may(registry, scoring_client, callers):
+    await _seed(registry, scoring_client, callers)
+    expected = {"operator": 200, "agency": 403, "registrar": 403, "admin": 200, "authority": 200, "auditor": 200,
+                "anonymous": 401, "client:reader": 200, "client:feeder": 403}
+    for name in EVERYONE:
+        response = await scoring_client.get("/value-scores/product/p1", headers=callers[name].headers)
+        assert response.status_code == expected[name], (name, response.text)
+    own = (await scoring_client.get("/value-scores", headers=callers["operator"].headers)).json()["items"]
+    assert [(s["subject_kind"], s["subject_id"]) for s in own] == [("product", "p1")]
+    agency_list = (await scoring_client.get("/value-scores", headers=callers["agency"].headers)).json()["items"]
+    assert [(s["subject_kind"], s["subject_id"]) for s in agency_list] == [("resource", "r1")]
+    everything = (await scoring_client.get("/value-scores", headers=callers["auditor"].headers)).json()["items"]
+    assert len(everything) == 2
+
+
+async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_step(registry, scoring_client,
+                                                                                      callers):
+    await _seed(registry, scoring_client, callers)
+    score = (await scoring_client.get("/value-scores/product/p1", headers=callers["operator"].headers)).json()
+    response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
+        "subject_kind": "product", "subject_id": "p1", "approach": "cost", "cost": COST})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    quality = Decimal(str(score["quality"]["score"]))
+    expected = (Decimal("200000") * (quality * Decimal("0.75")).quantize(Decimal("0.000001"))).quantize(
+        Decimal("0.01"))
+    assert Decimal(body["value"]) == expected
+    assert body["parameters"]["quality_coefficient"] == str(quality)
+    assert [s["step"] for s in body["steps"]] == ["replacement cost", "remaining life share", "value adjustment",
+                                                  "value"]
+
+
+async def test_income_and_market_valuations_are_exact(registry, scoring_client, callers):
+    await _seed(registry, scoring_client, callers)
+    income = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
+        "subject_kind": "product", "subject_id": "p1", "approach": "income",
+        "income": {"risk_free_rate": "0.025", "risk_premium": "0.075", "cash_flows": ["110000", "121000"]}})
+    assert income.status_code == 201 and income.json()["value"] == "200000.00"
+    market = await scoring_client.post("/valuations", headers=callers["authority"].headers, json={
+        "subject_kind": "product", "subject_id": "p1", "approach": "market",
+        "market": {"comparables": [{"name": "A", "price": "100000", "quality": "1.1", "supply_demand": "0.9"},
+                                   {"name": "B", "price": "80000", "date": "1.25"}]}})
+    assert market.status_code == 201 and Decimal(market.json()["value"]) == Decimal("99500.00")
+
+
+async def test_valuation_input_is_validated(registry, scoring_client, callers):
+    await _seed(registry, scoring_client, callers)
+    for body in (
+        {"subject_kind": "product", "subject_id": "p1", "approach": "income"},
+        {"subject_kind": "product", "subject_id": "p1", "approach": "income",
+         "income": {"risk_free_rate": "0.02", "risk_premium": "0.05", "revenues": ["100"]}},
+        {"subject_kind": "product", "subject_id": "p1", "approach": "cost", "cost": {**COST, "direct": "-1"}},
+        {"subject_kind": "product", "subject_id": "p1", "approach": "market", "market": {"comparables": []}},
+    ):
+        response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json=body)
+        assert response.status_code == 422, (body, response.text)
+    missing = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
+        "subject_kind": "product", "subject_id": "nope", "approach": "cost", "cost": COST})
+    assert missing.status_code == 404
+
+
+async def test_every_role_may_value_and_read_valuations_only_as_allowed(registry, scoring_client, callers):
+    await _seed(registry, scoring_client, callers)
+    body = {"subject_kind": "product", "subject_id": "p1", "approach": "cost",
+            "cost": {**COST, "quality_coefficient": "0.8"}}
+    create = {"operator": 201, "authority": 201, "admin": 201, "agency": 403, "registrar": 403, "auditor": 403,
+              "anonymous": 401, "client:reader": 403, "client:feeder": 403}
+    ids = []
+    for name, status in create.items():
+        response = await scoring_client.post("/valuations", headers=callers[name].headers, json=body)
+        assert response.status_code == status, (name, response.text)
+        if status == 201:
+            ids.append(response.json()["id"])
+    read = {"operator": 200, "authority": 200, "admin": 200, "auditor": 200, "client:reader": 200, "agency": 403,
+            "registrar": 403, "anonymous": 401, "client:feeder": 403}
+    for name, status in read.items():
+        response = await scoring_client.get(f"/valuations/{ids[0]}", headers=callers[name].headers)
+        assert response.status_code == status, (name, response.text)
+
+
+async def test_contest_and_resolution_stay_with_the_score(registry, scoring_client, callers):
+    await _seed(registry, scoring_client, callers)
+    filed = await scoring_client.post("/contests", headers=callers["operator"].headers, json={
+        "target_kind": "value_score", "target_id": "product/p1",
+        "reason": "Our product has three more scenarios since March."})
+    assert filed.status_code == 201, filed.text
+    contest = filed.json()
+    for name, status in (("operator", 403), ("auditor", 403), ("agency", 403), ("registrar", 403),
+                         ("anonymous", 401), ("client:reader", 403)):
+        response = await scoring_client.post(f"/contests/{contest['id']}/resolution", headers=callers[name].headers,
+                                             json={"status": "upheld", "resolution": "checked"})
+        assert response.status_code == status, (name, response.text)
+    resolved = await scoring_client.post(f"/contests/{contest['id']}/resolution", headers=callers["authority"].headers,
+                                         json={"status": "rejected", "resolution": "The scenarios are not registered."})
+    assert resolved.status_code == 200 and resolved.json()["status"] == "rejected"
+    again = await scoring_client.post(f"/contests/{contest['id']}/resolution", headers=callers["admin"].headers,
+                                      json={"status": "upheld", "resolution": "second thoughts"})
+    assert again.status_code == 409
+    score = (await scoring_client.get("/value-scores/product/p1", headers=callers["operator"].headers)).json()
+    assert [(c["id"], c["status"], c["resolution"]) for c in score["contests"]] == [
+        (contest["id"], "rejected", "The scenarios are not registered.")]
+
+
+async def test_only_the_scored_organization_may_contest(registry, scoring_client, callers):
+    await _seed(registry, scoring_client, callers)
+    run = (await scoring_client.post("/evaluation-runs", headers=callers["authority"].headers, json={
+        "subject_kind": "organization", "subject_ids": [callers["agency"].org_id], "period": "2025"})).json()
+    evaluation_id = run["evaluations"][0]["id"]
+    body = {"target_kind": "evaluation", "target_id": evaluation_id, "reason": "The 2025 uptime report was missed."}
+    expected = {"operator": 403, "admin": 403, "authority": 403, "auditor": 403, "registrar": 403,
+                "anonymous": 401, "client:reader": 403, "client:feeder": 403, "agency": 201}
+    for name, status in expected.items():
+        response = await scoring_client.post("/contests", headers=callers[name].headers, json=body)
+        assert response.status_code == status, (name, response.text)
+    detail = (await scoring_client.get(f"/evaluations/{evaluation_id}", headers=callers["agency"].headers)).json()
+    assert detail["contests"][0]["status"] == "open"
+    listed = await scoring_client.get("/contests", headers=callers["operator"].headers,
+                                      params={"target_kind": "evaluation", "target_id": evaluation_id})
+    assert listed.status_code == 403
+    missing = await scoring_client.post("/contests", headers=callers["agency"].headers, json={
+        **body, "target_id": "does-not-exist"})
+    assert missing.status_code == 404
