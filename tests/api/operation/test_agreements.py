@@ -132,3 +132,28 @@ async def test_resource_losing_registration_opens_a_finding_on_the_active_agreem
     found = (await registry_client.get("/compliance/records", params={"rule_id": "OPS-RESOURCE-UNREGISTERED"},
                                        headers=w.admin.headers)).json()
     assert [f["status"] for f in found] == ["resolved"]
+
+
+async def test_every_state_change_is_in_the_ledger_in_the_same_transaction(registry_client, people, apps):
+    from sqlalchemy import select
+
+    from services.registry.ledger.models import LedgerEntry
+
+    w = await build_world(registry_client, people, apps, with_agreement=True)
+    a = w.extra["agreement"]
+    async with apps.registry.state.db.sessions() as session:
+        actions = (await session.scalars(select(LedgerEntry.action).where(
+            LedgerEntry.subject_type == "agreement", LedgerEntry.subject_id == a["id"])
+            .order_by(LedgerEntry.sequence))).all()
+        plan_actions = (await session.scalars(select(LedgerEntry.action).where(
+            LedgerEntry.subject_id == w.plan_id).order_by(LedgerEntry.sequence))).all()
+    assert actions == ["agreement.drafted", "agreement.signed", "agreement.filed", "agreement.active"]
+    assert plan_actions == ["plan.created", "plan.approved", "plan.filed", "plan.operator_selected"]
+    # a refused write leaves neither a change nor a ledger entry behind
+    r = await registry_client.post(f"/operation/agreements/{a['id']}/amendments", headers=w.body.headers,
+                                   json={"ends_on": "2031-01-01", "reason": "x"})
+    assert r.status_code == 422
+    async with apps.registry.state.db.sessions() as session:
+        count = len((await session.scalars(select(LedgerEntry.sequence).where(
+            LedgerEntry.subject_id == a["id"]))).all())
+    assert count == 4
