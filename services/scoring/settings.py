@@ -10,11 +10,11 @@ __all__ = ["ScoringSettings"]
 # Where each registry record kind is read (GET <path>/<id>, and the keyset-paginated list at <path>).
 REGISTRY_PATHS = {
     "resource": "/resources", "product": "/products", "registration": "/registrations",
-    "agreement": "/agreements", "plan": "/plans", "price": "/prices", "annual_report": "/annual-reports",
-    "compliance_record": "/compliance-records",
+    "agreement": "/agreements", "annual_report": "/reports", "compliance_record": "/compliance/records",
 }
-# The ledger's subject_type of a feed event → the record kind it changes (others are ignored).
-FEED_KINDS = {**{k: k for k in REGISTRY_PATHS}, "compliance": "compliance_record", "annual-report": "annual_report"}
+# The ledger's subject_type of a feed event → the record kind it changes (others are ignored). Price records
+# are ledgered on their product, and read with it (see mirror/gateway.py, companions).
+FEED_KINDS = {k: k for k in REGISTRY_PATHS}
 
 
 class ScoringSettings(ServiceSettings):

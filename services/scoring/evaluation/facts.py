@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["FREQUENT", "facts_for", "in_region", "region_prefix"]
+__all__ = ["FREQUENT", "agreement_resources", "facts_for", "in_region", "region_prefix"]
 
 FREQUENT = {"realtime", "daily", "weekly"}
-HIGH = {"high", "critical", "error", "severe"}
-OPEN = {"open", "active", "new"}
-LIVE_AGREEMENTS = {"active", "signed", "filed", "in_force"}
+# The registry's compliance rules are "hard" (a broken statutory rule) or "soft" (DOMAIN §5).
+HIGH = {"hard", "high", "critical"}
+OPEN = {"open"}
+LIVE_AGREEMENTS = {"active"}
 
 
 def region_prefix(code: str) -> str:
@@ -49,6 +50,13 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def agreement_resources(agreement: dict[str, Any]) -> set[str]:
+    """The resources an agreement authorizes: ``resources[].resource_id`` at the registry."""
+    ids = {str(i["resource_id"]) for i in agreement.get("resources") or [] if isinstance(i, dict)
+           and i.get("resource_id")}
+    return ids | {str(i) for i in agreement.get("resource_ids") or []}
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 6) if whole else None
 
@@ -57,8 +65,10 @@ def _as_of(records: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
     return [r for r in records if (_year(r.get("created_at")) or year) <= year]
 
 
-def facts_for(by_kind: dict[str, list[dict[str, Any]]], period: str) -> dict[str, float | None]:
-    """``by_kind``: this subject's records only (payload dicts with "id")."""
+def facts_for(by_kind: dict[str, list[dict[str, Any]]], period: str,
+              all_agreements: list[dict[str, Any]] | None = None) -> dict[str, float | None]:
+    """``by_kind``: this subject's records (payload dicts with "id"); ``all_agreements``: every agreement, since
+    the agreements naming an agency's resources belong to the operators."""
     year = int(period)
     resources = _as_of(by_kind.get("resource", []), year)
     products = _as_of(by_kind.get("product", []), year)
@@ -69,18 +79,24 @@ def facts_for(by_kind: dict[str, list[dict[str, Any]]], period: str) -> dict[str
     on_time = sum(1 for g in firsts if (_day(g["submitted_at"]) or date.max) <= (_day(g["filing_due_on"]) or date.min))
     agreements = [a for a in _as_of(by_kind.get("agreement", []), year)
                   if str(a.get("status", "active")) in LIVE_AGREEMENTS]
-    named = {rid for a in agreements for rid in a.get("resource_ids") or []}
+    live = [a for a in (all_agreements if all_agreements is not None else agreements)
+            if str(a.get("status", "active")) in LIVE_AGREEMENTS]
+    named = {rid for a in live for rid in agreement_resources(a)}
     own_resources = {r["id"]: r for r in resources}
     named_own = [rid for rid in named if rid in own_resources]
     compliance = [c for c in _as_of(by_kind.get("compliance_record", []), year)
                   if str(c.get("status", "open")) in OPEN]
-    priced = {p.get("product_id") or p.get("subject_id") for p in by_kind.get("price", [])}
+    # A product is priced once its operator has set a specific or trial price (layer "operator").
+    priced = {p.get("product_id") for p in by_kind.get("price", [])
+              if any(isinstance(x, dict) and x.get("layer") == "operator" for x in p.get("prices") or [])}
     reports = [a for a in by_kind.get("annual_report", []) if str(a.get("year", "")) == period]
-    revenue = sum(float(line.get("revenue") or 0) for a in reports for line in a.get("products") or [])
+    revenue = sum(float(a["revenue"]) if a.get("revenue") is not None else
+                  sum(float(line.get("revenue") or 0) for line in a.get("products") or []) for a in reports)
     volume = sum(float(line.get("volume") or 0) for a in reports for line in a.get("products") or [])
     deviations = []
     for a in reports:
-        actual, ceiling = a.get("actual_revenue"), a.get("max_allowed_revenue")
+        actual = a.get("revenue", a.get("actual_revenue"))
+        ceiling = a.get("benchmark") or a.get("max_allowed_revenue")
         if a.get("deviation") is not None:
             deviations.append(abs(float(a["deviation"])))
         elif actual is not None and ceiling:

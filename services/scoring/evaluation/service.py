@@ -74,8 +74,10 @@ async def run_evaluation(session: AsyncSession, principal: Principal, *, subject
         evidence[s.subject_id][s.indicator_code] = {"value": s.value, "evidence_sha256": s.evidence_sha256}
     snapshot: dict[str, Any] = {"model_version": version.version, "model_digest": version.digest,
                                 "period": period, "subject_kind": subject_kind, "subjects": {}}
+    agreements = [{"id": r.record_id, **r.payload} for r in (await session.execute(select(RegistryRecord).where(
+        RegistryRecord.kind == "agreement", RegistryRecord.deleted.is_(False)))).scalars()]
     for subject in ids:
-        facts = facts_for(records.get(subject, {}), period)
+        facts = facts_for(records.get(subject, {}), period, agreements)
         values: dict[str, float | None] = {}
         for _, ind in system.indicators:
             if ind.source.kind == "computed":

@@ -58,6 +58,8 @@ def affected_subjects(kind: str, record_id: str, payload: dict[str, Any] | None)
             out.add((subject_kind, str(subject)))
     for key, sub_kind in (("product_ids", "product"), ("resource_ids", "resource")):
         out.update((sub_kind, str(i)) for i in payload.get(key) or [] if isinstance(i, str))
+    out.update(("resource", str(i["resource_id"])) for i in payload.get("resources") or []
+               if isinstance(i, dict) and i.get("resource_id"))
     for line in payload.get("products") or []:
         if isinstance(line, dict) and line.get("product_id"):
             out.add(("product", str(line["product_id"])))
@@ -92,6 +94,14 @@ async def _apply(session: AsyncSession, gateway: RegistryGateway, kind: str, rec
             orgs.add(str(payload["org_id"]))
 
 
+async def _apply_prices(session: AsyncSession, gateway: RegistryGateway, product_id: str, seq: int,
+                        product: dict[str, Any] | None, report: SyncReport, orgs: set[str]) -> None:
+    """Prices are ledgered as changes of their product: mirror them as one ``price`` record per product."""
+    prices = await gateway.prices(product_id) if product is not None else []
+    payload = {"product_id": product_id, "org_id": product.get("org_id"), "prices": prices} if product else None
+    await _apply(session, gateway, "price", product_id, seq, payload, report, orgs)
+
+
 async def _sync_feed(session: AsyncSession, gateway: RegistryGateway, kinds: dict[str, str], page: int,
                      report: SyncReport, orgs: set[str]) -> None:
     state = await feed_state(session)
@@ -108,6 +118,8 @@ async def _sync_feed(session: AsyncSession, gateway: RegistryGateway, kinds: dic
     for (kind, record_id), seq in sorted(latest.items(), key=lambda item: item[1]):
         payload = await gateway.fetch(kind, record_id)
         await _apply(session, gateway, kind, record_id, seq, payload, report, orgs)
+        if kind == "product":
+            await _apply_prices(session, gateway, record_id, seq, payload, report, orgs)
     if events:
         state.cursor = report.cursor
     report.cursor = state.cursor
@@ -120,6 +132,8 @@ async def _sync_rest(session: AsyncSession, gateway: RegistryGateway, report: Sy
         async for item in gateway.list_all(kind):
             if isinstance(item, dict) and item.get("id"):
                 await _apply(session, gateway, kind, str(item["id"]), state.cursor, item, report, orgs)
+                if kind == "product":
+                    await _apply_prices(session, gateway, str(item["id"]), state.cursor, item, report, orgs)
     report.cursor = state.cursor
 
 

@@ -62,6 +62,14 @@ class RegistryGateway:
             raise RegistryUnavailable(f"GET {base}/{record_id} answered {response.status_code}")
         return response.json()
 
+    async def prices(self, product_id: str) -> list[dict[str, Any]]:
+        """A product's ceiling and operator price records (public at the registry)."""
+        response = await self._get(f"/products/{product_id}/prices")
+        if response.status_code != 200:
+            return []
+        body = response.json()
+        return body if isinstance(body, list) else []
+
     async def list_all(self, kind: str) -> AsyncIterator[dict[str, Any]]:
         """Every record of a kind through the keyset-paginated list (``{"items", "next_cursor"}``)."""
         base = self.paths[kind]

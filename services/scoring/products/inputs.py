@@ -7,11 +7,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from ..evaluation.facts import LIVE_AGREEMENTS, agreement_resources
 from .value import ValueInputs
 
 __all__ = ["RecordSet", "build_inputs"]
 
-OPEN_STATES = {"open", "active", "new"}
+OPEN_STATES = {"open"}
 
 
 class RecordSet:
@@ -31,8 +32,8 @@ class RecordSet:
                 self.open_compliance[subject] += 1
         self.agreements: dict[str, int] = defaultdict(int)
         for ag in by_kind.get("agreement", []):
-            if str(ag.get("status", "active")) in ("active", "signed", "filed", "in_force"):
-                for ref in {*(ag.get("product_ids") or []), *(ag.get("resource_ids") or [])}:
+            if str(ag.get("status", "active")) in LIVE_AGREEMENTS:
+                for ref in {*(ag.get("product_ids") or []), *agreement_resources(ag)}:
                     self.agreements[ref] += 1
         self.volume: dict[str, float] = defaultdict(float)
         self.revenue: dict[str, float] = defaultdict(float)

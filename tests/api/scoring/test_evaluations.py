@@ -19,11 +19,13 @@ async def _seed(registry, scoring_client, callers, people):
         registry.put("resource", resource(rid, agency))
     registry.put("resource", resource("r4", other, status="draft", region_code="320100", data_items=[]))
     registry.put("product", product("p1", operator, ["r1", "r2"]))
-    registry.put("agreement", {"id": "ag1", "org_id": operator, "status": "active", "resource_ids": ["r1", "r2"],
-                               "product_ids": ["p1"], "created_at": "2025-01-01T00:00:00Z"})
-    registry.put("annual_report", {"id": "ar1", "org_id": operator, "year": 2025, "actual_revenue": "1050000",
-                                   "max_allowed_revenue": "1000000",
-                                   "products": [{"product_id": "p1", "volume": 5000, "revenue": 1050000}]})
+    # Shapes as the registry serves them (AgreementOut, ReportOut).
+    registry.put("agreement", {"id": "ag1", "operator_org_id": operator, "status": "active",
+                               "resources": [{"resource_id": "r1"}, {"resource_id": "r2"}], "product_ids": ["p1"],
+                               "created_at": "2025-01-01T00:00:00Z"})
+    registry.put("annual_report", {"id": "ar1", "operator_org_id": operator, "year": 2025, "revenue": "1050000.00",
+                                   "benchmark": "1000000.00", "deviation": None,
+                                   "products": [{"product_id": "p1", "volume": 5000, "revenue": "1050000.00"}]})
     await sync(scoring_client, callers)
     return agency, operator, other
 
@@ -50,6 +52,7 @@ async def test_run_ranks_peers_and_explains_every_indicator(registry, scoring_cl
                                                          "circulation_operation"]
     values = {i["code"]: i["value"] for i in detail["indicators"]}
     assert values["registered_resources"] == 3 and values["fields_per_resource"] == 3
+    assert values["registration_coverage"] == 1.0  # r1 and r2, named in the operator's agreement, are registered
     assert sum(i["contribution"] for i in detail["indicators"]) == pytest.approx(detail["total"], abs=0.02)
     assert detail["explanation"][0]["contribution"] >= detail["explanation"][-1]["contribution"]
     assert detail["freshness"]["stale"] is False and detail["grade"] in "ABCD"

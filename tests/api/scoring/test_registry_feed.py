@@ -13,7 +13,8 @@ async def test_feed_events_are_applied_and_the_cursor_is_stored(apps, registry, 
     registry.put("resource", resource("r1", org))
     registry.put("product", product("p1", org, ["r1"]))
     report = await sync(scoring_client, callers)
-    assert report["cursor"] == 2 and report["changed"] == 2 and report["stale"] is False
+    # resource, product, and the product's price records (read with it, /products/{id}/prices)
+    assert report["cursor"] == 2 and report["changed"] == 3 and report["stale"] is False
     score = await scoring_client.get("/value-scores/product/p1", headers=callers["admin"].headers)
     assert score.status_code == 200, score.text
     assert score.json()["quality"]["consistency"] == 1.0 and score.json()["freshness"]["stale"] is False
@@ -39,7 +40,7 @@ async def test_redelivered_events_change_nothing(apps, registry, scoring_client,
     async with apps.scoring.state.db.sessions.begin() as session:
         await session.execute(update(FeedState).values(cursor=0))
     report = await sync(scoring_client, callers)
-    assert report["applied"] == 2 and report["changed"] == 0 and report["cursor"] == 2
+    assert report["applied"] == 3 and report["changed"] == 0 and report["cursor"] == 2
     after = (await scoring_client.get("/value-scores/product/p1", headers=callers["admin"].headers)).json()
     assert after["inputs_digest"] == before["inputs_digest"] and after["total"] == before["total"]
 
@@ -77,7 +78,7 @@ async def test_without_a_feed_the_registry_rest_lists_are_read(apps, registry, s
     registry.feed = False
     registry.records[("product", "p9")] = product("p9", callers["operator"].org_id, [])
     report = await sync(scoring_client, callers)
-    assert report["mode"] == "rest" and report["changed"] == 1
+    assert report["mode"] == "rest" and report["changed"] == 2  # the product and its prices
     assert (await scoring_client.get("/value-scores/product/p9", headers=callers["admin"].headers)).status_code == 200
 
 

@@ -59,8 +59,9 @@ def test_on_time_rate_counts_first_registrations_filed_by_their_due_date():
 
 def test_revenue_deviation_is_measured_against_the_maximum_allowed_revenue():
     """DOMAIN §3: deviation of actual revenue from the maximum allowed revenue."""
-    records = {"annual_report": [{"id": "a", "year": 2025, "actual_revenue": "1100000", "max_allowed_revenue":
-                                  "1000000", "products": [{"product_id": "p", "volume": 10, "revenue": 1100000}]}]}
+    records = {"annual_report": [{"id": "a", "year": 2025, "revenue": "1100000.00", "benchmark": "1000000.00",
+                                  "deviation": None,
+                                  "products": [{"product_id": "p", "volume": 10, "revenue": "1100000.00"}]}]}
     facts = facts_for(records, "2025")
     assert facts["revenue_deviation"] == pytest.approx(0.1)
     assert facts["product_revenue"] == 1100000 and facts["annual_reports_filed"] == 1
