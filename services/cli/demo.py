@@ -9,11 +9,13 @@ from collections.abc import Callable
 
 import httpx
 
+from .registration_demo import registration_demo
+
 __all__ = ["STEPS", "seed_registry_demo", "token_for"]
 
 DEMO_PASSWORD = "Demo-pass-2026!"
 Step = Callable[[dict[str, str], Callable[[str, str], str]], None]
-STEPS: list[Step] = []
+STEPS: list[Step] = [registration_demo]
 
 
 def token_for(auth_url: str, username: str, audience: str = "pdr-registry") -> str:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.kernel.db import SessionDep
+from services.kernel.problems import BadRequest
 from services.kernel.security import CurrentPrincipal, OptionalPrincipal
 
 from .calendar import load_calendar
@@ -15,11 +16,20 @@ from .context import Ctx
 from .evidence import today_in_china
 from .rules import RegistrationRules
 
-__all__ = ["CtxDep", "PublicCtxDep", "PROBLEMS", "registration_today", "rules_of"]
+__all__ = ["DEMO_DATE_HEADER", "CtxDep", "PublicCtxDep", "PROBLEMS", "registration_today", "rules_of"]
 
 
-async def registration_today() -> date:
-    """Overridable clock: tests move it to walk through notice periods and expiry."""
+DEMO_DATE_HEADER = "x-pdr-demo-date"
+
+
+async def registration_today(request: Request) -> date:
+    """Today in China. Tests override this dependency; a registry started by ``pdr up --demo`` (and only
+    then: ``settings.demo``) lets the demo seeding name the date, to walk a registration past its notice."""
+    if getattr(request.app.state.settings, "demo", False) and DEMO_DATE_HEADER in request.headers:
+        try:
+            return date.fromisoformat(request.headers[DEMO_DATE_HEADER])
+        except ValueError:
+            raise BadRequest("X-PDR-Demo-Date must be an ISO date.", slug="bad-demo-date") from None
     return today_in_china()
 
 

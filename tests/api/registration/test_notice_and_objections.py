@@ -107,3 +107,17 @@ async def test_sweep_closes_ended_notices_without_pending_objections(flow, notic
     assert response.status_code == 200
     assert response.json() == {"closed": [registration["id"]], "expired": []}
     assert (await flow.client.post("/registrations/sweep", headers=mint("agency").headers)).status_code == 403
+
+
+async def test_the_demo_date_header_is_ignored_outside_demo_mode(flow, noticed, apps):
+    """Only a registry started by ``pdr up --demo`` lets the seeding name the date."""
+    _, registrar, _, registration = noticed
+    assert apps.registry.state.settings.demo is False
+    flow.clock.today = None  # the real clock, as in production
+    from services.registry.registration.deps import registration_today
+
+    apps.registry.dependency_overrides.pop(registration_today, None)
+    late = (date.fromisoformat(registration["deadlines"]["notice_ends_on"]) + timedelta(days=1)).isoformat()
+    response = await flow.client.post(f"/registrations/{registration['id']}/close-notice",
+                                      headers=registrar.headers | {"X-PDR-Demo-Date": late})
+    assert response.status_code == 409 and response.json()["type"].endswith("/notice-running")
