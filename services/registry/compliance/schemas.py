@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ..operation.schemas import Instant
 
 __all__ = ["RecordOut", "RuleOut", "SweepIn", "SweepOut", "WaiverIn"]
 
@@ -28,11 +30,11 @@ class RecordOut(BaseModel):
     detail: str
     facts: dict
     status: str
-    detected_at: datetime
-    resolved_at: datetime | None
+    detected_at: Instant
+    resolved_at: Instant | None
     waived_by: str | None
     waived_reason: str | None
-    waived_at: datetime | None
+    waived_at: Instant | None
 
 
 class WaiverIn(BaseModel):

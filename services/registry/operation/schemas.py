@@ -6,14 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from services.kernel.timeutil import as_utc
 
 from ..pricing.money import Money
 
 __all__ = [
     "AgreementIn", "AgreementOut", "AmendmentIn", "ApprovalIn", "ConsentIn", "ConsentOut", "DesignationIn",
     "DesignationOut", "FilingIn", "PlanChangeIn", "PlanIn", "PlanItems", "PlanOut", "PlanVersionOut",
-    "ReportIn", "ReportOut", "SelectionIn", "SelectionOut", "TransitionIn", "AgreementVersionOut",
+    "Instant", "ReportIn", "ReportOut", "SelectionIn", "SelectionOut", "TransitionIn", "AgreementVersionOut",
 ]
 
 Id = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -24,6 +26,8 @@ DocNo = Annotated[str, Field(min_length=1, max_length=100)]
 Region = Annotated[str, Field(pattern=r"^[1-9][0-9]{5}$")]
 Mode = Literal["whole", "domain", "scenario"]
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2200, 12, 31))]
+# SQLite hands back naive datetimes; every instant we store is UTC and is shown with its offset.
+Instant = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class Strict(BaseModel):
@@ -46,7 +50,7 @@ class DesignationOut(BaseModel):
     region_code: str
     basis: str
     designated_by: str
-    created_at: datetime
+    created_at: Instant
 
 
 class PlannedProducts(Strict):
@@ -124,8 +128,8 @@ class PlanOut(BaseModel):
     filed_with: str | None
     filed_on: date | None
     filing_no: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
 
 
 class PlanVersionOut(BaseModel):
@@ -136,7 +140,7 @@ class PlanVersionOut(BaseModel):
     major: bool
     reason: str
     created_by: str
-    created_at: datetime
+    created_at: Instant
 
 
 class Evidence(Strict):
@@ -169,7 +173,7 @@ class SelectionOut(BaseModel):
     method_description: str
     decided_on: date
     evidence: list
-    created_at: datetime
+    created_at: Instant
 
 
 class ScopeItem(Strict):
@@ -250,7 +254,7 @@ class ConsentOut(BaseModel):
     providing_org_name: str
     document_no: str
     consented_on: date
-    created_at: datetime
+    created_at: Instant
 
 
 class ScopeItemOut(BaseModel):
@@ -279,8 +283,8 @@ class AgreementOut(BaseModel):
     filed_on: date | None
     filing_no: str | None
     status_reason: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
 
 
 class AgreementVersionOut(BaseModel):
@@ -288,7 +292,7 @@ class AgreementVersionOut(BaseModel):
     snapshot: dict
     reason: str
     created_by: str
-    created_at: datetime
+    created_at: Instant
 
 
 class ProductFigures(Strict):
@@ -329,4 +333,4 @@ class ReportOut(BaseModel):
     benchmark: Decimal | None
     deviation: str | None
     who_adjusts: str | None
-    submitted_at: datetime
+    submitted_at: Instant

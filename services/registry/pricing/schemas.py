@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .money import Money, Rate
+
+from ..operation.schemas import Instant
 
 __all__ = [
     "BillingUnit", "PriceIn", "PriceListItem", "PriceOut", "QuoteIn", "QuoteLineOut", "QuoteOut", "RevenueCapIn",
@@ -63,7 +65,7 @@ class PriceOut(BaseModel):
     basis: str
     set_by_org: str
     set_by_org_name: str
-    created_at: datetime
+    created_at: Instant
 
 
 class YieldIn(Strict):
@@ -76,7 +78,7 @@ class YieldOut(BaseModel):
     year: int
     average_yield: Decimal
     source: str
-    entered_at: datetime
+    entered_at: Instant
 
 
 class RevenueCapIn(Strict):
@@ -122,7 +124,7 @@ class RevenueCapOut(BaseModel):
     yearly_benchmark: Decimal
     basis: str
     set_by_org: str
-    created_at: datetime
+    created_at: Instant
 
 
 class QuoteIn(Strict):
