@@ -84,4 +84,6 @@ def configure_logging(service: str, level: str = "INFO", as_json: bool = True) -
         logging.getLogger(name).propagate = True
     # Access logs would print query strings; our middleware logs method, route and status instead.
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Client and driver internals log every call at DEBUG (headers, SQL parameters): keep them out.
+    for name in ("httpx", "httpcore", "aiosqlite", "asyncpg", "hpack"):
+        logging.getLogger(name).setLevel(logging.WARNING)
