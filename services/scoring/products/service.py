@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.pagination import encode_cursor, keyset_page
@@ -17,7 +17,7 @@ from ..records import ProductScore, RegistryRecord
 from .inputs import RecordSet, build_inputs
 from .value import ValueRules, score_value
 
-__all__ = ["list_scores", "load_all", "refresh_scores", "score_records"]
+__all__ = ["list_scores", "load_all", "read_all", "refresh_scores", "rescore_all", "score_records", "write_scores"]
 
 RELATED = ("registration", "compliance_record", "agreement", "annual_report")
 
@@ -30,9 +30,18 @@ def _group(rows: list[RegistryRecord]) -> dict[str, list[dict[str, Any]]]:
     return by_kind
 
 
+async def read_all(session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
+    """Every live mirrored record as payload dicts by kind: three columns, no ORM objects (bulk rescoring)."""
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    result = await session.execute(select(RegistryRecord.kind, RegistryRecord.record_id, RegistryRecord.payload)
+                                   .where(RegistryRecord.deleted.is_(False)))
+    for kind, record_id, payload in result:
+        by_kind[kind].append({"id": record_id, **payload})
+    return by_kind
+
+
 async def load_all(session: AsyncSession) -> RecordSet:
-    rows = (await session.execute(select(RegistryRecord).where(RegistryRecord.deleted.is_(False)))).scalars()
-    return RecordSet(_group(list(rows)))
+    return RecordSet(await read_all(session))
 
 
 async def _load_for(session: AsyncSession, subjects: set[tuple[str, str]]) -> RecordSet:
@@ -104,3 +113,24 @@ async def list_scores(session: AsyncSession, *, org: str | None, kind: str | Non
     next_cursor = encode_cursor([rows[limit - 1].subject_kind, rows[limit - 1].subject_id]) \
         if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+async def write_scores(session: AsyncSession, scored: list[dict[str, Any]], seq: int = 0) -> None:
+    """Replace every stored value score by ``scored`` in bulk (one DELETE, batched INSERTs)."""
+    now = utcnow()
+    await session.execute(delete(ProductScore))
+    rows = [{"subject_kind": d["kind"], "subject_id": d["id"], "org_id": d["org_id"], "name": d["name"],
+             "total": d["total"], "quality": d["quality"], "demand": d["demand"], "breadth": d["breadth"],
+             "inputs_digest": d["inputs_digest"], "source_seq": seq, "computed_at": now} for d in scored]
+    for start in range(0, len(rows), 5000):
+        await session.execute(insert(ProductScore), rows[start:start + 5000])
+
+
+async def rescore_all(session: AsyncSession, as_of: date | None = None) -> int:
+    """Recompute the value score of every mirrored product and resource (after a model or rules change)."""
+    by_kind = await read_all(session)
+    records = RecordSet(by_kind)
+    subjects = [(kind, r) for kind in ("product", "resource") for r in by_kind.get(kind, [])]
+    scored = score_records(records, subjects, as_of or utcnow().date())
+    await write_scores(session, scored)
+    return len(scored)
