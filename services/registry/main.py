@@ -9,6 +9,7 @@ from services.kernel.app import create_service_app
 
 from .catalog import import_routes as catalog_import_routes, routes as catalog_routes, sync as catalog_sync
 from .feed import routes as feed_routes
+from .graphql.schema import graphql_router
 from .ledger import routes as ledger_routes
 from .models import idempotency
 from .signing import jwks_router, load_signer
@@ -25,7 +26,7 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         settings,
         title="PDR registry",
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
-        routers=[jwks_router, catalog_routes.router, catalog_import_routes.import_router, ledger_routes.router, feed_routes.router, *registration_routers, *operation_routers],
+        routers=[jwks_router, catalog_routes.router, catalog_import_routes.import_router, ledger_routes.router, feed_routes.router, graphql_router(settings.demo), *registration_routers, *operation_routers],
         on_startup=[load_signer, catalog_sync.on_startup],
         idempotency=idempotency,
         transport=transport,

@@ -4,6 +4,7 @@ from services.kernel.idempotency import idempotency_table
 
 from . import signing  # noqa: F401
 from .ledger import models as ledger_models  # noqa: F401
+from .graphql import models as graphql_models  # noqa: F401
 from .catalog import models as catalog_models  # noqa: F401
 from .registration import models as registration_models  # noqa: F401
 from .operation import models as operation_models  # noqa: F401

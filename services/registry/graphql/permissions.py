@@ -1,0 +1,29 @@
+"""Who may query: people with the auditor or admin role (DOMAIN.md §1, Arts. 6 and 19: registrations are
+confidential to the parties, the registration body and auditors). Machine clients never pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+__all__ = ["IsAdmin", "IsAuditorOrAdmin"]
+
+
+class IsAuditorOrAdmin(BasePermission):
+    message = "The GraphQL API is for the auditor and admin roles."
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal is not None and not principal.client and principal.has_role("auditor", "admin")
+
+
+class IsAdmin(BasePermission):
+    message = "Only admins read the GraphQL query log."
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal is not None and not principal.client and principal.has_role("admin")
