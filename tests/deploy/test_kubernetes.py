@@ -92,7 +92,7 @@ def test_service_containers_probe_readyz_and_healthz_and_declare_resources():
 
 
 def test_every_container_runs_as_non_root_with_requests_limits_and_a_read_only_root():
-    assert len(containers(DOCS)) == 7  # three services, three migration jobs, the sweep
+    assert len(containers(DOCS)) == 8  # three services, three migration jobs, two sweeps
     for name, spec, container in containers(DOCS):
         assert spec["securityContext"]["runAsNonRoot"] is True, name
         assert spec["securityContext"]["runAsUser"] != 0, name
@@ -124,7 +124,7 @@ def test_no_secret_is_stored_only_referenced():
                 assert "value" not in env, f"{name} sets {env['name']} in the manifest"
                 assert env["valueFrom"]["secretKeyRef"]["name"].startswith("pdr-")
                 references += 1
-    assert references >= 7  # three services and three migrations need a database URL, and so does the sweep
+    assert references >= 8  # services, migrations and sweeps all need a database URL
 
 
 def test_each_service_has_a_migration_job_for_its_own_database():
@@ -136,21 +136,30 @@ def test_each_service_has_a_migration_job_for_its_own_database():
         assert env[f"PDR_{service.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == f"pdr-{service}-db"
 
 
-def test_the_compliance_sweep_runs_nightly_one_at_a_time():
-    sweep = by_kind(DOCS, "CronJob")["pdr-compliance-sweep"]
+@pytest.mark.parametrize(("name", "args"), [
+    ("pdr-compliance-sweep", ["sweep"]),                     # DOMAIN.md §5: deadline rules fire in a sweep
+    ("pdr-registration-sweep", ["registration", "sweep"]),   # Arts. 12, 15: notices close, registrations expire
+])
+def test_sweeps_run_nightly_in_china_time_one_at_a_time(name, args):
+    sweep = by_kind(DOCS, "CronJob")[name]
     assert sweep["spec"]["concurrencyPolicy"] == "Forbid"
     assert sweep["spec"]["timeZone"] == "Asia/Shanghai"
-    assert pod_spec(sweep)["containers"][0]["args"] == ["sweep"]
+    assert pod_spec(sweep)["containers"][0]["args"] == args
 
 
 def test_workload_commands_exist_in_the_pdr_cli():
+    import click
     from typer.main import get_command
 
     from services.cli.main import app
 
-    commands = get_command(app).commands
     for name, _spec, container in containers(DOCS):
-        assert container["args"][0] in commands, f"{name} runs `pdr {container['args'][0]}`, which does not exist"
+        command = get_command(app)
+        for word in container["args"]:
+            if not isinstance(command, click.Group):
+                break  # the rest are arguments of the command
+            assert word in command.commands, f"{name} runs `pdr {' '.join(container['args'])}`: no {word!r}"
+            command = command.commands[word]
 
 
 def test_config_maps_referenced_by_workloads_exist():
