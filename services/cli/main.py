@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import auth_cmds, compliance_cmds, import_cmds, ledger_cmds, registration_cmds, run_cmds
+from . import auth_cmds, compliance_cmds, import_cmds, ledger_cmds, registration_cmds, run_cmds, scoring_cmds
 
 __all__ = ["app", "main"]
 
@@ -17,6 +17,7 @@ app.add_typer(auth_cmds.app, name="auth")
 app.add_typer(ledger_cmds.app, name="ledger")
 app.add_typer(registration_cmds.calendar_app, name="calendar")
 app.add_typer(registration_cmds.registration_app, name="registration")
+app.add_typer(scoring_cmds.app, name="scoring")
 
 
 def main() -> None:
