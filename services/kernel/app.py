@@ -18,6 +18,7 @@ from .db import Database
 from .http import traced_client
 from .idempotency import IdempotencyMiddleware
 from .observability import Metrics, RequestContextMiddleware, configure_logging
+from .openapi import install_problem_openapi
 from .problems import Unavailable, install_problem_handlers
 from .security import CurrentPrincipal, JWKSCache, TokenVerifier
 from .settings import ServiceSettings
@@ -132,6 +133,7 @@ def create_service_app(
     app.state.transport = transport
     app.state.metrics = Metrics(settings.service_name)
     install_problem_handlers(app)
+    install_problem_openapi(app)
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, table=idempotency, exclude_prefixes=idempotency_exclude)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

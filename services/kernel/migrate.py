@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import os
 from pathlib import Path
 
@@ -49,10 +50,19 @@ def run_env(metadata: MetaData) -> None:
     url = config.attributes.get("url") or database_url_for(service)
     is_sqlite = url.startswith("sqlite")
 
+    unmanaged = metadata.info.get("unmanaged", ())
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        # Search structures built by hand in migrations (FTS5 shadow tables, generated tsvector columns and
+        # their GIN indexes) are not in the models; autogenerate must leave them alone.
+        qualified = f"{obj.table.name}.{name}" if type_ == "column" else name
+        return not any(fnmatch.fnmatch(qualified or "", pattern) for pattern in unmanaged)
+
     def do_run(connection) -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,
+            include_object=include_object,
             render_as_batch=is_sqlite,
             compare_type=True,
             version_table=f"alembic_version_{service}",

@@ -13,5 +13,7 @@ from .compliance import models as compliance_models  # noqa: F401
 from .tables import metadata
 
 idempotency = idempotency_table(metadata)
+# Built by hand in the catalog migration (FTS5 shadow tables, generated tsvector + GIN): not for autogenerate.
+metadata.info["unmanaged"] = ("catalog_fts*", "catalog_entries.tsv", "ix_catalog_entries_tsv")
 
 __all__ = ["metadata"]

@@ -1,0 +1,52 @@
+# PDR — two commands from a fresh clone:
+#   make run    set up, migrate, seed demo data and start the three services (Ctrl-C stops them)
+#   make test   set up and run every test on SQLite and on PostgreSQL, migration checks and API fuzzing
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432
+
+.PHONY: run test test-sqlite test-postgresql migrations-check fuzz bench setup postgres wrk clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/pdr up --data-dir var --demo
+
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  echo "starting PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+
+wrk:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+
+test-sqlite: setup
+	PDR_TEST_DB=sqlite $(BIN)/pytest -q
+
+test-postgresql: setup postgres
+	PDR_TEST_DB=postgresql PDR_TEST_PG=$(PG_URL) $(BIN)/pytest -q
+
+migrations-check: setup postgres
+	$(BIN)/python -m tests.migrations_check
+
+fuzz: setup postgres
+	$(BIN)/python -m tests.fuzz
+
+test: test-sqlite test-postgresql migrations-check fuzz
+
+bench: setup postgres wrk
+	PDR_TEST_DB=postgresql $(BIN)/pytest tests/perf -q -s
+
+clean:
+	rm -rf var .pytest_cache
