@@ -3,7 +3,8 @@
 For each rule, the check lists what breaks it now; a violation with no live finding opens one, a live finding
 whose subject no longer breaks the rule is resolved (waived ones too: the cause is gone). A write re-checks
 only the subjects it touched; the sweep checks everything, which is how deadline rules fire. Two sweeps at
-once cannot duplicate a finding: the partial unique index refuses the second insert, which a savepoint absorbs.
+once cannot duplicate a finding: they queue on the ledger's append lock, and should anything else insert the
+same finding first, the partial unique index refuses the second insert, which a savepoint absorbs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.security import Principal
 from services.kernel.timeutil import utcnow
 
-from ..ledger.service import record
+from ..ledger.service import locked_head, record
 from ..operation.dates import china_today
 from . import checks_operation, checks_pricing, checks_registration
 from .catalog import catalog
@@ -84,6 +85,9 @@ async def _reconcile(session: AsyncSession, principal: Principal | None, rule_id
 async def run_rules(session: AsyncSession, principal: Principal | None, rule_ids: list[str], *,
                     today: date | None = None, ids: set[str] | None = None) -> SweepResult:
     ctx = CheckContext(today or china_today(), None if ids is None else frozenset(ids))
+    # Take the ledger's append lock before inserting any finding: two sweeps (or a sweep and a write) then run
+    # one after the other instead of each holding a finding the other waits for while waiting for the ledger.
+    await locked_head(session)
     result = SweepResult()
     for rule_id in rule_ids:
         await _reconcile(session, principal, rule_id, ctx, result)

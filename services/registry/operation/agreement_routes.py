@@ -12,10 +12,8 @@ from services.kernel.security import Principal, require_roles
 from . import agreements, reports
 from .agreement_views import agreement_out, agreements_out
 from .http import READ_ERRORS, WRITE_ERRORS, After, Limit
-from .schemas import (
-    AgreementIn, AgreementOut, AgreementVersionOut, AmendmentIn, ConsentIn, ConsentOut, ReportIn, ReportOut,
-    TransitionIn,
-)
+from .report_schemas import ReportIn, ReportOut
+from .schemas import AgreementIn, AgreementOut, AgreementVersionOut, AmendmentIn, ConsentIn, ConsentOut, TransitionIn
 
 __all__ = ["router"]
 

@@ -21,7 +21,7 @@ from ..registration.models import Product
 from .access import require_person
 from .dates import china_today
 from .models import AnnualReport
-from .schemas import ReportIn
+from .report_schemas import ReportIn
 
 __all__ = ["can_read_report", "file_report", "get_report", "list_reports"]
 

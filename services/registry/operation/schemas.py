@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.kernel.timeutil import as_utc
 
-from ..pricing.money import Money
 
 __all__ = [
-    "AgreementIn", "AgreementOut", "AmendmentIn", "ApprovalIn", "ConsentIn", "ConsentOut", "DesignationIn",
-    "DesignationOut", "FilingIn", "PlanChangeIn", "PlanIn", "PlanItems", "PlanOut", "PlanVersionOut",
-    "Instant", "ReportIn", "ReportOut", "SelectionIn", "SelectionOut", "TransitionIn", "AgreementVersionOut",
+    "AgreementIn", "AgreementOut", "AgreementVersionOut", "AmendmentIn", "ApprovalIn", "ConsentIn", "ConsentOut",
+    "Day", "DesignationIn", "DesignationOut", "FilingIn", "Id", "Instant", "PlanChangeIn", "PlanIn", "PlanItems",
+    "PlanOut", "PlanVersionOut", "SelectionIn", "SelectionOut", "Strict", "Text", "TransitionIn",
 ]
 
 Id = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -293,44 +291,3 @@ class AgreementVersionOut(BaseModel):
     reason: str
     created_by: str
     created_at: Instant
-
-
-class ProductFigures(Strict):
-    product_id: Id
-    volume: Annotated[int, Field(ge=0, le=10**15)]
-    revenue: Money
-
-
-class PriceAdjustment(Strict):
-    product_id: Id
-    effective_from: Day
-    description: Text
-
-
-class ReportIn(Strict):
-    """An operator's annual report (pricing notice §4): business, costs, revenue, profit, per product, prices."""
-
-    year: Annotated[int, Field(ge=2000, le=2200)]
-    business_overview: Text
-    operating_cost: Money
-    revenue: Money
-    profit: Annotated[Decimal, Field(ge=-10**13, le=10**13, max_digits=15, decimal_places=2, allow_inf_nan=False)]
-    products: list[ProductFigures] = Field(default_factory=list, max_length=1000)
-    price_adjustments: list[PriceAdjustment] = Field(default_factory=list, max_length=1000)
-
-
-class ReportOut(BaseModel):
-    id: str
-    operator_org_id: str
-    operator_org_name: str
-    year: int
-    business_overview: str
-    operating_cost: Decimal
-    revenue: Decimal
-    profit: Decimal
-    products: list
-    price_adjustments: list
-    benchmark: Decimal | None
-    deviation: str | None
-    who_adjusts: str | None
-    submitted_at: Instant

@@ -142,3 +142,27 @@ async def test_pdr_sweep_command_opens_findings_in_the_registry_database(registr
     from services.cli.main import app
     bad = CliRunner().invoke(app, ["sweep", "--on", "not-a-date"])
     assert bad.exit_code == 2
+
+
+async def test_two_sweeps_at_once_open_each_finding_only_once(registry_client, people, apps):
+    """Replicas may sweep at the same moment: the findings table still holds one live finding per cause."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from services.registry.compliance.engine import sweep
+    from services.registry.compliance.models import ComplianceRecord
+
+    w = await build_world(registry_client, people, apps, with_agreement=True)
+    db = apps.registry.state.db
+
+    async def one():
+        async with db.sessions.begin() as session:
+            return await sweep(session, None, date(2026, 4, 1))
+
+    results = await asyncio.gather(one(), one())
+    assert sorted(r.opened for r in results) == [0, 1]
+    async with db.sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(ComplianceRecord).where(
+            ComplianceRecord.rule_id == "RPT-ANNUAL-MISSING"))
+    assert count == 1
