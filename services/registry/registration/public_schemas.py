@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .schemas import Attachment, Deadlines
+from .schemas import Attachment, Deadlines, Instant
 
 __all__ = ["CertificateOut", "CodeLookupOut", "NoticeOut", "ObjectionIn", "ObjectionOut", "RegistrationSummary",
            "SweepOut"]
@@ -65,8 +65,8 @@ class ObjectionOut(BaseModel):
     evidence_digest: str
     status: str
     decision_reason: str | None
-    filed_at: datetime
-    decided_at: datetime | None
+    filed_at: Instant
+    decided_at: Instant | None
 
 
 class RegistrationSummary(BaseModel):
@@ -81,13 +81,13 @@ class RegistrationSummary(BaseModel):
     data_name: str
     previous_id: str | None
     materials_digest: str
-    submitted_at: datetime
+    submitted_at: Instant
     query_code: str | None
     valid_from: date | None
     valid_until: date | None
     deadlines: Deadlines
     overdue: list[str]
-    created_at: datetime
+    created_at: Instant
 
 
 class SweepOut(BaseModel):

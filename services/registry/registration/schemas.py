@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.kernel.identifiers import is_division_code
+from services.kernel.timeutil import as_utc
 
 __all__ = [
     "Attachment", "DataItem", "Deadlines", "Evidence", "JointRegistrant", "MissingItem", "ProductIn", "ProductOut",
     "ProductPatch", "RegistrationIn", "RegistrationOut", "ResourceIn", "ResourceOut", "ResourcePatch",
-    "SecurityAssessment", "SubjectType", "Attribute", "Grading", "ProductForm", "UseType",
+    "SecurityAssessment", "SubjectType", "Attribute", "Grading", "Instant", "ProductForm", "UseType",
 ]
 
 SubjectType = Literal["resource", "product"]
@@ -28,6 +29,8 @@ OrgId = Annotated[str, Field(min_length=1, max_length=64)]
 Short = Annotated[str, Field(max_length=200)]
 Text = Annotated[str, Field(max_length=4000)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+# SQLite hands back naive datetimes; every stored time is UTC, and responses say so.
+Instant = Annotated[datetime, AfterValidator(as_utc)]
 
 
 def _division(value: str) -> str:
@@ -134,8 +137,8 @@ class _Subject(BaseModel):
     domain: str
     status: str
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
 
 
 class ResourceOut(_Subject):
@@ -220,7 +223,7 @@ class Submission(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     seq: int
     digest: str
-    received_at: datetime
+    received_at: Instant
     submitted_by: str
 
 
@@ -228,7 +231,7 @@ class Evidence(BaseModel):
     """Evidence preservation (存证): the digest and server time of every submission, never changed."""
 
     digest: str
-    submitted_at: datetime
+    submitted_at: Instant
     submissions: list[Submission]
 
 
@@ -239,7 +242,7 @@ class EventOut(BaseModel):
     to_state: str
     actor: str
     detail: dict
-    at: datetime
+    at: Instant
 
 
 class RegistrationOut(BaseModel):
@@ -267,5 +270,5 @@ class RegistrationOut(BaseModel):
     deadlines: Deadlines
     overdue: list[str]
     events: list[EventOut]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
