@@ -5,6 +5,8 @@ Env: ``PDR_REGISTRATION_<FIELD>``. Defaults are the figures of 发改数据规�
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,6 +18,9 @@ class RegistrationRules(BaseSettings):
 
     # Art. 9(1): first registration within 20 working days of operation start / product delivery.
     first_filing_working_days: int = Field(20, ge=1)
+    # Art. 9(1): operations existing before the measures took effect register within 30 working days of it.
+    measures_in_force_on: date = date(2025, 3, 1)
+    existing_operation_working_days: int = Field(30, ge=1)
     # DOMAIN §1: change registration "promptly" — no number in the text, so configurable.
     change_filing_working_days: int = Field(20, ge=1)
     acceptance_working_days: int = Field(3, ge=1)  # Art. 10

@@ -116,8 +116,13 @@ async def _set_filing_due(ctx: Ctx, registration: Registration, subject, current
     """Art. 9(1): first registration within 20 working days of operation start or product delivery."""
     if registration.type == "first":
         started = getattr(subject, "operation_started_on", None) or getattr(subject, "delivered_at", None)
-        if started:
+        if started and started < ctx.rules.measures_in_force_on:
+            # Art. 9(1): operations that existed before the measures: 30 working days from their entry into force.
+            due = ctx.calendar.add_working_days(ctx.rules.measures_in_force_on,
+                                                ctx.rules.existing_operation_working_days)
+        elif started:
             due = ctx.calendar.add_working_days(started, ctx.rules.first_filing_working_days)
+        if started:
             registration.filing_due_on, registration.provisional = due.due_on, due.provisional
     if current is not None and current.valid_until:
         registration.renewal_opens_on = renewal_opens_on(current.valid_until, ctx.rules)

@@ -166,3 +166,63 @@ async def test_public_routes_answer_everyone_including_anonymous(world):
 async def test_only_an_administrator_loads_holiday_data(world):
     expected = {c: 403 for c in CALLERS} | {"admin": 200, "anonymous": 401}
     await world.expect("PUT", "/calendar/2031", expected, body={"source": "国务院办公厅通知", "days": []})
+
+
+async def _registered(world) -> dict:
+    registration = await _filed(world)
+    registrar = world.headers["registrar"]
+    for action in ("accept", "approve"):
+        response = await world.client.post(f"/registrations/{registration['id']}/{action}", headers=registrar,
+                                           json={})
+        assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_versions_diffs_and_certificates_follow_the_read_rules(world, clock):
+    from datetime import date, timedelta
+
+    noticed = await _registered(world)
+    clock.set(date.fromisoformat(noticed["deadlines"]["notice_ends_on"]) + timedelta(days=1))
+    closed = await world.client.post(f"/registrations/{noticed['id']}/close-notice",
+                                     headers=world.headers["registrar"])
+    assert closed.status_code == 200
+    rid = world.resource["id"]
+    await world.expect("GET", f"/resources/{rid}/versions", READ)
+    await world.expect("GET", f"/resources/{rid}/diff?from=1&to=1", READ)
+    await world.expect("GET", f"/registrations/{noticed['id']}/certificate", READ)
+    pid = world.product["id"]
+    await world.expect("GET", f"/products/{pid}/versions", READ | {"owner": 404, "joint": 404,
+                                                                   "owner_operator": 200})
+
+
+async def test_only_the_registration_body_decides_objections(world):
+    noticed = await _registered(world)
+    response = await world.client.post(f"/public/notices/{noticed['id']}/objections", json={
+        "objector_name": "李四", "objector_id_number": "110101198001010017", "contact": "lisi@example.cn",
+        "grounds": "来源不实", "evidence": [{"name": "证据.pdf", "sha256": SHA}]})
+    assert response.status_code == 201
+    objection = response.json()["id"]
+    denied = {c: 403 for c in CALLERS if c != "registrar"} | {"anonymous": 401}
+    for decision in ("uphold", "dismiss"):
+        await world.expect("POST", f"/objections/{objection}/{decision}", denied, body={"reason": "x"})
+    await world.expect("POST", f"/objections/{objection}/dismiss", {"registrar": 200}, body={"reason": "证据不足"})
+    await world.expect("POST", "/registrations/sweep", denied)
+
+
+async def test_only_the_owner_withdraws_and_everyone_logged_in_reads_the_calendar(world):
+    registration = await _filed(world)
+    expected = {"owner": 200, "joint": 403, "other_agency": 404, "owner_operator": 404, "other_operator": 404,
+                "registrar": 403, "auditor": 403, "admin": 404, "authority": 404, "anonymous": 401,
+                "read_client": 403, "write_client": 404}
+    await world.expect("POST", f"/registrations/{registration['id']}/withdraw", expected)
+    await world.expect("GET", "/calendar/2026", {c: 200 for c in CALLERS} | {"anonymous": 401})
+
+
+async def test_lists_of_subjects_show_each_organization_its_own(world):
+    seen = {}
+    for caller in CALLERS:
+        response = await world.client.get("/resources", headers=world.headers[caller])
+        seen[caller] = response.status_code if response.status_code != 200 else len(response.json()["items"])
+    assert seen == {"owner": 1, "joint": 0, "other_agency": 0, "owner_operator": 0, "other_operator": 0,
+                    "registrar": 1, "auditor": 1, "admin": 0, "authority": 0, "anonymous": 401, "read_client": 1,
+                    "write_client": 0}

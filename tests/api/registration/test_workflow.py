@@ -110,6 +110,15 @@ async def test_first_registration_filed_more_than_20_working_days_after_operatio
     assert on_time["overdue"] == []
 
 
+async def test_operations_existing_before_the_measures_were_due_30_working_days_after_1_march_2025(flow, cast):
+    """Art. 9(1): 2025-03-01 + 30 working days (the Qingming holiday on 4 April does not count)."""
+    agency = cast["agency"]
+    resource = await flow.resource(agency, operation_started_on="2024-06-01")
+    filed = await flow.file(agency, resource["id"])
+    assert filed["deadlines"]["filing_due_on"] == "2025-04-14"
+    assert filed["overdue"] == ["filing"]
+
+
 async def test_withdrawal_before_acceptance_frees_the_subject_for_a_new_filing(flow, cast):
     agency, registrar = cast["agency"], cast["registrar"]
     resource = await flow.resource(agency)
