@@ -68,9 +68,21 @@ def score_records(records: RecordSet, subjects: list[tuple[str, dict[str, Any]]]
                   rules: ValueRules = ValueRules()) -> list[dict[str, Any]]:
     """Pure: one score document per (kind, payload), with the SHA-256 of the inputs it was computed from."""
     out = []
+    day = as_of.isoformat()
+    # A resource feeds many products: hash it once and let each product's snapshot name its digest.
+    resource_digests: dict[str, str] = {}
     for kind, record in subjects:
         inputs = build_inputs(records, kind, record, as_of)
-        snapshot = {**inputs.__dict__, "as_of": as_of.isoformat()}
+        sources = []
+        for source in inputs.resources:
+            d = resource_digests.get(source["id"])
+            if d is None:
+                d = resource_digests[source["id"]] = digest(source)
+            sources.append(d)
+        snapshot = {"kind": kind, "record": record, "resources": sources, "as_of": day,
+                    "open_compliance": inputs.open_compliance, "corrections": inputs.corrections,
+                    "agreements": inputs.agreements, "volume": inputs.volume, "revenue": inputs.revenue,
+                    "dependents": inputs.dependents}
         out.append({"kind": kind, "id": record["id"], "org_id": record.get("org_id"),
                     "name": str(record.get("name", ""))[:200], "as_of": as_of.isoformat(),
                     "inputs_digest": digest(snapshot), **score_value(inputs, rules)})

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["UPDATE_INTERVAL_DAYS", "ValueInputs", "ValueRules", "score_value"]
@@ -60,37 +61,39 @@ class ValueInputs:
 
 
 def _log_share(x: float, cap: float) -> float:
-    return min(math.log1p(max(x, 0.0)) / math.log1p(cap), 1.0)
+    return min(math.log1p(x if x > 0 else 0.0) / _log1p(cap), 1.0)
 
 
-def _filled(value: Any) -> bool:
-    return value not in (None, "", [], {})
+@lru_cache(maxsize=64)
+def _log1p(cap: float) -> float:
+    return math.log1p(cap)
 
 
-def _age_days(record: dict[str, Any], as_of: date) -> int | None:
-    stamp = record.get("updated_at") or record.get("created_at")
+@lru_cache(maxsize=200_000)
+def _timeliness_of(frequency: str, stamp: str | None, as_of: date) -> float:
+    """Observed age against the declared update interval; cached, since many products share a resource."""
     if not stamp:
-        return None
+        return 0.0
     try:
-        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).date()
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
     except ValueError:
-        return None
-    return max((as_of - when).days, 0)
+        return 0.0
+    interval = UPDATE_INTERVAL_DAYS.get(frequency.lower(), 366)
+    age = max((as_of - when).days, 0)
+    return 1.0 if age <= interval else interval / age
 
 
 def _timeliness(record: dict[str, Any], as_of: date) -> float:
-    interval = UPDATE_INTERVAL_DAYS.get(str(record.get("update_frequency", "")).lower(), 366)
-    age = _age_days(record, as_of)
-    if age is None:
-        return 0.0
-    return 1.0 if age <= interval else interval / age
+    stamp = record.get("updated_at") or record.get("created_at")
+    return _timeliness_of(str(record.get("update_frequency") or ""), str(stamp) if stamp else None, as_of)
 
 
 def score_value(inputs: ValueInputs, rules: ValueRules = ValueRules()) -> dict[str, Any]:
     r = inputs.record
     product = inputs.kind == "product"
     fields = PRODUCT_FIELDS if product else RESOURCE_FIELDS
-    completeness = sum(1 for f in fields if _filled(r.get(f))) / len(fields)
+    # Materials are strings, lists, dicts or dates: empty ones are falsy.
+    completeness = sum(1 for f in fields if r.get(f)) / len(fields)
     conformity = STATUS.get(str(r.get("status", "")), 0.0) / (1 + inputs.open_compliance)
     accuracy = 1.0 / (1 + inputs.corrections)
     if product:
