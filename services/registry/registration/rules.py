@@ -21,8 +21,6 @@ class RegistrationRules(BaseSettings):
     # Art. 9(1): operations existing before the measures took effect register within 30 working days of it.
     measures_in_force_on: date = date(2025, 3, 1)
     existing_operation_working_days: int = Field(30, ge=1)
-    # DOMAIN §1: change registration "promptly" — no number in the text, so configurable.
-    change_filing_working_days: int = Field(20, ge=1)
     acceptance_working_days: int = Field(3, ge=1)  # Art. 10
     review_working_days: int = Field(20, ge=1)  # Art. 11
     notice_working_days: int = Field(10, ge=1)  # Art. 12

@@ -145,6 +145,8 @@ async def resubmit(ctx: Ctx, registration_id: str, data: ResubmitIn) -> Registra
     reason = data.reason if data.reason is not None else previous.get("reason", "")
     registration.submission_count += 1
     registration.missing_items = []
+    registration.data_name = (changes or {}).get("name") or subject.name
+    registration.short_description = ((changes or {}).get("description") or subject.description)[:200]
     await _submit(ctx, registration, _materials(subject, registration.subject_type, changes, attachments, reason))
     await move(ctx, registration, "resubmit", {"digest": registration.materials_digest})
     return registration

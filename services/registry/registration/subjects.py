@@ -14,7 +14,7 @@ from services.kernel.timeutil import utcnow
 
 from ..ledger.service import record
 from .access import OWNER_ROLE, ensure_owner, ensure_readable, is_overseer
-from .models import Product, Resource
+from .models import Product, Registration, Resource
 from .schemas import ProductIn, ProductPatch, ResourceIn, ResourcePatch
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
 MODELS: dict[str, type[Resource] | type[Product]] = {"resource": Resource, "product": Product}
 PATCHES = {"resource": ResourcePatch, "product": ProductPatch}
 # Columns that make up a subject's registered content (what a version snapshot keeps and diffs compare).
+UNDER_REVIEW = ("submitted", "under_review", "in_notice")
 NULLABLE = {"operation_started_on", "delivered_at"}
 BOOKKEEPING = {"id", "org_id", "org_name", "status", "version", "created_at", "updated_at", "agreement_id",
                "agreement_ends_on"}
@@ -124,6 +125,14 @@ async def update_subject(session: AsyncSession, principal: Principal, subject_ty
     if subject.status != "draft":
         raise Conflict(f"A {subject.status} {subject_type} changes only through a change or correction "
                        "registration.", slug="subject-not-draft", current_state=subject.status)
+    # What the registration body reviews is what gets registered: no edits while it is in their hands
+    # (a registration returned for supplement may be corrected, then resubmitted).
+    busy = (await session.scalars(select(Registration.state).where(
+        Registration.subject_type == subject_type, Registration.subject_id == subject.id,
+        Registration.state.in_(UNDER_REVIEW)))).first()
+    if busy:
+        raise Conflict(f"The {subject_type} is under registration ({busy}); it cannot be edited now.",
+                       slug="registration-in-progress", current_state=busy)
     fields = data.model_dump(mode="python", exclude_unset=True)
     if principal.org in {j["org_id"] for j in fields.get("joint_registrants") or []}:
         raise Unprocessable("The owner is not its own joint registrant.", slug="joint-registrant-is-owner")

@@ -157,3 +157,22 @@ async def test_materials_are_validated_and_attachments_need_a_sha256(flow, cast)
         "subject_type": "resource", "subject_id": resource["id"], "type": "change", "changes": {"scale": "1 PB"}})
     assert response.status_code == 409 and response.json()["type"].endswith("/subject-not-registered")
     assert SHA
+
+
+async def test_a_draft_under_review_cannot_be_edited_but_a_returned_one_can_and_is_resubmitted(flow, cast):
+    """What the registration body reviews is what gets registered."""
+    agency, registrar = cast["agency"], cast["registrar"]
+    resource = await flow.resource(agency)
+    filed = await flow.file(agency, resource["id"])
+    response = await flow.client.patch(f"/resources/{resource['id']}", json={"name": "改名"}, headers=agency.headers)
+    assert response.status_code == 409 and response.json()["current_state"] == "submitted"
+    await flow.act(registrar, filed["id"], "return", {"missing_items": [{"item": "数据项说明不全"}]})
+    response = await flow.client.patch(f"/resources/{resource['id']}", headers=agency.headers, json={
+        "name": "城市交通流量数据（补正）", "data_items": [{"name": "road_id"}, {"name": "flow"}, {"name": "ts"}]})
+    assert response.status_code == 200
+    resubmitted = await flow.act(agency, filed["id"], "resubmit", {})
+    assert resubmitted["data_name"] == "城市交通流量数据（补正）"
+    assert len(resubmitted["materials"]["subject"]["data_items"]) == 3
+    registered = await flow.register(registrar, filed["id"])
+    versions = (await flow.client.get(f"/resources/{resource['id']}/versions", headers=agency.headers)).json()
+    assert versions[0]["snapshot"]["name"] == "城市交通流量数据（补正）" and registered["state"] == "registered"
