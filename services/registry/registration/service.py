@@ -21,7 +21,7 @@ from .schemas import ApproveIn, RegistrationIn, ResubmitIn
 from .steps import log_event, move, registration_or_404
 from .subjects import snapshot, subject_or_404, validate_changes
 from .validity import renewal_opens_on, require_renewal_window
-from .workflow import IN_FORCE, OPEN_STATES
+from .workflow import IN_FORCE, OPEN_STATES, next_state
 
 __all__ = ["accept", "approve", "file_registration", "refuse", "resubmit", "return_for_supplement", "revoke",
            "withdraw"]
@@ -132,8 +132,7 @@ async def resubmit(ctx: Ctx, registration_id: str, data: ResubmitIn) -> Registra
     registration = await registration_or_404(ctx, registration_id)
     ensure_owner(ctx.principal, registration.subject_type, registration.org_id, registration.registrant_org_ids,
                  "registration")
-    if registration.state != "returned":
-        await move(ctx, registration, "resubmit")  # raises the 409 naming the current state
+    next_state("resubmit", registration.state, registration.type)  # 409 naming the state, before any work
     subject = await subject_or_404(ctx.session, registration.subject_type, registration.subject_id)
     previous = registration.materials
     changes = previous.get("changes") or None
