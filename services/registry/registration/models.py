@@ -75,7 +75,8 @@ class Resource(RegistryTable, table=True):
     security_assessment: dict = Field(default_factory=dict, sa_column=_json())
     # When operation of the resource started: first registration is due 20 working days later (Art. 9(1)).
     operation_started_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
-    status: str = Field(default="draft", max_length=20, index=True)  # draft | registered | cancelled | revoked | expired
+    # draft | registered | cancelled | revoked | expired
+    status: str = Field(default="draft", max_length=20, index=True)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
