@@ -14,9 +14,9 @@ from services.kernel.pagination import encode_cursor, keyset_page
 from services.kernel.problems import Conflict, NotFound
 
 from .access import ensure_readable
-from .codes import is_valid_code
+from .codes import code_owner, is_valid_code
 from .context import Ctx
-from .models import IssuedCode, Registration
+from .models import Registration
 from .steps import registration_or_404
 
 __all__ = ["current_notices", "in_force_by_code", "lookup_code", "registration_for_certificate"]
@@ -36,7 +36,7 @@ async def current_notices(ctx: Ctx, *, cursor: str | None, limit: int) -> tuple[
 
 async def _latest_with_code(ctx: Ctx, code: str) -> Registration:
     code = code.strip().upper()
-    if not is_valid_code(code) or (await ctx.session.get(IssuedCode, code)) is None:
+    if not is_valid_code(code) or (await code_owner(ctx.session, code)) is None:
         raise NotFound("No registration has this query code.", slug="code-not-found")
     query = select(Registration).where(Registration.query_code == code, Registration.coded_at.is_not(None)) \
         .order_by(Registration.coded_at.desc(), Registration.id.desc()).limit(1)
