@@ -6,7 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from services.kernel.timeutil import as_utc
 
 __all__ = [
     "AhpIn", "AhpOut", "CombinedIn", "ContestIn", "ContestOut", "CostParams", "EntropyIn", "EntropyOut",
@@ -15,6 +17,8 @@ __all__ = [
     "SubmittedValueIn", "SubmittedValueOut", "SyncOut", "ValuationIn", "ValuationOut", "ValueScoreOut",
 ]
 
+# SQLite hands back naive datetimes; every one we serve is UTC with its offset (RFC 3339).
+Instant = Annotated[datetime, AfterValidator(as_utc)]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Period = Annotated[str, Field(pattern=r"^(19|20|21)\d{2}$", description="A calendar year, e.g. 2025")]
 Region = Annotated[str, Field(pattern=r"^\d{6}$")]
@@ -30,7 +34,7 @@ Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 class Freshness(BaseModel):
     stale: bool = Field(description="True when the registry was unreachable at the last sync, or when the "
                         "subject's records changed after this result was computed.")
-    registry_synced_at: datetime | None
+    registry_synced_at: Instant | None
     registry_error: str | None = None
 
 
@@ -43,7 +47,7 @@ class ModelSummary(BaseModel):
     name: str
     digest: str
     published_by: str
-    published_at: str | None
+    published_at: Instant | None
 
 
 class ModelOut(ModelSummary):
@@ -108,7 +112,7 @@ class EvaluationSummary(BaseModel):
     peers: int
     inputs_digest: str
     outdated: bool
-    created_at: datetime
+    created_at: Instant
 
 
 class ContestOut(BaseModel):
@@ -120,9 +124,9 @@ class ContestOut(BaseModel):
     status: str
     resolution: str | None
     filed_by: str
-    filed_at: datetime
+    filed_at: Instant
     resolved_by: str | None
-    resolved_at: datetime | None
+    resolved_at: Instant | None
 
 
 class EvaluationOut(EvaluationSummary):
@@ -142,7 +146,7 @@ class RunOut(BaseModel):
     weights: dict[str, Any]
     inputs: dict[str, Any]
     created_by: str
-    created_at: datetime
+    created_at: Instant
     evaluations: list[EvaluationSummary]
 
 
@@ -177,7 +181,7 @@ class SubmittedValueOut(BaseModel):
     evidence_media_type: str
     evidence_sha256: str
     submitted_by: str
-    submitted_at: datetime
+    submitted_at: Instant
 
 
 class ValueScoreOut(BaseModel):
@@ -190,7 +194,7 @@ class ValueScoreOut(BaseModel):
     demand: dict[str, Any]
     breadth: dict[str, Any]
     inputs_digest: str
-    computed_at: datetime
+    computed_at: Instant
     contests: list[ContestOut] = []
     freshness: Freshness
 
@@ -271,7 +275,7 @@ class ValuationOut(BaseModel):
     value: Decimal
     currency: str
     created_by: str
-    created_at: datetime
+    created_at: Instant
     contests: list[ContestOut] = []
 
 
@@ -291,8 +295,8 @@ class SyncOut(BaseModel):
     mode: str
     cursor: int
     stale: bool
-    last_success_at: datetime | None
-    last_attempt_at: datetime | None
+    last_success_at: Instant | None
+    last_attempt_at: Instant | None
     last_error: str | None
     failures: int
     applied: int | None = None

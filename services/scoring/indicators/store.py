@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ __all__ = ["ModelVersion", "get_system", "inconsistent_problem", "list_versions"
 
 class ModelVersion:
     def __init__(self, version: str, name: str, document: str, digest: str, published_by: str,
-                 published_at: str | None) -> None:
+                 published_at: datetime | None) -> None:
         self.version, self.name, self.document, self.digest = version, name, document, digest
         self.published_by, self.published_at = published_by, published_at
 
@@ -57,13 +58,13 @@ async def get_system(session: AsyncSession, version: str) -> tuple[IndicatorSyst
     if row is None:
         raise NotFound(f"No indicator model version {version!r}.", slug="model-not-found")
     return parse_model(row.document), ModelVersion(row.version, row.name, row.document, row.digest,
-                                                   row.published_by, row.published_at.isoformat())
+                                                   row.published_by, row.published_at)
 
 
 async def list_versions(session: AsyncSession) -> list[ModelVersion]:
     rows = (await session.execute(select(IndicatorModelRow).order_by(IndicatorModelRow.published_at))).scalars()
     return [_default()] + [ModelVersion(r.version, r.name, r.document, r.digest, r.published_by,
-                                        r.published_at.isoformat()) for r in rows]
+                                        r.published_at) for r in rows]
 
 
 async def publish(session: AsyncSession, principal: Principal, text: str) -> ModelVersion:
@@ -77,4 +78,4 @@ async def publish(session: AsyncSession, principal: Principal, text: str) -> Mod
     session.add(row)
     await session.flush()
     return ModelVersion(row.version, row.name, row.document, row.digest, row.published_by,
-                        row.published_at.isoformat())
+                        row.published_at)

@@ -177,3 +177,24 @@ async def test_unknown_model_version_and_bad_period_are_refused(registry, scorin
     bad = await scoring_client.post("/evaluation-runs", headers=callers["authority"].headers, json={
         "subject_kind": "region", "subject_ids": ["31"], "period": "25"})
     assert bad.status_code == 422
+
+
+async def test_an_authority_submits_values_for_regions_it_governs_only(registry, scoring_client, callers):
+    body = {"subject_kind": "region", "period": "2025", "indicator_code": "sharing_requests_fulfilled", "value": 93,
+            "evidence_name": "统计表.xlsx", "evidence_media_type": "application/vnd.ms-excel",
+            "evidence_base64": base64.b64encode(b"sheet").decode()}
+    city = await scoring_client.post("/submitted-values", headers=callers["authority"].headers,
+                                     json={**body, "subject_id": "310100"})
+    assert city.status_code == 201, city.text
+    elsewhere = await scoring_client.post("/submitted-values", headers=callers["authority"].headers,
+                                          json={**body, "subject_id": "320000"})
+    assert elsewhere.status_code == 403
+    agency = await scoring_client.post("/submitted-values", headers=callers["agency"].headers,
+                                       json={**body, "subject_id": "310000"})
+    assert agency.status_code == 403
+    listed = await scoring_client.get("/submitted-values", headers=callers["auditor"].headers,
+                                      params={"subject_kind": "region", "subject_id": "310100"})
+    assert [v["value"] for v in listed.json()] == [93.0]
+    hidden = await scoring_client.get("/submitted-values", headers=callers["operator"].headers,
+                                      params={"subject_kind": "region", "subject_id": "310100"})
+    assert hidden.status_code == 403
