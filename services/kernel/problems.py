@@ -175,6 +175,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(OperationalError, on_unexpected)
     app.add_exception_handler(DBAPIError, on_unexpected)
+    # Raw socket errors from a driver (PostgreSQL restarting): handled here, not by the catch-all below, whose
+    # Starlette middleware re-raises after answering, which makes the server drop the keep-alive connection.
+    app.add_exception_handler(OSError, on_unexpected)
     app.add_exception_handler(Exception, on_unexpected)
 
 
@@ -187,5 +190,8 @@ def _is_connection_error(exc: BaseException) -> bool:
     return any(
         word in text
         for word in ("connection refused", "connectiondoesnotexist", "cannotconnectnow", "connection was closed",
-                     "adminshutdown", "database is locked", "connection is closed", "terminating connection")
+                     "adminshutdown", "database is locked", "connection is closed", "terminating connection",
+                     # PostgreSQL refusing connections while it stops, starts or recovers, or when it is full
+                     "the database system is", "too many clients", "server closed the connection",
+                     "connection reset")
     )

@@ -19,7 +19,7 @@ from services.kernel.identifiers import with_uscc_check
 from tests.databases import BACKEND
 from tests.system import RunningSystem, free_port, wait_http
 
-__all__ = ["Replica", "Walk", "make_agencies", "require_postgresql", "start_replica", "token"]
+__all__ = ["Replica", "Walk", "make_agencies", "require_postgresql", "restart", "start_replica", "stop", "token"]
 
 _serial = itertools.count(1)
 EVIDENCE = [{"name": "存证记录.pdf", "sha256": "a" * 64, "description": "内部业务审核及存证"}]
@@ -44,9 +44,11 @@ class Replica:
                 self.proc.kill()
 
 
-def start_replica(system: RunningSystem, service: str, name: str, extra_env: dict[str, str] | None = None) -> Replica:
-    """Another process of ``service`` over the same database, on a free port, logging to ``<name>.log``."""
-    port = free_port()
+def start_replica(system: RunningSystem, service: str, name: str, extra_env: dict[str, str] | None = None,
+                  port: int | None = None) -> Replica:
+    """Another process of ``service`` over the same database, logging to ``<name>.log``; on a free port, or
+    on ``port`` (to bring a stopped service back where the others expect it)."""
+    port = port or free_port()
     env = {**system.env, f"PDR_{service.upper()}_PORT": str(port), **(extra_env or {})}
     log = open(Path(system.log_dir) / f"{name}.log", "ab")  # noqa: SIM115 (lives with the child)
     proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", service], env=env, stdout=log,
@@ -54,6 +56,19 @@ def start_replica(system: RunningSystem, service: str, name: str, extra_env: dic
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/readyz", proc=proc)
     return Replica(url, proc)
+
+
+def stop(system: RunningSystem, service: str) -> None:
+    """SIGTERM one of the system's services and wait until it has drained and exited."""
+    proc = system.procs[service]
+    proc.terminate()
+    proc.wait(timeout=40)
+
+
+def restart(system: RunningSystem, service: str, extra_env: dict[str, str] | None = None) -> None:
+    """Bring a stopped service back on its own port, where the other services expect it."""
+    port = int(system.urls[service].rsplit(":", 1)[1])
+    system.procs[service] = start_replica(system, service, f"{service}-restarted", extra_env, port=port).proc
 
 
 def token(auth_url: str, username: str, audience: str = "pdr-registry") -> str:
