@@ -2,6 +2,7 @@
 
     RegistryRecord     the local mirror of registry records (resources, products, registrations, agreements,
                        prices, annual reports, compliance records), one row per record, kept by the feed consumer
+    RegistryRef        which product or resource a mirrored product or agreement names (indexed by the name)
     FeedState          the consumer's stored cursor and the health of the last sync (drives `stale`)
     IndicatorModelRow  a published indicator system version (YAML as submitted, and its digest)
     SubmittedValue     an indicator value submitted by an organization or authority, with its evidence document
@@ -31,6 +32,7 @@ __all__ = [
     "IndicatorModelRow",
     "ProductScore",
     "RegistryRecord",
+    "RegistryRef",
     "SubmittedValue",
     "Valuation",
 ]
@@ -60,6 +62,18 @@ class RegistryRecord(ScoringTable, table=True):
     seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     deleted: bool = Field(default=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class RegistryRef(ScoringTable, table=True):
+    """A product's source resources, an agreement's resources and products: so "what names this resource" is
+    an index lookup, not a scan of every product's JSON."""
+
+    __tablename__ = "registry_refs"
+    __table_args__ = (Index("ix_registry_refs_ref_id_kind", "ref_id", "kind"),)
+
+    kind: str = Field(primary_key=True, max_length=32)  # the naming record's kind: product | agreement
+    record_id: str = Field(primary_key=True, max_length=64)
+    ref_id: str = Field(primary_key=True, max_length=64)
 
 
 class FeedState(ScoringTable, table=True):

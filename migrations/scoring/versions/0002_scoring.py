@@ -131,6 +131,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_registry_records_kind_org_id', ['kind', 'org_id'], unique=False)
         batch_op.create_index('ix_registry_records_kind_subject_id', ['kind', 'subject_id'], unique=False)
 
+    op.create_table('registry_refs',
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('record_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('ref_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'record_id', 'ref_id', name=op.f('pk_registry_refs'))
+    )
+    with op.batch_alter_table('registry_refs', schema=None) as batch_op:
+        batch_op.create_index('ix_registry_refs_ref_id_kind', ['ref_id', 'kind'], unique=False)
+
     op.create_table('submitted_values',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('subject_kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -183,6 +192,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_registry_records_kind_org_id')
 
     op.drop_table('registry_records')
+    with op.batch_alter_table('registry_refs', schema=None) as batch_op:
+        batch_op.drop_index('ix_registry_refs_ref_id_kind')
+
+    op.drop_table('registry_refs')
     with op.batch_alter_table('product_scores', schema=None) as batch_op:
         batch_op.drop_index('ix_product_scores_org_id')
 

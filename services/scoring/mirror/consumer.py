@@ -46,8 +46,12 @@ class SyncReport:
 
 def affected_subjects(kind: str, record_id: str, payload: dict[str, Any] | None) -> set[tuple[str, str]]:
     """The products and resources whose value score depends on this record."""
-    if kind in ("product", "resource"):
+    if kind == "resource":
         return {(kind, record_id)}
+    if kind == "product":
+        # Its source resources' breadth counts the products built on them.
+        sources = (payload or {}).get("resource_ids") or []
+        return {(kind, record_id), *(("resource", str(r)) for r in sources if isinstance(r, str))}
     out: set[tuple[str, str]] = set()
     if not payload:
         return out

@@ -18,7 +18,9 @@ OPEN_STATES = {"open"}
 class RecordSet:
     """Payloads by kind: product, resource, registration, compliance_record, agreement, annual_report."""
 
-    def __init__(self, by_kind: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(self, by_kind: dict[str, list[dict[str, Any]]],
+                 dependents: dict[str, int] | None = None) -> None:
+        """``dependents``: products per resource, when the caller counted them (a targeted refresh)."""
         self.by_kind = by_kind
         self.resources = {r["id"]: r for r in by_kind.get("resource", []) if r.get("id")}
         self.corrections: dict[str, int] = defaultdict(int)
@@ -43,6 +45,9 @@ class RecordSet:
                     self.volume[line["product_id"]] += float(line.get("volume") or 0)
                     self.revenue[line["product_id"]] += float(line.get("revenue") or 0)
         self.dependents: dict[str, int] = defaultdict(int)
+        if dependents is not None:
+            self.dependents.update(dependents)
+            return
         for product in by_kind.get("product", []):
             for rid in set(product.get("resource_ids") or []):
                 self.dependents[rid] += 1

@@ -6,20 +6,19 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.pagination import encode_cursor, keyset_page
 from services.kernel.timeutil import utcnow
 
 from ..digest import digest
-from ..records import ProductScore, RegistryRecord
+from ..records import ProductScore, RegistryRecord, RegistryRef
 from .inputs import RecordSet, build_inputs
 from .value import ValueRules, score_value
 
 __all__ = ["list_scores", "load_all", "read_all", "refresh_scores", "rescore_all", "score_records", "write_scores"]
 
-RELATED = ("registration", "compliance_record", "agreement", "annual_report")
 
 
 def _group(rows: list[RegistryRecord]) -> dict[str, list[dict[str, Any]]]:
@@ -45,7 +44,7 @@ async def load_all(session: AsyncSession) -> RecordSet:
 
 
 async def _load_for(session: AsyncSession, subjects: set[tuple[str, str]]) -> RecordSet:
-    """The subjects and every record their scores read: four queries whatever the number of subjects."""
+    """The subjects and every record their scores read, by index: five queries whatever their number."""
     ids = {i for _, i in subjects}
     rows = list((await session.execute(select(RegistryRecord).where(
         RegistryRecord.kind.in_(("product", "resource")), RegistryRecord.record_id.in_(ids)))).scalars())
@@ -53,15 +52,18 @@ async def _load_for(session: AsyncSession, subjects: set[tuple[str, str]]) -> Re
     source_ids = {s for r in rows if r.kind == "product" for s in r.payload.get("resource_ids") or []}
     rows += (await session.execute(select(RegistryRecord).where(
         RegistryRecord.kind == "resource", RegistryRecord.record_id.in_(source_ids - ids)))).scalars()
-    rows += (await session.execute(select(RegistryRecord).where(
-        RegistryRecord.kind.in_(RELATED),
-        or_(RegistryRecord.subject_id.in_(ids), RegistryRecord.org_id.in_(orgs))))).scalars()
-    if any(k == "resource" for k, _ in subjects):
-        # A resource's breadth counts the products built on it, whoever operates them.
-        rows += (await session.execute(select(RegistryRecord).where(
-            RegistryRecord.kind == "product", RegistryRecord.record_id.notin_(ids)))).scalars()
+    # Agreements naming a subject (whoever signed them), registrations and compliance records about it, and
+    # the annual reports of its organization.
+    naming = select(RegistryRef.record_id).where(RegistryRef.kind == "agreement", RegistryRef.ref_id.in_(ids))
+    rows += (await session.execute(select(RegistryRecord).where(or_(
+        (RegistryRecord.kind == "agreement") & RegistryRecord.record_id.in_(naming),
+        RegistryRecord.kind.in_(("registration", "compliance_record")) & RegistryRecord.subject_id.in_(ids),
+        (RegistryRecord.kind == "annual_report") & RegistryRecord.org_id.in_(orgs))))).scalars()
+    # A resource's breadth counts the products built on it, whoever operates them.
+    dependents = dict((await session.execute(select(RegistryRef.ref_id, func.count()).where(
+        RegistryRef.kind == "product", RegistryRef.ref_id.in_(ids)).group_by(RegistryRef.ref_id))).all())
     unique = {(r.kind, r.record_id): r for r in rows}
-    return RecordSet(_group(list(unique.values())))
+    return RecordSet(_group(list(unique.values())), dependents)
 
 
 def score_records(records: RecordSet, subjects: list[tuple[str, dict[str, Any]]], as_of: date,

@@ -140,3 +140,17 @@ async def test_only_the_scored_organization_may_contest(registry, scoring_client
     missing = await scoring_client.post("/contests", headers=callers["agency"].headers, json={
         **body, "target_id": "does-not-exist"})
     assert missing.status_code == 404
+
+
+async def test_a_resource_counts_the_agreements_and_products_of_other_organizations_that_use_it(
+        registry, scoring_client, callers):
+    await _seed(registry, scoring_client, callers)
+    registry.put("agreement", {"id": "ag1", "operator_org_id": callers["operator"].org_id, "status": "active",
+                               "resources": [{"resource_id": "r1"}], "product_ids": ["p1"]})
+    await sync(scoring_client, callers)
+    registry.put("product", product("p2", callers["operator"].org_id, ["r1"]))
+    await sync(scoring_client, callers)  # a new product alone refreshes the resource it is built on
+    score = (await scoring_client.get("/value-scores/resource/r1", headers=callers["agency"].headers)).json()
+    assert score["demand"]["agreements"] == 1 and score["breadth"]["count"] == 2
+    product_score = (await scoring_client.get("/value-scores/product/p1", headers=callers["operator"].headers)).json()
+    assert product_score["demand"]["agreements"] == 1
