@@ -72,9 +72,10 @@ async def measure(db) -> tuple[float, int, int]:
         first = await sweep(s, None, ON)
     count = 0
 
-    def on_execute(*_args):
+    def on_execute(conn, cursor, statement, *args):
         nonlocal count
-        count += 1
+        # The in-process scoring app polls the registry's change feed in the background: not ours to count.
+        count += "ledger_entries" not in statement
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
     try:

@@ -37,6 +37,7 @@ class SweepResult:
     opened: int = 0
     resolved: int = 0
     open_now: int = 0
+    expired_agreements: int = 0
 
 
 def _assert_catalog_covered() -> None:
@@ -102,9 +103,15 @@ async def on_write(session: AsyncSession, principal: Principal | None, subject: 
 
 
 async def sweep(session: AsyncSession, principal: Principal | None, today: date | None = None) -> SweepResult:
-    """Every rule over everything: opens what is new, resolves what went away."""
+    """Expire agreements past their term, then every rule over everything: open what is new, resolve what went."""
     _assert_catalog_covered()
+    from ..operation.agreements import expire_due  # operation imports this module for on_write
+
+    today = today or china_today()
+    await locked_head(session)
+    expired = await expire_due(session, principal, today)  # first, so the rules see the states as they now are
     result = await run_rules(session, principal, list(catalog()), today=today)
+    result.expired_agreements = len(expired)
     result.open_now = len((await session.scalars(select(ComplianceRecord.id).where(
         ComplianceRecord.status == "open"))).all())
     return result

@@ -53,3 +53,4 @@ class SweepOut(BaseModel):
     opened: int
     resolved: int
     open_now: int
+    expired_agreements: int

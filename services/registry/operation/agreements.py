@@ -29,8 +29,8 @@ from .models import Agreement, AgreementProduct, AgreementResource, AgreementVer
 from .plans import get_plan
 from .schemas import AgreementIn, AmendmentIn, ConsentIn, ScopeItem, TransitionIn
 
-__all__ = ["amend", "create_agreement", "get_agreement", "list_agreements", "record_consent", "transition",
-           "versions"]
+__all__ = ["amend", "create_agreement", "expire_due", "get_agreement", "list_agreements", "record_consent",
+           "transition", "versions"]
 
 # action -> (states it may start from, resulting state)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -263,3 +263,15 @@ async def record_consent(session: AsyncSession, principal: Principal, agreement_
                  data.model_dump(mode="json"))
     await on_write(session, principal, "agreement", {agreement.id})
     return row
+
+
+async def expire_due(session: AsyncSession, principal: Principal | None, today: date) -> list[str]:
+    """The sweep's housekeeping: agreements whose term has ended become expired (Art. 13 term)."""
+    due = (await session.scalars(select(Agreement).where(Agreement.status.in_(("active", "suspended")),
+                                                         Agreement.ends_on < today).with_for_update())).all()
+    for agreement in due:
+        agreement.status, agreement.status_reason, agreement.updated_at = "expired", "term ended", utcnow()
+        await record(session, principal, "agreement.expired", "agreement", agreement.id,
+                     {"action": "expire", "on": today, "reason": "term ended"})
+    await session.flush()
+    return [a.id for a in due]

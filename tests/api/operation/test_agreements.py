@@ -157,3 +157,14 @@ async def test_every_state_change_is_in_the_ledger_in_the_same_transaction(regis
         count = len((await session.scalars(select(LedgerEntry.sequence).where(
             LedgerEntry.subject_id == a["id"]))).all())
     assert count == 4
+
+
+async def test_sweep_expires_agreements_whose_term_has_ended(registry_client, people, apps):
+    w = await build_world(registry_client, people, apps, with_agreement=True)
+    a = w.extra["agreement"]  # ends 2028-02-28
+    r = await w.post(w.admin, "/compliance/sweep", {"on": "2028-02-28"}, 200)
+    assert r.json()["expired_agreements"] == 0
+    r = await w.post(w.admin, "/compliance/sweep", {"on": "2028-02-29"}, 200)
+    assert r.json()["expired_agreements"] == 1
+    got = (await registry_client.get(f"/operation/agreements/{a['id']}", headers=w.operator.headers)).json()
+    assert got["status"] == "expired"
