@@ -56,7 +56,8 @@ def _names(records: dict[str, dict[str, list[dict]]], kind: str) -> dict[str, st
         return {r: r for r in records}
     names = {}
     for subject, by_kind in records.items():
-        found = next((r.get("org_name") for items in by_kind.values() for r in items if r.get("org_name")), None)
+        found = next((r.get("org_name") or r.get("operator_org_name") for items in by_kind.values() for r in items
+                      if r.get("org_name") or r.get("operator_org_name")), None)
         names[subject] = found or subject
     return names
 

@@ -23,7 +23,7 @@ from services.kernel.timeutil import utcnow
 
 from ..records import FeedState
 from .gateway import FeedMissing, RegistryGateway, RegistryUnavailable
-from .store import apply_record
+from .store import apply_record, record_attributes
 
 __all__ = ["FEED", "Refresher", "SyncReport", "affected_subjects", "feed_state", "run_forever", "sync_once"]
 
@@ -94,8 +94,9 @@ async def _apply(session: AsyncSession, gateway: RegistryGateway, kind: str, rec
     if changed:
         report.changed += 1
         report.subjects |= affected_subjects(kind, record_id, payload)
-        if payload and payload.get("org_id"):
-            orgs.add(str(payload["org_id"]))
+        org = record_attributes(kind, payload)["org_id"] if payload else None
+        if org:
+            orgs.add(org)
 
 
 async def _apply_prices(session: AsyncSession, gateway: RegistryGateway, product_id: str, seq: int,

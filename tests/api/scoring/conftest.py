@@ -3,23 +3,39 @@ registry records through the real consumer, and one caller of every kind for aut
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
-import os
 from dataclasses import dataclass
 
 import httpx
 import pytest_asyncio
 
+from sqlalchemy import delete
+
 from services.kernel.http import ServiceClient
 from services.scoring.mirror.gateway import RegistryGateway
+from services.scoring.records import FeedState
 
 from .support import FakeRegistry
 
-# The background consumer would race the tests' explicit syncs: these tests pull the feed themselves.
-os.environ.setdefault("PDR_SCORING_FEED_POLL_SECONDS", "0")
-
 ROLES = ("admin", "authority", "registrar", "agency", "operator", "auditor")
 _secrets = itertools.count(1)
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="session")
+async def quiet_feed(apps):
+    """The background consumer would race these tests' explicit syncs: stop it, and forget what it recorded."""
+    state = apps.scoring.state
+    task = getattr(state, "feed_task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        state.feed_task = None
+        async with state.db.sessions.begin() as session:
+            await session.execute(delete(FeedState))
+    yield
 
 
 @pytest_asyncio.fixture(loop_scope="session")
