@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432
 
-.PHONY: run test test-sqlite test-postgresql migrations-check fuzz bench setup postgres wrk clean
+.PHONY: run test test-sqlite test-postgresql migrations-check fuzz bench setup postgres wrk chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,7 +31,11 @@ postgres:
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
-test-sqlite: setup
+# The browser tests drive Debian's chromium (a browser download by the test tool does not work here).
+chromium:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+test-sqlite: setup chromium
 	PDR_TEST_DB=sqlite $(BIN)/pytest -q
 
 test-postgresql: setup postgres

@@ -13,9 +13,11 @@ import typer
 from services.kernel.db import Database
 from services.kernel.migrate import database_url_for
 
-__all__ = ["DataDir", "SERVICES", "run", "service_db", "use_data_dir"]
+__all__ = ["DataDir", "PROCESSES", "SERVICES", "run", "service_db", "use_data_dir"]
 
-SERVICES = ("auth", "registry", "scoring")
+SERVICES = ("auth", "registry", "scoring")  # each with its own database and migrations
+# What `pdr up` starts: the services, then the web console (no database; a client of their HTTP APIs).
+PROCESSES = (*SERVICES, "console")
 T = TypeVar("T")
 
 DataDir = Annotated[

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,12 +20,12 @@ from rich.table import Table
 
 from services.kernel.migrate import upgrade
 
-from .common import SERVICES, DataDir, run, service_db, use_data_dir
+from .common import PROCESSES, SERVICES, DataDir, run, service_db, use_data_dir
 
 __all__ = ["DEFAULT_PORTS", "UVICORN_OPTIONS", "register", "service_env", "start_services"]
 
 console = Console()
-DEFAULT_PORTS = {"auth": 8001, "registry": 8002, "scoring": 8003}
+DEFAULT_PORTS = {"auth": 8001, "registry": 8002, "scoring": 8003, "console": 8004}
 # How every service is served; benchmarks start their baseline app with the same options.
 UVICORN_OPTIONS = {
     "log_config": None, "access_log": False, "proxy_headers": True, "timeout_graceful_shutdown": 30,
@@ -93,6 +94,12 @@ def _stop(procs: dict[str, subprocess.Popen]) -> None:
             proc.kill()
 
 
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
 def service_env(ports: dict[str, int], host: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment that wires the three services to each other (used by `pdr up` and the e2e tests)."""
     issuer = f"http://{host}:{ports['auth']}"
@@ -103,6 +110,11 @@ def service_env(ports: dict[str, int], host: str, extra: dict[str, str] | None =
         env[prefix + "HOST"] = host
         env[prefix + "ISSUER"] = issuer
     env["PDR_SCORING_REGISTRY_URL"] = f"http://{host}:{ports['registry']}"
+    for service in SERVICES:
+        env[f"PDR_CONSOLE_{service.upper()}_URL"] = f"http://{host}:{ports[service]}"
+    if "console" not in ports:  # callers that name only the three services still get a console, on a free port
+        env["PDR_CONSOLE_PORT"] = str(_free_port(host))
+        env["PDR_CONSOLE_HOST"] = host
     env["PDR_SCORING_TOKEN_URL"] = f"{issuer}/oauth/token"
     env.update(extra or {})
     return env
@@ -110,7 +122,7 @@ def service_env(ports: dict[str, int], host: str, extra: dict[str, str] | None =
 
 def start_services(env: dict[str, str], log_dir: Path | None = None) -> dict[str, subprocess.Popen]:
     procs = {}
-    for service in SERVICES:
+    for service in PROCESSES:
         out = open(log_dir / f"{service}.log", "ab") if log_dir else None  # noqa: SIM115 (lives with the child)
         procs[service] = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "serve", service], env=env, stdout=out, stderr=out,
@@ -127,20 +139,21 @@ def register(app: typer.Typer) -> None:
         auth_port: Annotated[int, typer.Option()] = DEFAULT_PORTS["auth"],
         registry_port: Annotated[int, typer.Option()] = DEFAULT_PORTS["registry"],
         scoring_port: Annotated[int, typer.Option()] = DEFAULT_PORTS["scoring"],
+        console_port: Annotated[int, typer.Option()] = DEFAULT_PORTS["console"],
     ) -> None:
-        """Migrate and start the three services in the foreground; Ctrl-C stops all three."""
+        """Migrate and start the three services and the web console in the foreground; Ctrl-C stops them all."""
         data_dir = data_dir or Path("var")
         use_data_dir(data_dir)
         console.print(f"[bold]PDR[/bold] data in {data_dir.resolve()}")
         _migrate()
-        ports = {"auth": auth_port, "registry": registry_port, "scoring": scoring_port}
+        ports = {"auth": auth_port, "registry": registry_port, "scoring": scoring_port, "console": console_port}
         extra: dict[str, str] = {}
         seeded = None
         if demo:
             creds = _demo_credentials(data_dir)
             seeded = _seed_identities(creds)
             extra = {"PDR_SCORING_CLIENT_ID": "scoring-service", "PDR_SCORING_CLIENT_SECRET": creds["scoring-service"],
-                     "PDR_REGISTRY_DEMO": "true", "PDR_SCORING_DEMO": "true"}
+                     "PDR_REGISTRY_DEMO": "true", "PDR_SCORING_DEMO": "true", "PDR_CONSOLE_DEMO": "true"}
         env = service_env(ports, host, extra)
         procs = start_services(env)
         urls = {s: f"http://{host}:{p}" for s, p in ports.items()}
@@ -171,7 +184,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def serve(
-        service: Annotated[str, typer.Argument(help="auth | registry | scoring")],
+        service: Annotated[str, typer.Argument(help="auth | registry | scoring | console")],
         host: Annotated[str | None, typer.Option(help="Default from PDR_<SERVICE>_HOST")] = None,
         port: Annotated[int | None, typer.Option(help="Default from PDR_<SERVICE>_PORT")] = None,
         workers: Annotated[int, typer.Option()] = 1,
@@ -179,7 +192,7 @@ def register(app: typer.Typer) -> None:
         """Serve one service with uvicorn (settings from env); SIGTERM drains in-flight requests."""
         import uvicorn
 
-        if service not in SERVICES:
+        if service not in PROCESSES:
             raise typer.BadParameter(f"unknown service {service!r}")
         prefix = f"PDR_{service.upper()}_"
         uvicorn.run(
@@ -205,13 +218,15 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_urls(urls: dict[str, str], seeded: dict | None) -> None:
-    table = Table(title="PDR is running (Ctrl-C stops all three services)")
+    table = Table(title="PDR is running (Ctrl-C stops every process)")
     table.add_column("service")
     table.add_column("URL")
     table.add_column("API docs")
-    for name, url in urls.items():
-        table.add_row(name, url, f"{url}/docs")
+    for name in SERVICES:
+        table.add_row(name, urls[name], f"{urls[name]}/docs")
     table.add_row("registry GraphQL", f"{urls['registry']}/graphql", "")
+    if "console" in urls:
+        table.add_row("web console", urls["console"], "")
     console.print(table)
     if seeded:
         creds = Table(title="Demo credentials")

@@ -1,0 +1,109 @@
+"""The console application: pages, static files (htmx vendored), session cookie, protections, health."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from . import pages_auth, pages_oversight, pages_public, pages_records, pages_registrar, pages_workspace
+from .protection import CsrfFailed, SecurityHeaders
+from .session import LoginRequired, Refresher
+from .settings import ConsoleSettings
+from .upstream import ApiError, Upstream
+from .web import render
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("pdr.console")
+SESSION_COOKIE = "pdr_console"
+
+
+def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """Build the console; ``transport`` routes its API calls to in-process apps in tests."""
+    settings = settings or ConsoleSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.upstream = Upstream(settings, transport)
+        app.state.refresher = Refresher()
+        app.state.jwks = {}
+        try:
+            yield
+        finally:
+            await app.state.upstream.aclose()
+
+    app = FastAPI(title="PDR console", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.settings = settings
+    secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
+    if not settings.session_secret:
+        log.warning("PDR_CONSOLE_SESSION_SECRET unset: sessions are signed with a per-process key")
+    # Outermost first: headers on every answer, then the signed session (HttpOnly always; Secure; Strict).
+    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
+                       max_age=settings.session_max_age_seconds, same_site="strict",
+                       https_only=settings.secure_cookies)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    for module in (pages_public, pages_auth, pages_records, pages_workspace, pages_registrar, pages_oversight):
+        app.include_router(module.router)
+    _install_handlers(app)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(status_code=204)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        """Ready when the registry and the auth service answer: without them no page can be served."""
+        upstream: Upstream = request.app.state.upstream
+        for service in ("auth", "registry"):
+            try:
+                answer = await upstream.raw(service, "GET", "/healthz")
+            except ApiError:
+                answer = None
+            if answer is None or answer.status_code != 200:
+                return JSONResponse({"status": "waiting", "service": service}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return app
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = f"/login?next={quote(target, safe='')}"
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=204, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        return render(request, "error.html", status_code=403, title_key="error.csrf", detail="")
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        if exc.status == 401:
+            return await login_required(request, LoginRequired())
+        status = exc.status if exc.status in (403, 404, 409, 422, 503) else 502
+        return render(request, "error.html", status_code=status, title_key=None, title=exc.title,
+                      detail=exc.detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        key = {404: "error.not_found", 405: "error.method", 413: "error.too_large"}.get(exc.status_code, "error.bad")
+        return render(request, "error.html", status_code=exc.status_code, title_key=key, detail="")
