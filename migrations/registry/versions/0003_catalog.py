@@ -5,12 +5,13 @@ Revises: 0001
 Create Date: 2026-11-26 14:15:00
 
 The analysed text (Chinese as bigrams, see services/registry/catalog/cjk.py) is stored in title_tokens and
-body_tokens; each engine indexes those columns with its own full-text engine.
+body_tokens (indexed by FTS5 on SQLite) and as a weighted tsvector in tsv (GIN on PostgreSQL).
 """
 from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 
 revision: str = '0003'
@@ -34,10 +35,7 @@ _SQLITE_FTS = [
 ]
 
 _POSTGRES_FTS = [
-    # 'simple' does no stemming or stop words: it keeps our tokens (bigrams, lower-cased words) as they are.
-    "ALTER TABLE catalog_entries ADD COLUMN tsv tsvector GENERATED ALWAYS AS ("
-    "setweight(to_tsvector('simple', title_tokens), 'A') || setweight(to_tsvector('simple', body_tokens), 'B')"
-    ") STORED",
+    # The application writes tsv from the same tokens (catalog/cjk.py: tsvector_literal).
     "CREATE INDEX ix_catalog_entries_tsv ON catalog_entries USING gin (tsv)",
 ]
 
@@ -63,6 +61,7 @@ def upgrade() -> None:
     sa.Column('keywords', sa.JSON(), nullable=False),
     sa.Column('title_tokens', sa.Text(), nullable=False),
     sa.Column('body_tokens', sa.Text(), nullable=False),
+    sa.Column('tsv', postgresql.TSVECTOR().with_variant(sa.Text(), 'sqlite'), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_catalog_entries'))

@@ -13,40 +13,73 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from operator import add
 from dataclasses import dataclass
 
-__all__ = ["Query", "analyze", "index_text", "parse_query"]
+__all__ = ["Query", "analyze", "index_text", "parse_query", "tsvector_literal"]
 
 # Han (incl. extension A and compatibility), kana, hangul: scripts written without spaces between words.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
-_IS_CJK = re.compile(rf"[{_CJK}]")
+_RUN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")  # group 1: a CJK run, group 2: a word
 MAX_QUERY_TERMS = 16
 # PostgreSQL refuses lexemes over 2 KB; nothing a person searches for is longer than this.
 MAX_TOKEN_CHARS = 64
 
 
-def _runs(text: str) -> list[str]:
-    return _RUN.findall(unicodedata.normalize("NFKC", text).lower())
+# Characters NFKC would change in a way that matters to tokens: full-width letters and digits (Ａ, １),
+# compatibility ideographs, enclosed and squared forms, ligatures, half-width katakana. Punctuation is a
+# separator whatever its width, so text without these (almost all Chinese text) skips the costly NFKC.
+_COMPAT = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff65-\uffdc\uf900-\ufaff\u2460-\u24ff"
+                     "\u3200-\u33ff\ufb00-\ufb4f\u2070-\u209f\u2150-\u218f]")
 
 
-def _bigrams(run: str) -> list[str]:
-    if len(run) == 1:
-        return [run]
-    return [run[i:i + 2] for i in range(len(run) - 1)] + [run[-1]]
+def _normalized(text: str) -> str:
+    return unicodedata.normalize("NFKC", text) if _COMPAT.search(text) else text
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    return _RUN.findall(_normalized(text).lower())
 
 
 def analyze(text: str | None) -> list[str]:
     """Tokens of ``text`` in order: bigrams (+ trailing unigram) for CJK runs, lower-cased words otherwise."""
     tokens: list[str] = []
-    for run in _runs(text or ""):
-        tokens.extend(_bigrams(run) if _IS_CJK.match(run) else [run[:MAX_TOKEN_CHARS]])
+    for run, word in _runs(text or ""):
+        if word:
+            tokens.append(word[:MAX_TOKEN_CHARS])
+        elif len(run) == 1:
+            tokens.append(run)
+        else:
+            tokens.extend(map(add, run, run[1:]))  # overlapping bigrams
+            tokens.append(run[-1])
     return tokens
 
 
 def index_text(*parts: str | None) -> str:
     """The analysed form of ``parts`` as stored in the index: tokens separated by single spaces."""
-    return " ".join(token for part in parts for token in analyze(part))
+    # One pass over the joined text: the newline separates runs exactly as analysing each part would.
+    return " ".join(analyze("\n".join(part for part in parts if part)))
+
+
+MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
+# "1A", "2A", … and "1B", … made once: building them per token was the importer's hottest line.
+_POSITIONS = {weight: [f"{i}{weight}" for i in range(MAX_POSITION + 1)] for weight in "AB"}
+
+
+def tsvector_literal(title: list[str], body: list[str]) -> str:
+    """PostgreSQL's tsvector input for the token lists: positions in order, title weight A, body weight B.
+
+    Building it here costs less than ``to_tsvector`` in the server, whose parser is slow on multibyte text,
+    and it is exactly our tokens (PostgreSQL keeps at most 256 positions per lexeme).
+    """
+    positions: dict[str, list[str]] = {}
+    a, b = _POSITIONS["A"], _POSITIONS["B"]
+    for index, token in enumerate(title[:MAX_POSITION], 1):
+        positions.setdefault(token, []).append(a[index])
+    offset = min(len(title), MAX_POSITION)
+    for index, token in enumerate(body[:MAX_POSITION - offset], offset + 1):
+        positions.setdefault(token, []).append(b[index])
+    return " ".join([f"'{token}':{','.join(where[:256])}" for token, where in positions.items()])
 
 
 @dataclass(frozen=True)
@@ -58,21 +91,21 @@ class Query:
     def __bool__(self) -> bool:
         return bool(self.terms)
 
-    def fts5(self) -> str:
-        """FTS5 MATCH syntax: phrases in double quotes (our tokens never contain quotes), AND between terms."""
-        out = []
-        for tokens, prefix in self.terms:
-            phrase = '"' + " ".join(tokens) + '"'
-            out.append(phrase + ("*" if prefix else ""))
-        return " AND ".join(out)
+    def fts5(self, column: str | None = None) -> str:
+        """FTS5 MATCH syntax: phrases in double quotes (our tokens never contain quotes), AND between terms;
+        with ``column``, every phrase must occur in that column."""
+        scope = f"{column} : " if column else ""
+        return " AND ".join(scope + '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
+                            for tokens, prefix in self.terms)
 
-    def tsquery(self) -> str:
-        """PostgreSQL tsquery literal: ``<->`` inside a phrase, ``&`` between terms, ``:*`` for a prefix."""
+    def tsquery(self, weight: str = "") -> str:
+        """PostgreSQL tsquery literal: ``<->`` inside a phrase, ``&`` between terms, ``:*`` for a prefix;
+        with ``weight`` ("A"), only lexemes of that weight (the title) match."""
         out = []
         for tokens, prefix in self.terms:
-            lexemes = [f"'{t}'" for t in tokens]
+            lexemes = [f"'{t}'" + (":" + weight if weight else "") for t in tokens]
             if prefix:
-                lexemes[-1] += ":*"
+                lexemes[-1] = f"'{tokens[-1]}':*{weight}"
             out.append("(" + " <-> ".join(lexemes) + ")")
         return " & ".join(out)
 
@@ -80,13 +113,12 @@ class Query:
 def parse_query(text: str) -> Query:
     """Every word or CJK run of ``text`` becomes a required phrase; a lone CJK character becomes a prefix."""
     terms = []
-    for run in _runs(text)[:MAX_QUERY_TERMS]:
-        if _IS_CJK.match(run):
-            if len(run) == 1:
-                terms.append(((run,), True))
-            else:
-                # The trailing unigram is an index artefact; the bigrams alone make the phrase.
-                terms.append((tuple(run[i:i + 2] for i in range(len(run) - 1)), False))
+    for run, word in _runs(text)[:MAX_QUERY_TERMS]:
+        if word:
+            terms.append(((word[:MAX_TOKEN_CHARS],), False))
+        elif len(run) == 1:
+            terms.append(((run,), True))
         else:
-            terms.append(((run[:MAX_TOKEN_CHARS],), False))
+            # The trailing unigram is an index artefact; the bigrams alone make the phrase.
+            terms.append((tuple(run[i:i + 2] for i in range(len(run) - 1)), False))
     return Query(tuple(terms))

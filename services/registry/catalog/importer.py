@@ -9,13 +9,15 @@ fill the catalog index; no per-row round trip.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.security import Principal
@@ -24,13 +26,14 @@ from services.kernel.timeutil import new_id, utcnow
 from ..ledger.service import record
 from ..registration.models import Resource
 from ..registration.schemas import ResourceIn, ResourcePatch
+from .bulk import Prepared, prepare_rows, write_prepared
 from .models import CatalogEntry
 from .schemas import ImportProblem, ImportReport
 from .sheets import Sheet
 from .sync import entry_row
 from .vocab import ATTRIBUTE_ALIASES, FREQUENCY_ALIASES, GRADING_ALIASES
 
-__all__ = ["BATCH", "FIELDS", "DraftIn", "Owner", "import_sheet", "validate_sheet"]
+__all__ = ["BATCH", "FIELDS", "DraftIn", "Owner", "import_sheet"]
 
 BATCH = 2000
 # The columns a catalogue row describes, with the value a missing cell stands for.
@@ -75,29 +78,78 @@ class DraftIn(ResourcePatch):
     name: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-def validate_sheet(sheet: Sheet, owner: Owner, schema: type[ResourcePatch] = ResourceIn,
-                   ) -> tuple[list[tuple[int, dict[str, Any]]], list[ImportProblem]]:
-    """(row number, resource fields) of every valid row, and one problem per invalid cell."""
-    valid: list[tuple[int, dict[str, Any]]] = []
-    problems: list[ImportProblem] = []
-    first_row_of: dict[str, int] = {}
-    for number, raw in sheet.rows:
+class _Planner:
+    """Turns chunks of sheet rows into writes: validation, matching against existing resources, index rows and
+    COPY payloads. Pure CPU work, so it runs in a worker thread while the previous chunk is being written."""
+
+    def __init__(self, sheet: Sheet, owner: Owner, schema: type[ResourcePatch],
+                 existing: dict[str, dict[str, Any]], postgres: bool) -> None:
+        self.columns, self.owner, self.schema, self.existing, self.postgres = sheet.columns, owner, schema, existing, postgres
+        self.now = utcnow()
+        self.first_row_of: dict[str, int] = {}
+        self.problems: list[ImportProblem] = []
+        self.invalid_rows: set[int] = set()
+        self.created = self.updated = self.unchanged = self.skipped = 0
+
+    def _valid(self, number: int, raw: dict[str, str]) -> dict[str, Any] | None:
         try:
-            data = schema.model_validate(_normalized(raw, owner))
+            data = self.schema.model_validate(_normalized(raw, self.owner))
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else None
-                problems.append(ImportProblem(row=number, column=sheet.columns.get(field, field), reason=err["msg"]))
-            continue
-        if data.name in first_row_of:
-            problems.append(ImportProblem(row=number, column=sheet.columns["name"],
-                                          reason=f"duplicate of row {first_row_of[data.name]}: names are unique"))
-            continue
-        first_row_of[data.name] = number
+                self.problems.append(ImportProblem(row=number, column=self.columns.get(field, field),
+                                                   reason=err["msg"]))
+            self.invalid_rows.add(number)
+            return None
+        if data.name in self.first_row_of:
+            self.problems.append(ImportProblem(row=number, column=self.columns["name"], reason=(
+                f"duplicate of row {self.first_row_of[data.name]}: names are unique")))
+            self.invalid_rows.add(number)
+            return None
+        self.first_row_of[data.name] = number
         dumped = data.model_dump(mode="json", include=set(FIELDS))
-        valid.append((number, {key: dumped.get(key) if dumped.get(key) is not None else default
-                               for key, default in FIELDS.items()}))
-    return valid, problems
+        return {key: default if dumped.get(key) is None else dumped[key] for key, default in FIELDS.items()}
+
+    def plan(self, chunk: list[tuple[int, dict[str, str]]]) -> _Batch:
+        owner, inserts, updates = self.owner, [], []
+        for number, raw in chunk:
+            fields = self._valid(number, raw)
+            if fields is None:
+                continue
+            current = self.existing.get(fields["name"])
+            if current is None:
+                inserts.append({**fields, "id": new_id(), "org_id": owner.org_id, "org_name": owner.org_name,
+                                "joint_org_ids": [], "joint_org_names": [], "security_assessment": {},
+                                "status": "draft", "version": 1, "created_at": self.now, "updated_at": self.now})
+            elif all(current[k] == v for k, v in fields.items()):
+                self.unchanged += 1
+            elif current["status"] != "draft":
+                self.skipped += 1
+                self.problems.append(ImportProblem(row=number, column=self.columns["name"], reason=(
+                    f"resource is {current['status']}: it changes only through a change registration")))
+            else:
+                updates.append({**current, **fields, "updated_at": self.now, "org_id": owner.org_id,
+                                "org_name": owner.org_name})
+        self.created += len(inserts)
+        self.updated += len(updates)
+        entries = [entry_row(row, "resource", tsv=self.postgres) for row in inserts]
+        return _Batch(
+            resources=prepare_rows(Resource.__table__, inserts, self.postgres),
+            entries=prepare_rows(CatalogEntry.__table__, entries, self.postgres),
+            updates=updates,
+            entry_updates=[{**_entry_changes(row, self.postgres), "b_id": row["id"]} for row in updates],
+        )
+
+
+@dataclass
+class _Batch:
+    resources: Prepared
+    entries: Prepared
+    updates: list[dict[str, Any]]
+    entry_updates: list[dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.resources) + len(self.updates)
 
 
 async def _existing(session: AsyncSession, org_id: str) -> dict[str, dict[str, Any]]:
@@ -115,65 +167,51 @@ async def _lock_org(session: AsyncSession, org_id: str) -> None:
 
 async def import_sheet(session: AsyncSession, sheet: Sheet, owner: Owner, *, digest: str, dry_run: bool = False,
                        progress: Progress | None = None, schema: type[ResourcePatch] = ResourceIn) -> ImportReport:
-    valid, problems = validate_sheet(sheet, owner, schema)
-    invalid_rows = len({p.row for p in problems})
+    postgres = session.get_bind().dialect.name == "postgresql"
     await _lock_org(session, owner.org_id)
-    existing = await _existing(session, owner.org_id)
-    now = utcnow()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    unchanged = skipped = 0
-    for number, fields in valid:
-        current = existing.get(fields["name"])
-        if current is None:
-            inserts.append({**fields, "id": new_id(), "org_id": owner.org_id, "org_name": owner.org_name,
-                            "joint_org_ids": [], "joint_org_names": [], "security_assessment": {},
-                            "status": "draft", "version": 1, "created_at": now, "updated_at": now})
-        elif all(current[k] == v for k, v in fields.items()):
-            unchanged += 1
-        elif current["status"] != "draft":
-            skipped += 1
-            problems.append(ImportProblem(row=number, column=sheet.columns["name"], reason=(
-                f"resource is {current['status']}: it changes only through a change registration")))
-        else:
-            updates.append({**current, **fields, "updated_at": now, "org_id": owner.org_id,
-                            "org_name": owner.org_name})
-    total = len(inserts) + len(updates)
-    if not dry_run and total:
-        await _write(session, inserts, updates, total, progress)
+    planner = _Planner(sheet, owner, schema, await _existing(session, owner.org_id), postgres)
+    writing: asyncio.Future | None = None
+    try:
+        for start in range(0, len(sheet.rows), BATCH):
+            # Plan chunk k+1 in a thread while chunk k is written: the database works while Python does.
+            batch = await asyncio.to_thread(planner.plan, sheet.rows[start:start + BATCH])
+            if writing is not None:
+                await writing
+                writing = None
+            if not dry_run and len(batch):
+                writing = asyncio.ensure_future(_write(session, batch))
+            if progress:
+                progress(min(start + BATCH, len(sheet.rows)), len(sheet.rows))
+        if writing is not None:
+            await writing
+    finally:
+        if writing is not None and not writing.done():
+            with suppress(Exception):  # the error being raised is the one to report
+                await writing
+    if not dry_run and planner.created + planner.updated:
         await record(session, owner.principal, "resource.imported", "resource", owner.org_id, {
-            "file_sha256": digest, "created": len(inserts), "updated": len(updates)})
-    problems.sort(key=lambda p: p.row)
-    return ImportReport(total_rows=len(sheet.rows), created=len(inserts), updated=len(updates), unchanged=unchanged,
-                        skipped=skipped, invalid=invalid_rows, errors=problems)
+            "file_sha256": digest, "created": planner.created, "updated": planner.updated})
+    planner.problems.sort(key=lambda p: p.row)
+    return ImportReport(total_rows=len(sheet.rows), created=planner.created, updated=planner.updated,
+                        unchanged=planner.unchanged, skipped=planner.skipped, invalid=len(planner.invalid_rows),
+                        errors=planner.problems)
 
 
-async def _write(session: AsyncSession, inserts: list[dict], updates: list[dict], total: int,
-                 progress: Progress | None) -> None:
-    resources, entries = Resource.__table__, CatalogEntry.__table__
-    done = 0
-    for start in range(0, len(inserts), BATCH):
-        batch = inserts[start:start + BATCH]
-        await session.execute(insert(resources), batch)
-        await session.execute(insert(entries), [entry_row(row, "resource") for row in batch])
-        done += len(batch)
-        if progress:
-            progress(done, total)
-    # Executemany UPDATE: the SET clause is every key of the parameter dicts except the bound ``b_id``.
-    by_id = update(resources).where(resources.c.id == bindparam("b_id"))
-    entry_by_id = update(entries).where(entries.c.subject_type == "resource", entries.c.subject_id == bindparam("b_id"))
-    for start in range(0, len(updates), BATCH):
-        batch = updates[start:start + BATCH]
-        await session.execute(by_id, [{**{f: row[f] for f in FIELDS}, "updated_at": row["updated_at"],
-                                       "b_id": row["id"]} for row in batch])
-        await session.execute(entry_by_id, [{**_entry_changes(row), "b_id": row["id"]} for row in batch])
-        done += len(batch)
-        if progress:
-            progress(done, total)
+async def _write(session: AsyncSession, batch: _Batch) -> None:
+    await write_prepared(session, batch.resources)
+    await write_prepared(session, batch.entries)
+    if batch.updates:
+        # Executemany UPDATE: the SET clause is every key of the parameter dicts except the bound ``b_id``.
+        resources, entries = Resource.__table__, CatalogEntry.__table__
+        await session.execute(update(resources).where(resources.c.id == bindparam("b_id")), [
+            {**{f: row[f] for f in FIELDS}, "updated_at": row["updated_at"], "b_id": row["id"]}
+            for row in batch.updates])
+        await session.execute(update(entries).where(entries.c.subject_type == "resource",
+                                                    entries.c.subject_id == bindparam("b_id")), batch.entry_updates)
 
 
-def _entry_changes(row: dict[str, Any]) -> dict[str, Any]:
-    entry = entry_row(row, "resource")
+def _entry_changes(row: dict[str, Any], postgres: bool) -> dict[str, Any]:
+    entry = entry_row(row, "resource", tsv=postgres)
     for key in ("subject_type", "subject_id", "created_at"):
         entry.pop(key)
     return entry

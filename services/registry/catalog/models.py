@@ -5,7 +5,8 @@ The row carries what search filters, facets and the DCAT-AP export need, plus th
 
 - SQLite: ``catalog_fts``, an FTS5 external-content table over ``title_tokens``/``body_tokens``, fed by
   triggers on this table (so a DELETE of entries also empties the index);
-- PostgreSQL: ``tsv``, a stored generated ``tsvector`` column (title weight A, body weight B) with a GIN index.
+- PostgreSQL: ``tsv``, a ``tsvector`` built from the same tokens (title weight A, body weight B, see
+  ``cjk.tsvector_literal``) with a GIN index. It stays NULL on SQLite.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field
 
 from services.kernel.timeutil import utcnow
@@ -51,5 +53,6 @@ class CatalogEntry(RegistryTable, table=True):
     keywords: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     title_tokens: str = Field(default="", sa_column=Column(Text, nullable=False))
     body_tokens: str = Field(default="", sa_column=Column(Text, nullable=False))
+    tsv: str | None = Field(default=None, sa_column=Column(TSVECTOR().with_variant(Text(), "sqlite"), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -14,7 +14,7 @@ from sqlalchemy import delete, event, insert, update
 from services.kernel.timeutil import utcnow
 
 from ..registration.models import Product, Resource
-from .cjk import index_text
+from .cjk import analyze, tsvector_literal
 from .models import CatalogEntry
 
 __all__ = ["entry_row", "install_catalog_sync", "on_startup"]
@@ -32,13 +32,18 @@ def _item_names(items: list) -> list[str]:
     return names
 
 
-def entry_row(subject: Resource | Product | dict[str, Any], subject_type: str) -> dict[str, Any]:
-    """The catalog row of a resource or product (an ORM object or a dict of its columns)."""
+def entry_row(subject: Resource | Product | dict[str, Any], subject_type: str, *, tsv: bool = False
+              ) -> dict[str, Any]:
+    """The catalog row of a resource or product (an ORM object or a dict of its columns); ``tsv`` adds the
+    PostgreSQL tsvector."""
     get = subject.get if isinstance(subject, dict) else (lambda k, d=None: getattr(subject, k, d))
     name, description = get("name") or "", get("description") or ""
     is_product = subject_type == "product"
     extra = _item_names(get("scenarios") or []) if is_product else _item_names(get("data_items") or [])
     keywords = [k for k in (get("domain"), get("form") if is_product else None) if k]
+    title = analyze(name)
+    body = analyze("\n".join(p for p in (description, get("org_name"), get("domain"), *extra,
+                                         *(get("joint_org_names") or [])) if p))
     return {
         "subject_type": subject_type,
         "subject_id": get("id"),
@@ -56,9 +61,10 @@ def entry_row(subject: Resource | Product | dict[str, Any], subject_type: str) -
         "use_type": get("use_type") or "" if is_product else "",
         "status": get("status") or "draft",
         "keywords": keywords,
-        "title_tokens": index_text(name),
-        "body_tokens": index_text(description, get("org_name"), get("domain"), *extra,
-                                  *(get("joint_org_names") or [])),
+        # PostgreSQL indexes the tsvector; SQLite's FTS5 indexes the token text. Each keeps only its own.
+        "title_tokens": "" if tsv else " ".join(title),
+        "body_tokens": "" if tsv else " ".join(body),
+        "tsv": tsvector_literal(title, body) if tsv else None,
         "created_at": get("created_at") or utcnow(),
         "updated_at": get("updated_at") or utcnow(),
     }
@@ -66,19 +72,23 @@ def entry_row(subject: Resource | Product | dict[str, Any], subject_type: str) -
 
 def _inserted(subject_type: str):
     def listener(_mapper, connection, target) -> None:
-        connection.execute(insert(_table).values(**entry_row(target, subject_type)))
+        connection.execute(insert(_table).values(**entry_row(target, subject_type, tsv=_pg(connection))))
     return listener
+
+
+def _pg(connection) -> bool:
+    return connection.dialect.name == "postgresql"
 
 
 def _updated(subject_type: str):
     def listener(_mapper, connection, target) -> None:
-        row = entry_row(target, subject_type)
+        row = entry_row(target, subject_type, tsv=_pg(connection))
         row.pop("created_at")
         result = connection.execute(
             update(_table).where(_table.c.subject_type == subject_type, _table.c.subject_id == target.id)
             .values(**row))
         if result.rowcount == 0:  # a subject written before the index existed
-            connection.execute(insert(_table).values(**entry_row(target, subject_type)))
+            connection.execute(insert(_table).values(**entry_row(target, subject_type, tsv=_pg(connection))))
     return listener
 
 

@@ -41,7 +41,7 @@ async def test_title_match_ranks_above_description_match(registry_client, subjec
     await subjects.resource("org-a", "交通流量监测", "道路卡口")
     hits = (await registry_client.get("/catalog/search", params={"q": "交通"})).json()["items"]
     assert [h["name"] for h in hits] == ["交通流量监测", "气象观测"]
-    assert hits[0]["score"] > hits[1]["score"]
+    assert hits[0]["score"] > hits[1]["score"]  # title tier above body tier
 
 
 async def test_filters_narrow_by_region_grading_sharing_and_kind(registry_client, subjects):

@@ -40,3 +40,20 @@ def test_query_without_words_is_empty():
 
 def test_overlong_token_is_truncated():
     assert len(analyze("a" * 5000)[0]) == 64
+
+
+def test_compatibility_forms_are_normalized_like_nfkc():
+    assert analyze("①号线ﬁle") == ["1", "号线", "线", "file"]
+
+
+def test_title_scoped_queries_restrict_to_the_title():
+    query = parse_query("交通 bus")
+    assert query.fts5("title_tokens") == 'title_tokens : "交通" AND title_tokens : "bus"'
+    assert query.tsquery("A") == "('交通':A) & ('bus':A)"
+    assert parse_query("交").tsquery("A") == "('交':*A)"
+
+
+def test_tsvector_literal_keeps_positions_and_weights():
+    from services.registry.catalog.cjk import tsvector_literal
+
+    assert tsvector_literal(["交通", "通"], ["交通", "bus"]) == "'交通':1A,3B '通':2A 'bus':4B"
