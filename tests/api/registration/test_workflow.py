@@ -176,3 +176,16 @@ async def test_a_draft_under_review_cannot_be_edited_but_a_returned_one_can_and_
     registered = await flow.register(registrar, filed["id"])
     versions = (await flow.client.get(f"/resources/{resource['id']}/versions", headers=agency.headers)).json()
     assert versions[0]["snapshot"]["name"] == "城市交通流量数据（补正）" and registered["state"] == "registered"
+
+
+async def test_a_retried_filing_with_the_same_idempotency_key_creates_one_registration(flow, cast):
+    agency = cast["agency"]
+    resource = await flow.resource(agency)
+    body = {"subject_type": "resource", "subject_id": resource["id"], "type": "first"}
+    headers = agency.headers | {"Idempotency-Key": "file-" + resource["id"]}
+    first = await flow.client.post("/registrations", json=body, headers=headers)
+    again = await flow.client.post("/registrations", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("idempotent-replayed") == "true" and again.json()["id"] == first.json()["id"]
+    listed = await flow.client.get("/registrations", params={"subject_id": resource["id"]}, headers=agency.headers)
+    assert len(listed.json()["items"]) == 1
