@@ -69,3 +69,16 @@ def test_revenue_deviation_is_measured_against_the_maximum_allowed_revenue():
 
 def test_a_province_contains_its_cities_but_not_other_provinces():
     assert in_region("310115", "310000") and not in_region("320100", "310000") and in_region("310115", "310100")
+
+
+def test_combined_weighting_mixes_declared_weights_with_the_entropy_of_the_peers():
+    """The default model weighs development_use by 0.7·declared + 0.3·entropy (DOMAIN §4.1, a combination)."""
+    model = default_model()
+    peers = [_peer("a", 3.0), _peer("b", 3.0)]
+    peers[1].values["scenario_breadth"] = 40.0  # only scenario breadth discriminates between the two
+    _, weights = evaluate_peers(model, peers)
+    dev = weights["indicators"]["development_use"]
+    assert dev["method"] == "combined" and dev["entropy"]["weights"][1] == pytest.approx(1.0)
+    assert dev["weights"]["scenario_breadth"] == pytest.approx(0.7 * 0.3 + 0.3 * 1.0)
+    _, alone = evaluate_peers(model, [_peer("a", 3.0)])
+    assert alone["indicators"]["development_use"]["weights"]["scenario_breadth"] == pytest.approx(0.3)
