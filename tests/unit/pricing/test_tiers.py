@@ -80,3 +80,19 @@ def test_quote_is_exact_fen_and_lines_add_up(tiers, q):
     assert sum(l.quantity for l in result.lines) == q
     assert result.total == result.total.quantize(D("0.01"))
     assert all(isinstance(l.amount, Decimal) for l in result.lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tier_lists(), tier_lists(), st.integers(0, 30_000))
+def test_never_above_means_no_volume_costs_more_than_the_ceiling(tiers, ceiling, q):
+    """PRICE §2: the specific price never exceeds the ceiling — at any volume, tiered or flat."""
+    from services.registry.pricing.tiers import never_above
+    if never_above(tiers, ceiling):
+        assert quote(tiers, q).total <= quote(ceiling, q).total
+
+
+def test_tiered_price_under_a_flat_ceiling():
+    from services.registry.pricing.tiers import never_above
+    ceiling = [Tier(None, D("0.05"))]
+    assert never_above([Tier(1000, D("0.05")), Tier(None, D("0.02"))], ceiling)
+    assert not never_above([Tier(1000, D("0.06")), Tier(None, D("0.01"))], ceiling)
