@@ -78,6 +78,18 @@ async def replay_run(run_id: str, session: SessionDep, principal: CurrentPrincip
     return ReplayOut(**await replay(session, run, rows))
 
 
+@router.post("/evaluation-runs/{run_id}/rerun", status_code=201, responses=ERRORS)
+async def rerun(run_id: str, session: SessionDep, principal: CurrentPrincipal) -> RunOut:
+    """Evaluate the same peers, period and model version again on the current registry data (a new run)."""
+    must_run(principal)
+    old, _ = await get_run(session, run_id)
+    run = await run_evaluation(session, principal, subject_kind=old.subject_kind,
+                               subject_ids=sorted(old.inputs.get("subjects", {})), period=old.period,
+                               model_version=old.model_version)
+    run, rows = await get_run(session, run.id)
+    return RunOut(**run.model_dump(exclude={"feed_cursor"}), evaluations=[_summary(e) for e in rows])
+
+
 @router.get("/evaluation-runs/{run_id}/comparison", responses={**ERRORS, **IMAGE}, response_class=Response)
 async def comparison_chart(run_id: str, session: SessionDep, principal: CurrentPrincipal,
                            format: Format = "svg") -> Response:

@@ -83,6 +83,14 @@ async def test_registry_change_marks_the_evaluation_outdated(registry, scoring_c
     await sync(scoring_client, callers)
     detail = (await scoring_client.get(f"/evaluations/{mine['id']}", headers=callers["agency"].headers)).json()
     assert detail["outdated"] is True and detail["freshness"]["stale"] is True
+    for name in ("agency", "operator", "auditor", "registrar", "client:reader"):
+        refused = await scoring_client.post(f"/evaluation-runs/{run['id']}/rerun", headers=callers[name].headers)
+        assert refused.status_code == 403, name
+    rerun = await scoring_client.post(f"/evaluation-runs/{run['id']}/rerun", headers=callers["authority"].headers)
+    assert rerun.status_code == 201 and rerun.json()["inputs_digest"] != run["inputs_digest"]
+    assert rerun.json()["inputs"]["subjects"][agency]["values"]["registered_resources"] == 4
+    fresh = next(e for e in rerun.json()["evaluations"] if e["subject_id"] == agency)
+    assert fresh["outdated"] is False
 
 
 async def test_submitted_value_with_evidence_enters_the_snapshot(registry, scoring_client, callers, people):
