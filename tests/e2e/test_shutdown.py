@@ -53,13 +53,14 @@ def test_sigterm_during_a_slow_write_drains_it_and_exits_cleanly(tmp_path):
         result: dict[str, httpx.Response | BaseException] = {}
 
         def slow_body():
-            # The client is slow: the body arrives in pieces over ~2 s, so the request is in flight at SIGTERM.
+            # The client is slow: the body arrives in pieces over ~6 s, so the request is in flight at SIGTERM
+            # and still is while we watch the listener close, even on a busy machine.
             pieces = [body[i:i + 16] for i in range(0, len(body), 16)]
             for n, piece in enumerate(pieces):
                 yield piece
                 if n == 0:
                     first_chunk_sent.set()
-                time.sleep(2.0 / len(pieces))
+                time.sleep(6.0 / len(pieces))
 
         def post():
             try:
