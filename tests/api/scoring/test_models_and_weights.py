@@ -75,3 +75,15 @@ async def test_entropy_and_combined_weights_endpoints(scoring_client, callers):
     combined = await scoring_client.post("/weights/combined", headers=callers["auditor"].headers,
                                          json={"expert": [0.6, 0.4], "data": [0.2, 0.8], "alpha": 0.5})
     assert combined.json() == [0.4, 0.6]
+
+
+async def test_weighting_tools_are_open_to_every_signed_in_caller_and_closed_to_anonymous(scoring_client, callers):
+    body = {"matrix": [[1, 2], [0.5, 1]]}
+    for name in ("admin", "authority", "registrar", "agency", "operator", "auditor", "client:reader",
+                 "client:feeder"):
+        response = await scoring_client.post("/weights/ahp", headers=callers[name].headers, json=body)
+        assert response.status_code == 200 and response.json()["weights"] == [0.666667, 0.333333], name
+    for path, payload in (("/weights/ahp", body), ("/weights/entropy", {"matrix": [[1, 2], [3, 4]]}),
+                          ("/weights/combined", {"expert": [1], "data": [1]})):
+        response = await scoring_client.post(path, headers=callers["anonymous"].headers, json=payload)
+        assert response.status_code == 401 and response.headers["content-type"] == "application/problem+json"
