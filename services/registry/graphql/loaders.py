@@ -10,12 +10,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select, tuple_, union_all
+from sqlalchemy import literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from ..ledger import merkle
 from ..ledger.models import LedgerNode
+from ..ledger.tree import read_head
 from ..operation.models import Agreement, AgreementProduct, AgreementResource, AgreementVersion, AnnualReport, Plan
 from ..pricing.models import PriceRecord
 from ..registration.models import Product, Registration, RegistrationEvent, Resource, SubjectVersion
@@ -83,12 +84,55 @@ def _org_names(session: AsyncSession) -> DataLoader[str, str | None]:
     return DataLoader(load_fn=load)
 
 
+def _agreement_for_subject(session: AsyncSession, agreements: DataLoader[str, Any]) -> DataLoader[tuple[str, str], Any]:
+    """The agreement a subject falls under, for agreements, products and resources alike, in one statement."""
+
+    async def load(keys: Sequence[tuple[str, str]]) -> list[Any]:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for subject_type, subject_id in keys:
+            wanted[subject_type].add(subject_id)
+        parts = []
+        if wanted["agreement"]:
+            parts.append(select(literal("agreement").label("t"), Agreement.id.label("s"), Agreement.id.label("a"))
+                         .where(Agreement.id.in_(wanted["agreement"])))
+        if wanted["product"]:
+            parts.append(select(literal("product").label("t"), Product.id.label("s"), Product.agreement_id.label("a"))
+                         .where(Product.id.in_(wanted["product"]), Product.agreement_id.is_not(None)))
+        if wanted["resource"]:
+            parts.append(select(literal("resource").label("t"), AgreementResource.resource_id.label("s"),
+                                AgreementResource.agreement_id.label("a"))
+                         .where(AgreementResource.resource_id.in_(wanted["resource"])))
+        if not parts:
+            return [None] * len(keys)
+        links = union_all(*parts).subquery()
+        rows = (await session.execute(
+            select(links.c.t, links.c.s, Agreement).join(Agreement, Agreement.id == links.c.a)
+            .order_by(Agreement.created_at))).all()
+        found: dict[tuple[str, str], Any] = {}
+        for subject_type, subject_id, agreement in rows:
+            found.setdefault((subject_type, subject_id), agreement)  # the first agreement naming it
+            agreements.prime(agreement.id, agreement)
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
 def _nodes(session: AsyncSession) -> DataLoader[tuple[int, int], bytes]:
     async def load(keys: Sequence[tuple[int, int]]) -> list[bytes]:
         rows = (await session.execute(select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
             tuple_(LedgerNode.level, LedgerNode.index).in_(sorted(set(keys)))))).all()
         found = {(lv, ix): h for lv, ix, h in rows}
         return [found.get(k) or merkle.ProofError("the ledger is missing tree nodes") for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _tree_size(session: AsyncSession) -> DataLoader[None, int]:
+    """The current tree size, read once per request however many entries ask for it."""
+
+    async def load(keys: Sequence[None]) -> list[int]:
+        size = (await read_head(session)).size
+        return [size] * len(keys)
 
     return DataLoader(load_fn=load)
 
@@ -116,6 +160,8 @@ class Loaders:
         self.resource_agreement_ids = _pairs(session, AgreementResource, AgreementResource.resource_id,
                                              AgreementResource.agreement_id)
         self.tree_node = _nodes(session)
+        self.agreement_for_subject = _agreement_for_subject(session, self.agreement)
+        self.tree_size = _tree_size(session)
 
     def subject(self, subject_type: str) -> DataLoader[str, Any] | None:
         return {

@@ -15,17 +15,13 @@ from services.kernel.timeutil import as_utc
 
 from ..ledger import merkle
 from ..ledger.sth import b64
-from ..ledger.tree import read_head
 from .relay import Node, to_global_id
 
 __all__ = ["InclusionProof", "LedgerEntry", "QueryLogEntry", "current_tree_size"]
 
 
 async def current_tree_size(info: Info) -> int:
-    context = info.context
-    if getattr(context, "tree_size", None) is None:
-        context.tree_size = (await read_head(context.session)).size
-    return context.tree_size
+    return await info.context.loaders.tree_size.load(None)
 
 
 @strawberry.type(description="RFC 9162 §2.1.3 inclusion proof (base64 hashes, leaf side first).")

@@ -239,15 +239,5 @@ class ComplianceRecord(Node):
     @strawberry.field(description="The agreement the finding is about: the subject itself, the product's "
                                   "agreement, or the first agreement naming the resource.")
     async def agreement(self, info: Info) -> Agreement | None:
-        loaders = info.context.loaders
-        agreement_id: str | None = None
-        if self.subject_type == "agreement":
-            agreement_id = self.subject_id
-        elif self.subject_type == "product":
-            product = await loaders.product.load(self.subject_id)
-            agreement_id = product.agreement_id if product else None
-        elif self.subject_type == "resource":
-            ids = await loaders.resource_agreement_ids.load(self.subject_id)
-            agreement_id = ids[0] if ids else None
-        row = await loaders.agreement.load(agreement_id) if agreement_id else None
+        row = await info.context.loaders.agreement_for_subject.load((self.subject_type, self.subject_id))
         return Agreement.of(row) if row else None
