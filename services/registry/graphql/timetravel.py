@@ -82,31 +82,28 @@ async def agreement_as_of(info: Any, row: Any, at: datetime) -> Agreement | None
     return Agreement.of(row, {**snapshot, **dates}, as_of=at, exact=bool(versions))
 
 
-def _price(document: dict, row_by_id: dict[str, Any]) -> SimpleNamespace:
+def _price(document: dict) -> SimpleNamespace:
+    """A price record as its ``price.*_set`` entry stated it (the payload is the submitted PriceIn)."""
     data = document.get("data") or {}
     kind = data.get("kind", "specific")
-    tiers = data.get("tiers") or []
-    record_id = data.get("price_record_id", "")
-    row = row_by_id.get(record_id)
+    if data.get("tiers"):
+        tiers = data["tiers"]
+        unit_price = max(Decimal(str(t["unit_price"])) for t in tiers)
+    else:
+        unit_price = Decimal(str(data.get("unit_price") or 0))
+        tiers = [{"up_to": None, "unit_price": str(unit_price)}]
     return SimpleNamespace(
-        id=record_id, product_id=document["subject_id"], layer="ceiling" if kind == "ceiling" else "operator",
-        kind=kind, billing_unit=data.get("billing_unit", ""), tiers=tiers,
-        unit_price=row.unit_price if row is not None else max((Decimal(str(t["unit_price"])) for t in tiers),
-                                                              default=Decimal(0)),
-        effective_from=date.fromisoformat(data["effective_from"]),
+        id=data.get("price_record_id", ""), product_id=document["subject_id"],
+        layer="ceiling" if kind == "ceiling" else "operator", kind=kind, billing_unit=data.get("billing_unit", ""),
+        tiers=tiers, unit_price=unit_price, effective_from=date.fromisoformat(data["effective_from"]),
         effective_to=date.fromisoformat(data["effective_to"]) if data.get("effective_to") else None,
         basis=data.get("basis", ""), set_by_org=(document.get("actor") or {}).get("org") or "")
 
 
 async def prices_as_of(info: Any, product_id: str, at: datetime) -> list[PriceRecord]:
     """Every price record of the product as the registry showed it at ``at``, oldest period first."""
-    from ..pricing.models import PriceRecord as PriceRow
-
-    session = info.context.session
-    history = [d for d in await _history(session, "product", product_id, at) if d["action"].startswith("price.")]
-    ids = [(d.get("data") or {}).get("price_record_id") for d in history]
-    rows = {r.id: r for r in (await session.scalars(select(PriceRow).where(PriceRow.id.in_(ids)))).all()} if ids else {}
-    records = [_price(d, rows) for d in history]
+    history = await _history(info.context.session, "product", product_id, at)
+    records = [_price(d) for d in history if d["action"].startswith("price.") and d["action"].endswith("_set")]
     for layer in ("ceiling", "operator"):
         periods = sorted((r for r in records if r.layer == layer), key=lambda r: r.effective_from)
         for earlier, later in zip(periods, periods[1:]):
