@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -102,6 +103,11 @@ def _install_handlers(app: FastAPI) -> None:
         status = exc.status if exc.status in (403, 404, 409, 422, 503) else 502
         return render(request, "error.html", status_code=status, title_key=None, title=exc.title,
                       detail=exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # A malformed id or filter in a URL is a page that does not exist, not a server error.
+        return render(request, "error.html", status_code=404, title_key="error.not_found", detail="")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from .certificates import registry_jwks, verify_certificate

@@ -69,6 +69,50 @@ async def workspace(request: Request):
                   registrations=registrations["items"])
 
 
+# Registration routes come before the subject routes: "/registrations/x" would match "/{subject_type}s/x".
+@router.get("/registrations/{registration_id}", response_class=HTMLResponse)
+async def registration_page(request: Request, registration_id: Id):
+    return await _registration_view(request, registration_id)
+
+
+async def _registration_view(request: Request, registration_id: str, errors: dict | None = None, status: int = 200):
+    registration = await _call(request, "GET", f"/registrations/{registration_id}")
+    return render(request, "registration.html", status_code=status, r=registration, errors=errors or {},
+                  back=f"/workspace/{registration['subject_type']}s/{registration['subject_id']}")
+
+
+@router.post("/registrations/{registration_id}/resubmit", response_class=HTMLResponse)
+async def resubmit(request: Request, registration_id: Id):
+    """Supplement a returned registration with the missing materials (the acceptance clock restarts, Art. 10)."""
+    raw = await request.form()
+    body: dict[str, Any] = {"reason": str(raw.get("reason", "")).strip()[:4000] or None}
+    try:
+        body["attachments"] = await attachments_from(raw, "attachments", request.app.state.settings.upload_max_bytes)
+        await _call(request, "POST", f"/registrations/{registration_id}/resubmit", json=body)
+    except FileTooLarge:
+        return await _registration_view(request, registration_id, {"attachments": "form.file_too_large"}, 422)
+    except ApiError as exc:
+        if exc.status not in (400, 409, 422):
+            raise
+        return await _registration_view(request, registration_id,
+                                       exc.field_errors() | {"_": exc.detail or exc.title}, 422)
+    return RedirectResponse(f"/workspace/registrations/{registration_id}", status_code=303)
+
+
+@router.post("/registrations/{registration_id}/withdraw", response_class=HTMLResponse)
+async def withdraw(request: Request, registration_id: Id):
+    try:
+        await _call(request, "POST", f"/registrations/{registration_id}/withdraw")
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        return await _registration_view(request, registration_id, {"_": exc.detail or exc.title}, 409)
+    target = f"/workspace/registrations/{registration_id}"
+    if is_htmx(request):
+        return HTMLResponse("", headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 async def _subject_form(request: Request, subject_type: str, form: dict, errors: dict, status: int = 200):
     resources = []
     if subject_type == "product":
@@ -141,46 +185,3 @@ async def file_registration(request: Request, subject_type: SubjectType, subject
         errors.setdefault("_", exc.detail or exc.title)
         return await _subject_view(request, subject_type, subject_id, errors, form, 422)
     return RedirectResponse(f"/workspace/registrations/{registration['id']}", status_code=303)
-
-
-@router.get("/registrations/{registration_id}", response_class=HTMLResponse)
-async def registration_page(request: Request, registration_id: Id):
-    return await _registration_view(request, registration_id)
-
-
-async def _registration_view(request: Request, registration_id: str, errors: dict | None = None, status: int = 200):
-    registration = await _call(request, "GET", f"/registrations/{registration_id}")
-    return render(request, "registration.html", status_code=status, r=registration, errors=errors or {},
-                  back=f"/workspace/{registration['subject_type']}s/{registration['subject_id']}")
-
-
-@router.post("/registrations/{registration_id}/resubmit", response_class=HTMLResponse)
-async def resubmit(request: Request, registration_id: Id):
-    """Supplement a returned registration with the missing materials (the acceptance clock restarts, Art. 10)."""
-    raw = await request.form()
-    body: dict[str, Any] = {"reason": str(raw.get("reason", "")).strip()[:4000] or None}
-    try:
-        body["attachments"] = await attachments_from(raw, "attachments", request.app.state.settings.upload_max_bytes)
-        await _call(request, "POST", f"/registrations/{registration_id}/resubmit", json=body)
-    except FileTooLarge:
-        return await _registration_view(request, registration_id, {"attachments": "form.file_too_large"}, 422)
-    except ApiError as exc:
-        if exc.status not in (400, 409, 422):
-            raise
-        return await _registration_view(request, registration_id,
-                                       exc.field_errors() | {"_": exc.detail or exc.title}, 422)
-    return RedirectResponse(f"/workspace/registrations/{registration_id}", status_code=303)
-
-
-@router.post("/registrations/{registration_id}/withdraw", response_class=HTMLResponse)
-async def withdraw(request: Request, registration_id: Id):
-    try:
-        await _call(request, "POST", f"/registrations/{registration_id}/withdraw")
-    except ApiError as exc:
-        if exc.status != 409:
-            raise
-        return await _registration_view(request, registration_id, {"_": exc.detail or exc.title}, 409)
-    target = f"/workspace/registrations/{registration_id}"
-    if is_htmx(request):
-        return HTMLResponse("", headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
