@@ -125,6 +125,13 @@ async def _sync_feed(session: AsyncSession, gateway: RegistryGateway, kinds: dic
         await _apply(session, gateway, kind, record_id, seq, payload, report, orgs)
         if kind == "product":
             await _apply_prices(session, gateway, record_id, seq, payload, report, orgs)
+        elif kind == "registration" and payload and payload.get("subject_type") in ("resource", "product"):
+            # Coding, cancelling or revoking a registration changes its subject's status without a ledger
+            # entry of the subject's own: read the subject again with it.
+            subject_kind, subject_id = payload["subject_type"], str(payload.get("subject_id"))
+            if (subject_kind, subject_id) not in latest:
+                subject = await gateway.fetch(subject_kind, subject_id)
+                await _apply(session, gateway, subject_kind, subject_id, seq, subject, report, orgs)
     if events:
         state.cursor = report.cursor
     report.cursor = state.cursor

@@ -90,3 +90,19 @@ async def test_only_admins_authorities_and_scoring_writers_trigger_a_sync(apps, 
         assert response.status_code == expected, (name, response.text)
     status = await scoring_client.get("/sync", headers=callers["agency"].headers)
     assert status.status_code == 200 and status.json()["mode"] == "feed"
+
+
+async def test_a_registration_event_rereads_the_subject_whose_status_it_changed(apps, registry, scoring_client,
+                                                                                callers):
+    """Coding a registration (DOMAIN §1, Art. 8) makes its resource registered; the registry ledgers only the
+    registration, so the consumer reads the resource again with it."""
+    org = callers["agency"].org_id
+    registry.put("resource", resource("r1", org, status="draft"))
+    await sync(scoring_client, callers)
+    draft = (await scoring_client.get("/value-scores/resource/r1", headers=callers["agency"].headers)).json()
+    registry.records[("resource", "r1")] = resource("r1", org, status="registered")
+    registry.put("registration", {"id": "g1", "org_id": org, "subject_type": "resource", "subject_id": "r1",
+                                  "type": "first", "state": "registered"})
+    await sync(scoring_client, callers)
+    coded = (await scoring_client.get("/value-scores/resource/r1", headers=callers["agency"].headers)).json()
+    assert draft["quality"]["conformity"] == 0.3 and coded["quality"]["conformity"] == 1.0
