@@ -54,7 +54,7 @@ def relay(tmp_path):
         response = await request.app.state.downstream.get("/things")
         return response.json()
 
-    app = create_service_app(ServiceSettings(service_name="relay", data_dir=tmp_path), title="relay",
+    app = create_service_app(ServiceSettings(service_name="relay", data_dir=tmp_path, log_json=False), title="relay",
                              description="relay", routers=[router], verify_tokens=False)
     app.state.downstream = ServiceClient("http://downstream.test", token_url="/oauth/token", client_id="me",
                                          client_secret="s3cret-value", transport=httpx.MockTransport(downstream))
