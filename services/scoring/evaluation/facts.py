@@ -18,6 +18,7 @@ FREQUENT = {"realtime", "daily", "weekly"}
 HIGH = {"hard", "high", "critical"}
 OPEN = {"open"}
 LIVE_AGREEMENTS = {"active"}
+UNBOUNDED = 1e6
 
 
 def region_prefix(code: str) -> str:
@@ -98,7 +99,9 @@ def facts_for(by_kind: dict[str, list[dict[str, Any]]], period: str,
         actual = a.get("revenue", a.get("actual_revenue"))
         ceiling = a.get("benchmark") or a.get("max_allowed_revenue")
         if a.get("deviation") is not None:
-            deviations.append(abs(float(a["deviation"])))
+            # Revenue against a zero maximum is an unbounded deviation ("Infinity" at the registry): keep JSON
+            # finite and let it score as the worst.
+            deviations.append(min(abs(float(a["deviation"])), UNBOUNDED))
         elif actual is not None and ceiling:
             deviations.append(abs(float(actual) - float(ceiling)) / float(ceiling))
     scenarios = {s for p in registered_prod for s in p.get("scenarios") or [] if isinstance(s, str)}

@@ -82,3 +82,10 @@ def test_combined_weighting_mixes_declared_weights_with_the_entropy_of_the_peers
     assert dev["weights"]["scenario_breadth"] == pytest.approx(0.7 * 0.3 + 0.3 * 1.0)
     _, alone = evaluate_peers(model, [_peer("a", 3.0)])
     assert alone["indicators"]["development_use"]["weights"]["scenario_breadth"] == pytest.approx(0.3)
+
+
+def test_an_unbounded_revenue_deviation_stays_finite_and_scores_worst():
+    """DOMAIN §3: revenue earned against a zero maximum is reported by the registry as an infinite deviation."""
+    facts = facts_for({"annual_report": [{"id": "a", "year": 2025, "revenue": "10.00", "benchmark": "0.00",
+                                          "deviation": "Infinity"}]}, "2025")
+    assert facts["revenue_deviation"] == 1e6
