@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from . import pages_auth, pages_oversight, pages_public, pages_records, pages_registrar, pages_workspace
 from .protection import CsrfFailed, SecurityHeaders
-from .session import LoginRequired, Refresher
+from .session import LoginRequired, Refresher, RoleRequired
 from .settings import ConsoleSettings
 from .upstream import ApiError, Upstream
 from .web import render
@@ -91,6 +91,10 @@ def _install_handlers(app: FastAPI) -> None:
         if request.headers.get("hx-request") == "true":
             return Response(status_code=204, headers={"HX-Redirect": location})
         return RedirectResponse(location, status_code=303)
+
+    @app.exception_handler(RoleRequired)
+    async def role_required(request: Request, exc: RoleRequired) -> Response:
+        return render(request, "error.html", status_code=403, title_key="error.forbidden", detail="")
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:

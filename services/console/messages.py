@@ -276,6 +276,7 @@ _UI = {
     "form.file_too_large": ("文件过大。", "The file is too large."),
     "form.one_per_line": ("每行一项。", "One a line."),
     "error.csrf": ("表单已过期，请返回刷新后重试。", "The form has expired: go back, reload and try again."),
+    "error.forbidden": ("您的角色无权访问此页面", "Your role cannot open this page"),
     "error.not_found": ("页面不存在", "Page not found"),
     "error.method": ("不支持的操作", "Not allowed"),
     "error.too_large": ("提交内容过大", "Too large"),

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from .protection import verify_csrf
-from .session import token_for
+from .session import require_roles, token_for
 from .upstream import ApiError
 from .web import render
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/oversight", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/oversight", dependencies=[
+    Depends(verify_csrf), Depends(require_roles("authority", "auditor", "admin", "registrar"))])
 Id = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
 Status = Annotated[str | None, Query(pattern=r"^(open|resolved|waived)?$")]
 Filter = Annotated[str | None, Query(max_length=64, pattern=r"^[0-9A-Za-z_.:-]*$")]

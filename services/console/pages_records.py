@@ -18,13 +18,14 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import UploadFile
 
 from .protection import verify_csrf
-from .session import token_for
+from .session import require_roles, token_for
 from .upstream import ApiError
 from .web import render
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/workspace", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/workspace", dependencies=[
+    Depends(verify_csrf), Depends(require_roles("operator", "agency"))])
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 STATUS = Annotated[str | None, Query(pattern=r"^(open|resolved|waived)$")]
 JOBS_KEPT_SECONDS = 3600

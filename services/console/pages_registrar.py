@@ -14,13 +14,14 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from .protection import verify_csrf
-from .session import token_for
+from .session import require_roles, token_for
 from .upstream import ApiError
 from .web import render
 
 __all__ = ["QUEUES", "router"]
 
-router = APIRouter(prefix="/registrar", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/registrar", dependencies=[
+    Depends(verify_csrf), Depends(require_roles("registrar", "admin"))])
 Id = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
 Action = Annotated[str, Path(pattern=r"^(accept|return|refuse|approve|close-notice)$")]
 Decision = Annotated[str, Path(pattern=r"^(uphold|dismiss)$")]

@@ -13,14 +13,15 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from .protection import verify_csrf
-from .session import token_for
+from .session import require_roles, token_for
 from .uploads import FileTooLarge, attachments_from
 from .upstream import ApiError
 from .web import is_htmx, render, roles_of
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/workspace", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/workspace", dependencies=[
+    Depends(verify_csrf), Depends(require_roles("operator", "agency"))])
 Id = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
 SubjectType = Annotated[str, Path(pattern=r"^(resource|product)$")]
 OWNER = {"resource": "agency", "product": "operator"}

@@ -18,7 +18,8 @@ from fastapi import Request
 
 from .upstream import ApiError, Upstream
 
-__all__ = ["AUDIENCES", "LoginRequired", "Refresher", "csrf_token", "current_user", "log_in", "log_out", "token_for"]
+__all__ = ["AUDIENCES", "LoginRequired", "Refresher", "RoleRequired", "csrf_token", "current_user", "log_in", "log_out",
+           "require_roles", "token_for"]
 
 AUDIENCES = {"registry": "pdr-registry", "scoring": "pdr-scoring"}
 # Refresh this long before expiry, so a token does not lapse between the check and the API call.
@@ -28,6 +29,24 @@ SHARED_RESULT_SECONDS = 30
 
 class LoginRequired(Exception):
     """No session, or it can no longer be refreshed: the user logs in again."""
+
+
+class RoleRequired(Exception):
+    """Logged in, but the page belongs to other roles (the APIs check every object as well)."""
+
+
+def require_roles(*roles: str):
+    """Router dependency: a logged-in user holding one of ``roles``."""
+    wanted = frozenset(roles)
+
+    async def check(request: Request) -> None:
+        user = current_user(request)
+        if user is None:
+            raise LoginRequired
+        if not wanted & set(user.get("roles", [])):
+            raise RoleRequired
+
+    return check
 
 
 def csrf_token(request: Request) -> str:
