@@ -36,6 +36,7 @@ from .vocab import ATTRIBUTE_ALIASES, FREQUENCY_ALIASES, GRADING_ALIASES
 __all__ = ["BATCH", "FIELDS", "DraftIn", "Owner", "import_sheet"]
 
 BATCH = 2000
+ANALYZE_AFTER = 10_000  # rows created by one import that make fresh planner statistics worth their second
 # The columns a catalogue row describes, with the value a missing cell stands for.
 FIELDS: dict[str, Any] = {"name": "", "description": "", "data_items": [], "scale": "", "update_frequency": "irregular",
                           "quality": "", "sharing_attribute": "", "opening_attribute": "", "grading": "",
@@ -188,6 +189,10 @@ async def import_sheet(session: AsyncSession, sheet: Sheet, owner: Owner, *, dig
         if writing is not None and not writing.done():
             with suppress(Exception):  # the error being raised is the one to report
                 await writing
+    if postgres and planner.created >= ANALYZE_AFTER:
+        # After a bulk load the planner's statistics no longer describe the index (PostgreSQL docs, "Populating
+        # a Database"); without them a search plans a scan of every match instead of the newest-first walk.
+        await session.execute(text("ANALYZE catalog_entries (tsv, status, org_id)"))
     if not dry_run and planner.created + planner.updated:
         await record(session, owner.principal, "resource.imported", "resource", owner.org_id, {
             "file_sha256": digest, "created": planner.created, "updated": planner.updated})

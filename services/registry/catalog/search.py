@@ -9,7 +9,8 @@ the page, since each tier is read newest-first and stops after ``limit`` rows. T
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, cast, column, func, literal, literal_column, not_, or_, select, table, union_all
+from sqlalchemy import (ColumnElement, and_, bindparam, cast, column, func, literal, literal_column, not_, or_, select,
+                        table, union_all)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,12 +60,18 @@ def _where(filters: SearchFilters, viewer: Principal | None) -> list[ColumnEleme
     return clauses
 
 
+def _matches(tsquery: str) -> ColumnElement:
+    # Rendered into the statement, not bound: a prepared statement's generic plan cannot see how common the
+    # words are and picks a bitmap scan over every match, where the newest-first index walk stops after a page.
+    # The text is ours (cjk.Query: word characters and CJK only) and SQLAlchemy quotes it.
+    return E.tsv.op("@@")(cast(bindparam("tsq", tsquery, literal_execute=True, unique=True), TSQUERY))
+
+
 def _tiers(session: AsyncSession, query: Query) -> tuple[ColumnElement, ColumnElement]:
     """(title holds every term, matches anywhere but not all in the title) as conditions on entries."""
     if session.get_bind().dialect.name == "postgresql":
-        anywhere = E.tsv.op("@@")(cast(literal(query.tsquery()), TSQUERY))
-        in_title = E.tsv.op("@@")(cast(literal(query.tsquery("A")), TSQUERY))
-        return in_title, and_(anywhere, not_(in_title))
+        in_title = _matches(query.tsquery("A"))
+        return in_title, and_(_matches(query.tsquery()), not_(in_title))
 
     def fts(expression: str) -> ColumnElement:
         return E.seq.in_(select(_FTS.c.rowid).where(_FTS.c.catalog_fts.op("MATCH")(expression)))
@@ -79,7 +86,7 @@ def _matching(session: AsyncSession, q: str | None) -> ColumnElement | None:
     if not query:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        return E.tsv.op("@@")(cast(literal(query.tsquery()), TSQUERY))
+        return _matches(query.tsquery())
     return E.seq.in_(select(_FTS.c.rowid).where(_FTS.c.catalog_fts.op("MATCH")(query.fts5())))
 
 
