@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import httpx
 
+from .import_cmds import catalog_demo
 from .operation_demo import operation_demo
 from .registration_demo import registration_demo
 from .scoring_cmds import scoring_demo
@@ -17,7 +18,7 @@ __all__ = ["STEPS", "seed_registry_demo", "token_for"]
 
 DEMO_PASSWORD = "Demo-pass-2026!"
 Step = Callable[[dict[str, str], Callable[[str, str], str]], None]
-STEPS: list[Step] = [registration_demo, operation_demo, scoring_demo]
+STEPS: list[Step] = [registration_demo, catalog_demo, operation_demo, scoring_demo]
 
 
 def token_for(auth_url: str, username: str, audience: str = "pdr-registry") -> str:

@@ -29,7 +29,7 @@ from services.registry.registration.schemas import ResourceIn
 
 from .common import DataDir, run, service_db, use_data_dir
 
-__all__ = ["register"]
+__all__ = ["catalog_demo", "register"]
 
 console = Console(stderr=True)
 
@@ -105,3 +105,21 @@ def register(app: typer.Typer) -> None:
         if report_path:
             report_path.write_text(json.dumps(report.model_dump(), ensure_ascii=False, indent=2), encoding="utf-8")
         raise typer.Exit(0 if report.invalid == 0 else 3)
+
+
+DEMO_CATALOGUE = (
+    "资源名称,资源摘要,数据项,更新频率,共享属性,开放属性,数据分级,所属领域,行政区划代码\n"
+    "上海市企业登记信息,市场主体登记的基础信息,统一社会信用代码;企业名称;登记机关;成立日期,每日,有条件,有条件,一般,市场监管,310000\n"
+    "上海市公共交通客流数据,地铁和公交的分时段客流,线路;站点;时段;客流量,每日,无条件,有条件,一般,交通,310000\n"
+    "上海市空气质量监测数据,自动监测站小时数据,站点;时间;PM2.5;PM10;AQI,实时,无条件,无条件,一般,生态环境,310000\n"
+)
+
+
+def catalog_demo(urls: dict[str, str], tokens) -> None:
+    """Demo step for ``pdr up --demo``: agency2 imports a small catalogue (idempotent: matched by name)."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {tokens('agency2', 'pdr-registry')}"}
+    response = httpx.post(f"{urls['registry']}/catalog/import", headers=headers, timeout=30,
+                          files={"file": ("demo-catalogue.csv", DEMO_CATALOGUE.encode(), "text/csv")})
+    response.raise_for_status()
