@@ -7,6 +7,7 @@ same as for a spreadsheet. What DCAT cannot say (sharing attribute, grading) sta
 
 from __future__ import annotations
 
+import json
 import re
 
 from rdflib import Graph, Literal
@@ -48,12 +49,42 @@ def _row(graph: Graph, node) -> dict[str, str]:
     return row
 
 
+def _remote_contexts(node) -> bool:
+    if isinstance(node, dict):
+        return any((key in ("@context", "@import") and _names_url(value)) or _remote_contexts(value)
+                   for key, value in node.items())
+    if isinstance(node, list):
+        return any(_remote_contexts(item) for item in node)
+    return False
+
+
+def _names_url(value) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, list):
+        return any(isinstance(item, str) for item in value)
+    return isinstance(value, dict) and _remote_contexts(value)
+
+
+def _refuse_remote_contexts(data: bytes) -> None:
+    """The server never fetches a JSON-LD context named by URL: that would let an upload make it call out."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        raise Unprocessable("The catalog is not valid JSON.", slug="import-unreadable") from None
+    if _remote_contexts(document):
+        raise Unprocessable("JSON-LD contexts must be inline; remote contexts are not fetched.",
+                            slug="import-remote-context")
+
+
 def sheet_from_dcat(filename: str, data: bytes) -> Sheet:
     """A sheet of draft rows, one per dcat:Dataset, in document order of their IRIs."""
     suffix = "." + filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     fmt = FORMATS.get(suffix)
     if fmt is None:
         raise Unprocessable("A DCAT-AP catalog must be .ttl, .jsonld, .json or .rdf.", slug="import-format")
+    if fmt == "json-ld":
+        _refuse_remote_contexts(data)
     try:
         graph = Graph().parse(data=data.decode("utf-8"), format=fmt)
     except Exception as exc:  # rdflib raises parser-specific errors for malformed input

@@ -97,12 +97,12 @@ async def search(session: AsyncSession, filters: SearchFilters, viewer: Principa
     if not query:
         stmt = select(*_HIT_COLUMNS, literal(None).label("tier")).where(*where)
         if cursor:
-            stmt = stmt.where(E.seq < int(decode_cursor(cursor, 1)[0]))
+            stmt = stmt.where(E.seq < _ints(decode_cursor(cursor, 1))[0])
         rows = (await session.execute(stmt.order_by(E.seq.desc()).limit(limit + 1))).all()
         return _page(rows, limit, lambda last: [last.seq])
     first_tier, after_seq = 0, None
     if cursor:
-        first_tier, after_seq = (int(v) for v in decode_cursor(cursor, 2))
+        first_tier, after_seq = _ints(decode_cursor(cursor, 2))
         if first_tier not in (0, 1):
             raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
     branches = []
@@ -117,6 +117,12 @@ async def search(session: AsyncSession, filters: SearchFilters, viewer: Principa
     stmt = select(tiers).order_by(tiers.c.tier, tiers.c.seq.desc()).limit(limit + 1)
     rows = (await session.execute(stmt)).all()
     return _page(rows, limit, lambda last: [last.tier, last.seq])
+
+
+def _ints(values: list) -> list[int]:
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
+    return values
 
 
 def _page(rows, limit: int, key) -> SearchPage:

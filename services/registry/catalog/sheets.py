@@ -73,9 +73,13 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
         raise Unprocessable(f"The file is not a readable XLSX workbook ({type(exc).__name__}).",
                             slug="import-unreadable") from None
     try:
-        yield from (list(row) for row in book.worksheets[0].iter_rows(values_only=True))
+        rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)] if book.worksheets else []
+    except Exception as exc:  # a workbook whose sheet XML is broken fails only while rows are read
+        raise Unprocessable(f"The worksheet cannot be read ({type(exc).__name__}).",
+                            slug="import-unreadable") from None
     finally:
         book.close()
+    yield from rows
 
 
 def read_sheet(filename: str, data: bytes) -> Sheet:

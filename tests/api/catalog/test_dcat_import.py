@@ -67,3 +67,10 @@ async def test_malformed_catalog_is_a_problem(registry_client, cast):
 async def test_only_an_agency_imports_a_dcat_catalog(registry_client, cast, role):
     response = await registry_client.post("/catalog/import/dcat", files=_upload(CATALOG), headers=cast[role].headers)
     assert response.status_code == 403
+
+
+async def test_jsonld_with_a_remote_context_is_refused_without_fetching(registry_client, cast):
+    document = '{"@context": "http://example.invalid/context.jsonld", "@id": "x"}'
+    response = await registry_client.post("/catalog/import/dcat", files=_upload(document, "c.jsonld"),
+                                          headers=cast["agency"].headers)
+    assert response.status_code == 422 and response.json()["type"].endswith("import-remote-context")

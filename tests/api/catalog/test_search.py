@@ -112,3 +112,10 @@ async def test_facets_count_the_result_set_per_dimension(registry_client, subjec
     assert facets["region"] == [{"value": "110000", "label": None, "count": 2}, {"value": "310000", "label": None, "count": 1}]
     assert facets["grading"][0] == {"value": "general", "label": None, "count": 2}
     assert {f["value"]: f["label"] for f in facets["org"]} == {"org-a": "甲局", "org-b": "乙局"}
+
+
+@pytest.mark.parametrize("cursor", ["WyJhIiwiYiJd", "W251bGwsMV0", "WzUsMV0", "eyJhIjoxfQ"])
+async def test_forged_cursors_are_bad_requests(registry_client, cursor):
+    for params in ({"q": "交通", "cursor": cursor}, {"cursor": cursor}):
+        response = await registry_client.get("/catalog/search", params=params)
+        assert response.status_code == 400, response.text
