@@ -226,6 +226,7 @@ _UI = {
     "agreements.status": ("状态", "Status"),
     "agreements.filing": ("备案号", "Filing no."),
     "agreements.products": ("产品数", "Products"),
+    "agreements.denied": ("协议仅对协议双方及实施机构可见。", "Agreements are shown to their parties and implementing bodies only."),
     "agreements.none": ("暂无协议。", "No agreements."),
     "import.title": ("批量导入目录", "Bulk import"),
     "import.intro": ("上传数据资源目录（Excel、CSV 或 DCAT-AP），可先仅校验。",

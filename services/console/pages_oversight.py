@@ -25,6 +25,8 @@ Status = Annotated[str | None, Query(pattern=r"^(open|resolved|waived)?$")]
 Filter = Annotated[str | None, Query(max_length=64, pattern=r"^[0-9A-Za-z_.:-]*$")]
 Kind = Annotated[str | None, Query(pattern=r"^(organization|region)?$")]
 Period = Annotated[str | None, Query(pattern=r"^(\d{4})?$")]
+# The scoring service shows evaluations to authorities, auditors and administrators (not to registrars).
+EVALUATORS = [Depends(require_roles("authority", "auditor", "admin"))]
 
 
 async def _call(request: Request, service: str, path: str, **kwargs: Any) -> Any:
@@ -42,7 +44,7 @@ async def findings(request: Request, status: Status = None, rule_id: Filter = No
                   subject_id=subject_id or "", rules=rules, action="/oversight/compliance")
 
 
-@router.get("/evaluations", response_class=HTMLResponse)
+@router.get("/evaluations", response_class=HTMLResponse, dependencies=EVALUATORS)
 async def evaluations(request: Request, subject_kind: Kind = None, subject_id: Filter = None, period: Period = None):
     params = {"limit": 100, **{k: v for k, v in (("subject_kind", subject_kind), ("subject_id", subject_id),
                                                  ("period", period)) if v}}
@@ -51,13 +53,13 @@ async def evaluations(request: Request, subject_kind: Kind = None, subject_id: F
                   subject_id=subject_id or "", period=period or "")
 
 
-@router.get("/evaluations/{evaluation_id}", response_class=HTMLResponse)
+@router.get("/evaluations/{evaluation_id}", response_class=HTMLResponse, dependencies=EVALUATORS)
 async def evaluation(request: Request, evaluation_id: Id):
     item = await _call(request, "scoring", f"/evaluations/{evaluation_id}")
     return render(request, "evaluation.html", e=item)
 
 
-@router.get("/evaluations/{evaluation_id}/radar.svg")
+@router.get("/evaluations/{evaluation_id}/radar.svg", dependencies=EVALUATORS)
 async def radar(request: Request, evaluation_id: Id):
     answer = await request.app.state.upstream.raw("scoring", "GET", f"/evaluations/{evaluation_id}/radar",
                                                   token=await token_for(request, "scoring"),

@@ -42,8 +42,14 @@ def _org(request: Request) -> str:
 
 @router.get("/agreements", response_class=HTMLResponse)
 async def agreements(request: Request):
-    items = await _call(request, "GET", "/operation/agreements", params={"limit": 100})
-    return render(request, "agreements.html", items=items)
+    try:
+        items, denied = await _call(request, "GET", "/operation/agreements", params={"limit": 100}), False
+    except ApiError as exc:
+        if exc.status != 403:
+            raise
+        # The registry shows agreements to their parties and implementing bodies; say so, not "error".
+        items, denied = [], True
+    return render(request, "agreements.html", items=items, denied=denied)
 
 
 @router.get("/prices", response_class=HTMLResponse)

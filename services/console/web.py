@@ -37,7 +37,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     )
     roles = context["roles"]
     context["nav"] = {"work": bool(roles & {"operator", "agency"}), "review": bool(roles & {"registrar", "admin"}),
-                      "oversee": bool(roles & {"authority", "auditor", "admin", "registrar"})}
+                      "oversee": bool(roles & {"authority", "auditor", "admin", "registrar"}),
+                      "evaluate": bool(roles & {"authority", "auditor", "admin"})}
     headers = {"Cache-Control": "no-store"} if context["user"] else {}
     headers["Vary"] = "Accept-Language, Cookie, HX-Request"
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code, headers=headers)
