@@ -22,7 +22,7 @@ from tests.system import start_system
 
 pytestmark = pytest.mark.e2e
 
-TOKEN_TTL = 10  # seconds: short enough to watch a token expire while auth is down
+TOKEN_TTL = 15  # seconds: short enough to watch a token expire while auth is down
 PG_RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"]
 PG_START = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "start"]
 RESOURCE = {"description": "故障测试", "sharing_attribute": "conditional", "opening_attribute": "conditional",
@@ -94,13 +94,13 @@ def test_scoring_stopped_while_the_registry_writes_catches_up_exactly_once_after
     reader, admin = _bearer(system, "auditor", "pdr-scoring"), _bearer(system, "admin", "pdr-scoring")
     _create_resources(system, agency, 2, "before")
     head = _events(system, auditor)[-1]["sequence"]
-    _wait_for(lambda: _scoring_cursor(system, reader) >= head, 30, "scoring to follow the feed")
+    _wait_for(lambda: _scoring_cursor(system, reader) >= head, 60, "scoring to follow the feed")
 
     stop(system, "scoring")
     written = _create_resources(system, agency, 6, "while-down")  # the registry goes on without scoring
     events = _events(system, auditor)
     restart(system, "scoring")
-    _wait_for(lambda: _scoring_cursor(system, reader) == events[-1]["sequence"], 30, "scoring to catch up")
+    _wait_for(lambda: _scoring_cursor(system, reader) == events[-1]["sequence"], 60, "scoring to catch up")
 
     # Every record written while scoring was down is mirrored once, at its latest sequence, and nothing else.
     latest = {}
@@ -148,7 +148,7 @@ async def _load_through_a_restart(system, agency: dict, clients: int) -> tuple[l
         result = await asyncio.to_thread(subprocess.run, PG_RESTART, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
         restarted_at = time.monotonic()
-        await asyncio.sleep(8)  # recovery window: the pools replace their dead connections by themselves
+        await asyncio.sleep(6)  # recovery window: the pools replace their dead connections by themselves
         stop_at[0] = time.monotonic()
 
     await asyncio.gather(restart_postgres(), *(client(n) for n in range(clients)))
@@ -174,7 +174,7 @@ def test_postgresql_restarted_under_load_gives_503_then_recovers_without_partial
         assert int(response.headers["retry-after"]) > 0
         assert response.json()["status"] == 503
     # Recovery by themselves: the last seconds of the run are all answered.
-    tail = [r.status_code for t, _, r in responses if t > restarted_at + 5]
+    tail = [r.status_code for t, _, r in responses if t > restarted_at + 4]
     assert tail and set(tail) <= {200, 201}, Counter(tail)
 
     # No partial writes: what was acknowledged exists; what exists has its ledger entry, and vice versa.
@@ -205,7 +205,8 @@ def test_auth_down_keeps_existing_tokens_working_until_they_expire_and_new_login
     # Auth issues short-lived tokens for this test, so one can be watched expiring while auth is down.
     stop(system, "auth")
     restart(system, "auth", {"PDR_AUTH_ACCESS_TOKEN_TTL_SECONDS": str(TOKEN_TTL)})
-    agency, reader = _bearer(system, "agency"), _bearer(system, "auditor", "pdr-scoring")
+    reader = _bearer(system, "auditor", "pdr-scoring")
+    agency = _bearer(system, "agency")  # the token watched expiring: issued last, just before auth goes down
     expires = json.loads(base64.urlsafe_b64decode(agency["Authorization"].split(".")[1] + "=="))["exp"]
     stop(system, "auth")
     try:
