@@ -99,6 +99,7 @@ async def apps(databases) -> AsyncIterator[Apps]:
         database_url=databases["scoring"].url, issuer=ISSUER, log_json=False,
         registry_url="http://registry.test", token_url=f"{ISSUER}/oauth/token",
         client_id=SCORING_CLIENT_ID, client_secret=SCORING_CLIENT_SECRET,
+        feed_poll_seconds=0,  # tests sync the feed explicitly; no background poller between tests
     ), transport=router)
     router.hosts.update({
         "auth.test": httpx.ASGITransport(app=auth),

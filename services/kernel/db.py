@@ -71,6 +71,11 @@ class Database:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Safe requests read in autocommit: no BEGIN/COMMIT round trips. At PostgreSQL's default READ COMMITTED
+        # every statement takes a fresh snapshot anyway, so a read-only request loses no consistency by it.
+        self.read_sessions = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, autoflush=False
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -84,9 +89,13 @@ class Database:
             await conn.exec_driver_sql("SELECT 1")
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
-    async with db.sessions() as session:
+    factory = db.read_sessions if request.method in READ_ONLY_METHODS else db.sessions
+    async with factory() as session:
         try:
             yield session
             if session.in_transaction():
