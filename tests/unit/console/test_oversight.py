@@ -1,0 +1,54 @@
+"""Authority and auditor views: compliance findings with filters, evaluations with the radar chart."""
+
+from __future__ import annotations
+
+import re
+
+
+async def _evaluation(scoring_client, people, who) -> dict:
+    agency = await people.org(kind="agency")
+    run = await scoring_client.post("/evaluation-runs", headers=who.headers_for("pdr-scoring"), json={
+        "subject_kind": "organization", "subject_ids": [agency], "period": "2025"})
+    assert run.status_code == 201, run.text
+    return run.json()["evaluations"][0]
+
+
+async def test_evaluation_page_shows_the_radar_chart_and_every_indicator(browser, scoring_client, people):
+    authority = await people.person("authority")
+    evaluation = await _evaluation(scoring_client, people, authority)
+    await browser.login(authority.username)
+    listed = (await browser.page(f"/oversight/evaluations?subject_id={evaluation['subject_id']}")).text
+    assert f'/oversight/evaluations/{evaluation["id"]}' in listed
+    page = (await browser.page(f"/oversight/evaluations/{evaluation['id']}")).text
+    assert f'src="/oversight/evaluations/{evaluation["id"]}/radar.svg"' in page
+    full = (await scoring_client.get(f"/evaluations/{evaluation['id']}",
+                                     headers=authority.headers_for("pdr-scoring"))).json()
+    for indicator in full["indicators"]:
+        assert f"<code>{indicator['code']}</code>" in page
+    for dimension in full["dimensions"]:
+        assert dimension["name"] in page
+    radar = await browser.get(f"/oversight/evaluations/{evaluation['id']}/radar.svg")
+    assert radar.status_code == 200 and radar.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in radar.text and "sandbox" in radar.headers["content-security-policy"]
+
+
+async def test_an_auditor_reads_evaluations_and_a_registrar_does_not(browser, other_browser, scoring_client, people):
+    authority = await people.person("authority")
+    evaluation = await _evaluation(scoring_client, people, authority)
+    auditor = await people.person("auditor")
+    await browser.login(auditor.username)
+    assert (await browser.get(f"/oversight/evaluations/{evaluation['id']}")).status_code == 200
+    registrar = await people.person("registrar")
+    await other_browser.login(registrar.username)
+    assert (await other_browser.get(f"/oversight/evaluations/{evaluation['id']}/radar.svg")).status_code == 403
+
+
+async def test_compliance_findings_are_filtered_by_status_rule_and_subject(browser, people):
+    authority = await people.person("authority")
+    await browser.login(authority.username)
+    page = (await browser.page("/oversight/compliance?status=open")).text
+    rules = re.findall(r'<option value="([\w.-]+)"', page)
+    assert rules, "the rule filter lists the registry's rule catalog"
+    filtered = await browser.page(f"/oversight/compliance?status=open&rule_id={rules[-1]}&subject_id=abc")
+    assert filtered.status_code == 200 and f'value="{rules[-1]}" selected' in filtered.text
+    assert (await browser.get("/oversight/compliance?rule_id=%3Cscript%3E")).status_code == 404
