@@ -82,6 +82,20 @@ def _drive_traffic(system, secrets: set[str]) -> None:
         assert http.post(f"{auth}/orgs", headers=bearer[("admin", "pdr-auth")],
                          json={"name": "x", "uscc": "bad", "password": DEMO_PASSWORD}).status_code == 422
 
+        # Registry writes (each one also appends to the ledger) and a refused one.
+        agency = bearer[("agency", "pdr-registry")]
+        resource = http.post(f"{registry}/resources", headers={**agency, "Idempotency-Key": "logs-clean-1"}, json={
+            "name": "日志检查数据资源", "sharing_attribute": "conditional", "opening_attribute": "conditional",
+            "grading": "general", "region_code": "110000", "data_items": [{"name": "id"}]})
+        assert resource.status_code == 201, resource.text
+        filed = http.post(f"{registry}/registrations", headers=agency, json={
+            "subject_type": "resource", "subject_id": resource.json()["id"], "type": "first",
+            "attachments": [{"name": "存证.pdf", "sha256": "b" * 64}]})
+        assert filed.status_code == 201, filed.text
+        assert http.post(f"{registry}/registrations", headers=agency, json={
+            "subject_type": "resource", "subject_id": "f" * 32, "type": "first",
+            "token": access, "password": DEMO_PASSWORD}).status_code == 422
+
         # Scoring pulls the registry inside this request, with its own machine token; the trace goes along.
         synced = http.post(f"{scoring}/sync", headers={**bearer[("admin", "pdr-scoring")],
                                                         "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"})
