@@ -6,7 +6,7 @@ concepts, frequencies, rights statements), because a portal validating with SHAC
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -26,6 +26,7 @@ from .vocab import ACCESS_LABELS, ACCESS_RIGHTS, EU_ACCESS_RIGHT, EU_FREQUENCY, 
 __all__ = ["CatalogInfo", "build_graph", "catalog_graph", "to_jsonld", "to_turtle"]
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 CONTEXT = {"dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF), "skos": str(SKOS), "xsd": str(XSD),
            "adms": str(ADMS)}
 
@@ -37,6 +38,8 @@ class CatalogInfo:
     title_en: str = "Register of public data resources and products"
     description_zh: str = "已登记的公共数据资源和数据产品、服务（《公共数据资源登记管理暂行办法》）。"
     publisher_zh: str = "公共数据资源登记机构"
+    page_url: str | None = None  # this page, when the catalog is paged
+    next_url: Callable[[int], str] = lambda after: ""  # the page after a seq
 
 
 def _zh(text: str) -> Literal:
@@ -98,8 +101,10 @@ class _Builder:
             g.add((node, DCTERMS.type, form))
 
 
-def build_graph(info: CatalogInfo, entries: Iterable, codes: dict[tuple[str, str], str]) -> Graph:
-    """The catalog graph of ``entries`` (rows of catalog_entries) with their registration query codes."""
+def build_graph(info: CatalogInfo, entries: Iterable, codes: dict[tuple[str, str], str],
+                next_page: str | None = None) -> Graph:
+    """The catalog graph of ``entries`` (rows of catalog_entries) with their registration query codes; a
+    ``next_page`` URL adds a Hydra partial-collection view, as paged DCAT catalogs do."""
     b = _Builder(info)
     catalog = b.typed(b.iri("catalog"), DCAT.Catalog, (DCTERMS.title, _zh(info.title_zh)),
                       (DCTERMS.title, Literal(info.title_en, lang="en")),
@@ -109,22 +114,33 @@ def build_graph(info: CatalogInfo, entries: Iterable, codes: dict[tuple[str, str
     b.g.add((catalog, DCTERMS.language, b.typed(URIRef(EU_LANGUAGE_ZH), DCTERMS.LinguisticSystem)))
     for entry in entries:
         b.dataset(entry, codes.get((entry.subject_type, entry.subject_id)), catalog)
+    if next_page:
+        b.g.bind("hydra", HYDRA)
+        view = b.typed(URIRef(info.page_url or b.iri("catalog")), HYDRA.PartialCollectionView,
+                       (HYDRA.next, URIRef(next_page)))
+        b.g.add((catalog, HYDRA.view, view))
     return b.g
 
 
-async def catalog_graph(session: AsyncSession, info: CatalogInfo) -> Graph:
-    """Every registered subject, with its latest query code: two queries whatever the catalog's size."""
-    entries = (await session.execute(
-        select(CatalogEntry).where(CatalogEntry.status.in_(PUBLIC_STATUSES)).order_by(CatalogEntry.seq))).scalars().all()
+async def catalog_graph(session: AsyncSession, info: CatalogInfo, *, after: int | None = None,
+                        limit: int = 500) -> tuple[Graph, int | None]:
+    """One page of registered subjects after ``after`` (a seq), with their latest query codes: two queries.
+    Returns the graph and the seq to continue after, if there is more."""
+    query = select(CatalogEntry).where(CatalogEntry.status.in_(PUBLIC_STATUSES))
+    if after is not None:
+        query = query.where(CatalogEntry.seq > after)
+    entries = list((await session.execute(query.order_by(CatalogEntry.seq).limit(limit + 1))).scalars())
+    more = len(entries) > limit
+    entries = entries[:limit]
     codes: dict[tuple[str, str], str] = {}
-    rows = await session.execute(
-        select(IssuedCode.subject_type, IssuedCode.subject_id, IssuedCode.code)
-        .join(CatalogEntry, (CatalogEntry.subject_id == IssuedCode.subject_id)
-              & (CatalogEntry.subject_type == IssuedCode.subject_type))
-        .where(CatalogEntry.status.in_(PUBLIC_STATUSES)).order_by(IssuedCode.issued_at))
-    for subject_type, subject_id, code in rows.all():
-        codes[(subject_type, subject_id)] = code  # ordered by time: the last one wins
-    return build_graph(info, entries, codes)
+    if entries:
+        rows = await session.execute(
+            select(IssuedCode.subject_type, IssuedCode.subject_id, IssuedCode.code)
+            .where(IssuedCode.subject_id.in_([e.subject_id for e in entries])).order_by(IssuedCode.issued_at))
+        for subject_type, subject_id, code in rows.all():
+            codes[(subject_type, subject_id)] = code  # ordered by time: the last one wins
+    next_after = entries[-1].seq if more else None
+    return build_graph(info, entries, codes, info.next_url(next_after) if next_after else None), next_after
 
 
 def to_turtle(graph: Graph) -> str:

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.kernel.db import SessionDep
+from services.kernel.pagination import decode_cursor, encode_cursor
+from services.kernel.problems import BadRequest
 from services.kernel.security import OptionalPrincipal
 
 from . import dcat, search as search_service
@@ -37,19 +39,39 @@ async def catalog_facets(session: SessionDep, principal: OptionalPrincipal, filt
     return await search_service.facets(session, filters, principal)
 
 
-def _info(request: Request) -> CatalogInfo:
-    return CatalogInfo(base_url=str(request.base_url).rstrip("/"))
+ExportCursor = Annotated[str | None, Query(max_length=200, description="From the previous page's next link")]
+ExportLimit = Annotated[int, Query(ge=1, le=1000, description="Datasets per page")]
+EXPORT_ERRORS = {400: {"description": "Bad cursor", **PROBLEM}, 422: {"description": "Invalid paging", **PROBLEM}}
 
 
-@router.get(".jsonld", response_class=Response, responses={200: {"content": {"application/ld+json": {}}}})
-async def catalog_jsonld(request: Request, session: SessionDep) -> Response:
-    """The public catalog as DCAT-AP 3.0.0 JSON-LD."""
-    graph = await dcat.catalog_graph(session, _info(request))
-    return Response(dcat.to_jsonld(graph), media_type="application/ld+json")
+async def _export(request: Request, session, cursor: str | None, limit: int):
+    after = None
+    if cursor:
+        (after,) = decode_cursor(cursor, 1)
+        if not isinstance(after, int) or isinstance(after, bool):
+            raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
+
+    def next_url(seq: int) -> str:
+        return str(request.url.include_query_params(cursor=encode_cursor([seq]), limit=limit))
+
+    info = CatalogInfo(base_url=str(request.base_url).rstrip("/"), page_url=str(request.url), next_url=next_url)
+    graph, next_after = await dcat.catalog_graph(session, info, after=after, limit=limit)
+    headers = {"Link": f'<{next_url(next_after)}>; rel="next"'} if next_after else {}
+    return graph, headers
 
 
-@router.get(".ttl", response_class=Response, responses={200: {"content": {"text/turtle": {}}}})
-async def catalog_turtle(request: Request, session: SessionDep) -> Response:
-    """The public catalog as DCAT-AP 3.0.0 Turtle."""
-    graph = await dcat.catalog_graph(session, _info(request))
-    return Response(dcat.to_turtle(graph), media_type="text/turtle; charset=utf-8")
+@router.get(".jsonld", response_class=Response, responses={200: {"content": {"application/ld+json": {}}},
+                                                           **EXPORT_ERRORS})
+async def catalog_jsonld(request: Request, session: SessionDep, cursor: ExportCursor = None,
+                         limit: ExportLimit = 500) -> Response:
+    """The public catalog as DCAT-AP 3.0.0 JSON-LD, paged (Link rel=next)."""
+    graph, headers = await _export(request, session, cursor, limit)
+    return Response(dcat.to_jsonld(graph), media_type="application/ld+json", headers=headers)
+
+
+@router.get(".ttl", response_class=Response, responses={200: {"content": {"text/turtle": {}}}, **EXPORT_ERRORS})
+async def catalog_turtle(request: Request, session: SessionDep, cursor: ExportCursor = None,
+                         limit: ExportLimit = 500) -> Response:
+    """The public catalog as DCAT-AP 3.0.0 Turtle, paged (Link rel=next)."""
+    graph, headers = await _export(request, session, cursor, limit)
+    return Response(dcat.to_turtle(graph), media_type="text/turtle; charset=utf-8", headers=headers)

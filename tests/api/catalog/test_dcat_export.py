@@ -90,3 +90,23 @@ async def test_shapes_reject_a_dataset_without_description(apps, registry_client
     data.remove((None, DCTERMS.description, None))
     conforms, _, _ = validate(data, shacl_graph=shapes, inference="none")
     assert not conforms
+
+
+async def test_export_pages_follow_link_next_and_each_page_conforms(registry_client, subjects, shapes):
+    for i in range(5):
+        await subjects.resource("org-a", f"分页数据{i}", "说明")
+    seen, url, pages = set(), "/catalog.ttl?limit=2", 0
+    while url:
+        response = await registry_client.get(url)
+        assert response.status_code == 200
+        data = Graph().parse(data=response.text, format="turtle")
+        _conforms(data, shapes)
+        seen |= {str(data.value(ds, DCTERMS.title)) for ds in data.subjects(RDF.type, DCAT.Dataset)}
+        pages += 1
+        link = response.headers.get("link")
+        url = link[1:link.index(">")].removeprefix("http://registry.test") if link else None
+    assert pages == 3 and seen == {f"分页数据{i}" for i in range(5)}
+
+
+async def test_export_with_a_forged_cursor_is_a_bad_request(registry_client):
+    assert (await registry_client.get("/catalog.ttl", params={"cursor": "WyJ4Il0"})).status_code == 400
