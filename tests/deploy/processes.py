@@ -27,7 +27,7 @@ EVIDENCE = [{"name": "存证记录.pdf", "sha256": "a" * 64, "description": "内
 
 def require_postgresql(what: str) -> None:
     if BACKEND != "postgresql":
-        pytest.skip(f"{what} runs on PostgreSQL only (PDR_TEST_DB=postgresql); the selected backend is {BACKEND}")
+        pytest.skip(f"PostgreSQL only ({what}): run with PDR_TEST_DB=postgresql; the selected backend is {BACKEND}")
 
 
 @dataclass
