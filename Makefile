@@ -31,9 +31,11 @@ postgres:
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
-# The browser tests drive Debian's chromium (a browser download by the test tool does not work here).
+# The browser tests drive Debian's chromium (a browser download by the test tool does not work here);
+# a CJK font makes the screenshots of the Chinese pages legible.
 chromium:
 	command -v chromium || (apt-get update && apt-get install -y chromium)
+	fc-list :lang=zh | grep -q . || (apt-get update && apt-get install -y fonts-wqy-microhei)
 
 test-sqlite: setup chromium
 	PDR_TEST_DB=sqlite $(BIN)/pytest -q
