@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest_asyncio
 
@@ -42,12 +44,19 @@ async def subjects(apps, clean) -> Subjects:
 ROLES = ("admin", "authority", "registrar", "agency", "operator", "auditor")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
+_cast: dict[str, object] = {}
+CAST_MAX_AGE = 600  # seconds; access tokens last 900
+
+
+@pytest_asyncio.fixture(loop_scope="session")
 async def cast(apps) -> dict[str, Person]:
-    """One person per role (and a second agency) for the whole module: tokens outlive the per-test cleanup,
-    and issuing them is the slow part of a test."""
+    """One person per role (and a second agency), shared by the catalog tests for up to ten minutes: tokens
+    outlive the per-test cleanup, and issuing them is the slow part of a test."""
+    if _cast and time.monotonic() - _cast["made"] < CAST_MAX_AGE:
+        return _cast["persons"]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=apps.auth), base_url=ISSUER) as client:
         people = People(apps, client)
         persons = {role: await people.person(role, region="310000") for role in ROLES}
         persons["agency2"] = await people.person("agency", region="310000")
+    _cast.update(made=time.monotonic(), persons=persons)
     return persons
