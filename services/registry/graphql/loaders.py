@@ -10,13 +10,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import literal, select, tuple_, union_all
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from ..ledger import merkle
 from ..ledger.models import LedgerNode
-from ..ledger.tree import read_head
+from ..ledger.tree import nodes_condition, read_head
 from ..operation.models import Agreement, AgreementProduct, AgreementResource, AgreementVersion, AnnualReport, Plan
 from ..pricing.models import PriceRecord
 from ..registration.models import Product, Registration, RegistrationEvent, Resource, SubjectVersion
@@ -120,7 +120,7 @@ def _agreement_for_subject(session: AsyncSession, agreements: DataLoader[str, An
 def _nodes(session: AsyncSession) -> DataLoader[tuple[int, int], bytes]:
     async def load(keys: Sequence[tuple[int, int]]) -> list[bytes]:
         rows = (await session.execute(select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
-            tuple_(LedgerNode.level, LedgerNode.index).in_(sorted(set(keys)))))).all()
+            nodes_condition(set(keys))))).all()
         found = {(lv, ix): h for lv, ix, h in rows}
         return [found.get(k) or merkle.ProofError("the ledger is missing tree nodes") for k in keys]
 

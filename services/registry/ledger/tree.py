@@ -6,11 +6,12 @@ O(log n) rows whatever the size of the ledger.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.problems import BadRequest, NotFound
@@ -26,6 +27,7 @@ __all__ = [
     "entries_by_index",
     "entries_for_subject",
     "fetch_nodes",
+    "nodes_condition",
     "inclusion_proof",
     "read_head",
     "root_at",
@@ -50,12 +52,21 @@ async def read_head(session: AsyncSession) -> TreeHead:
     return TreeHead(row[0], row[1], as_utc(row[2]))
 
 
+def nodes_condition(nodes: set[tuple[int, int]]) -> ColumnElement[bool]:
+    """``(level = l AND idx IN (…)) OR …``, one term per level: SQLite answers a row-value ``IN`` with a full
+    scan, but this form with a search of the primary key per term (PostgreSQL: a bitmap OR)."""
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for level, index in nodes:
+        by_level[level].append(index)
+    return or_(*[and_(LedgerNode.level == level, LedgerNode.index.in_(sorted(indexes)))
+                 for level, indexes in sorted(by_level.items())])
+
+
 async def fetch_nodes(session: AsyncSession, nodes: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     if not nodes:
         return {}
     rows = (await session.execute(
-        select(LedgerNode.level, LedgerNode.index, LedgerNode.hash)
-        .where(tuple_(LedgerNode.level, LedgerNode.index).in_(sorted(nodes)))
+        select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(nodes_condition(nodes))
     )).all()
     found = {(lv, ix): h for lv, ix, h in rows}
     if len(found) != len(nodes):
