@@ -84,32 +84,45 @@ def tracer(name: str = "pdr") -> trace.Tracer:
     return configure_tracing().get_tracer(name)
 
 
-def remote_parent(traceparent: bytes, tracestate: bytes | None = None) -> SpanContext | None:
-    """W3C Trace Context ``traceparent`` (and ``tracestate``) → the caller's span context; None if malformed."""
+_FLAGS = (TraceFlags(0), TraceFlags(1))
+
+
+def _parse(traceparent: bytes) -> tuple[int, int, int] | None:
+    """W3C Trace Context ``traceparent`` → (trace id, parent span id, sampled flag); None if malformed."""
     match = _TRACEPARENT.match(traceparent.decode("latin-1"))
     if match is None or match.group(1) == "ff" or (match.group(1) == "00" and len(traceparent) != 55):
         return None
     trace_id, span_id = int(match.group(2), 16), int(match.group(3), 16)
     if not trace_id or not span_id:
         return None
+    return trace_id, span_id, int(match.group(4), 16) & 1
+
+
+def remote_parent(traceparent: bytes, tracestate: bytes | None = None) -> SpanContext | None:
+    """The caller's span context from its ``traceparent`` (and ``tracestate``); None if malformed."""
+    parsed = _parse(traceparent)
+    if parsed is None:
+        return None
     state = TraceState.from_header([tracestate.decode("latin-1")]) if tracestate else None
-    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(int(match.group(4), 16) & 1),
-                       trace_state=state)
+    return SpanContext(parsed[0], parsed[1], is_remote=True, trace_flags=_FLAGS[parsed[2]], trace_state=state)
 
 
 def start_server_span(server_tracer: trace.Tracer, name: str, traceparent: bytes | None,
                       tracestate: bytes | None) -> tuple[Span, object]:
     """Start the span of one incoming request and make it current; returns it and the token to detach."""
-    remote = remote_parent(traceparent, tracestate) if traceparent is not None else None
-    parent = trace.set_span_in_context(NonRecordingSpan(remote)) if remote is not None else None
     if _Tracing.recording:
+        remote = remote_parent(traceparent, tracestate) if traceparent is not None else None
+        parent = trace.set_span_in_context(NonRecordingSpan(remote)) if remote is not None else None
         span = server_tracer.start_span(name, context=parent, kind=SpanKind.SERVER)
-    elif remote is not None:
-        # Not recording: a pass-through hop with its own span id, keeping the caller's trace, flags and state.
-        # The same span context the SDK would build, without its sampler machinery on every request.
-        span = NonRecordingSpan(SpanContext(remote.trace_id, random.getrandbits(64), is_remote=False,
-                                            trace_flags=remote.trace_flags, trace_state=remote.trace_state))
-    else:
-        # Ids need to be unique, not secret: the SDK draws them with random.getrandbits too.
+        return span, otel_context.attach(trace.set_span_in_context(span, parent))
+    # Not recording: the same span context the SDK would build for a dropped span, without its sampler
+    # machinery on every request. Ids need to be unique, not secret: the SDK draws them with getrandbits too.
+    parsed = _parse(traceparent) if traceparent is not None else None
+    if parsed is None:
         span = NonRecordingSpan(SpanContext(random.getrandbits(128), random.getrandbits(64), is_remote=False))
-    return span, otel_context.attach(trace.set_span_in_context(span, parent))
+    else:
+        # A pass-through hop with its own span id, keeping the caller's trace, sampled flag and state.
+        state = TraceState.from_header([tracestate.decode("latin-1")]) if tracestate else None
+        span = NonRecordingSpan(SpanContext(parsed[0], random.getrandbits(64), is_remote=False,
+                                            trace_flags=_FLAGS[parsed[2]], trace_state=state))
+    return span, otel_context.attach(trace.set_span_in_context(span))
