@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .vocabulary import ENUMS
+
 __all__ = ["CATALOG"]
 
 _UI = {
@@ -104,7 +106,8 @@ _UI = {
     "cert.jwks_unavailable": ("暂时无法获取登记机构公钥。", "The registry's keys cannot be fetched now."),
     "cert.other_code": ("证书与查询码不符。", "The certificate names another query code."),
     "cert.browser_pending": ("浏览器核验中……", "Verifying in your browser…"),
-    "cert.browser_ok": ("浏览器核验：签名有效（WebCrypto，ES256）。", "Verified in your browser: signature valid (WebCrypto, ES256)."),
+    "cert.browser_ok": ("浏览器核验：签名有效（WebCrypto，ES256）。",
+                        "Verified in your browser: signature valid (WebCrypto, ES256)."),
     "cert.browser_bad": ("浏览器核验：签名无效。", "Browser check: the signature does not verify."),
     "cert.browser_unsupported": ("此浏览器不支持本地核验。", "This browser cannot verify locally."),
     "cert.key": ("签发方", "Issuer"),
@@ -195,7 +198,8 @@ _UI = {
     "deadline.processing_due_on": ("办结时限", "Processing due"),
     "deadline.renewal_opens_on": ("可申请续展", "Renewal opens"),
     "deadline.provisional": ("该年度节假日安排尚未载入，时限按周一至周五暂计。",
-                             "No holiday calendar for that year yet: working days counted Monday–Friday, provisionally."),
+                             "No holiday calendar for that year yet: working days counted Monday–Friday, "
+                             "provisionally."),
     "deadline.provisional_short": ("暂计", "provisional"),
     "return.missing": ("需补正材料", "Missing items"),
     "return.hint": ("一次性列明全部缺失材料，每行一项，可用“材料：原因”。",
@@ -284,52 +288,6 @@ _UI = {
     "error.bad": ("请求有误", "Bad request"),
 }
 
-_ENUMS = {
-    "type": {"first": ("首次登记", "First registration"), "change": ("变更登记", "Change"),
-             "correction": ("更正登记", "Correction"), "cancellation": ("注销登记", "Cancellation"),
-             "renewal": ("续展", "Renewal")},
-    "state": {"new": ("新建", "new"), "submitted": ("待受理", "Submitted"), "returned": ("退回补正", "Returned"),
-              "refused": ("不予登记", "Refused"), "withdrawn": ("已撤回", "Withdrawn"),
-              "under_review": ("审核中", "Under review"), "in_notice": ("公示中", "In notice"),
-              "terminated": ("已终止", "Terminated"), "registered": ("已登记", "Registered"),
-              "completed": ("已办结", "Completed"), "superseded": ("已被替代", "Superseded"),
-              "cancelled": ("已注销", "Cancelled"), "revoked": ("已撤销", "Revoked"), "expired": ("已失效", "Expired")},
-    "status": {"draft": ("草稿", "Draft"), "registered": ("已登记", "Registered"), "cancelled": ("已注销", "Cancelled"),
-               "revoked": ("已撤销", "Revoked"), "expired": ("已失效", "Expired"), "terminated": ("已终止", "Terminated")},
-    "step": {"filing": ("登记", "filing"), "acceptance": ("受理", "acceptance"), "review": ("审核", "review"),
-             "processing": ("办结", "processing"), "notice": ("公示", "notice"), "renewal": ("续展", "renewal")},
-    "event": {"file": ("提交", "filed"), "submit": ("提交", "submitted"), "accept": ("受理", "accepted"),
-              "return": ("退回", "returned"), "resubmit": ("补正", "resubmitted"), "refuse": ("不予登记", "refused"),
-              "withdraw": ("撤回", "withdrawn"), "approve": ("审核通过", "approved"),
-              "close_notice": ("公示期满", "notice closed"), "uphold_objection": ("异议成立", "objection upheld"),
-              "dismiss_objection": ("异议驳回", "objection dismissed"), "revoke": ("撤销", "revoked"),
-              "expire": ("失效", "expired"), "supersede": ("替代", "superseded"), "cancel": ("注销", "cancelled")},
-    "objection_status": {"pending": ("待复核", "Pending"), "upheld": ("成立", "Upheld"),
-                         "dismissed": ("驳回", "Dismissed")},
-    "use": {"industry": ("产业发展、行业发展", "Industry or sector development"),
-            "public_welfare": ("公共治理、公益事业", "Public governance or welfare")},
-    "form": {"dataset": ("数据集", "Dataset"), "api": ("数据接口", "API"), "model": ("模型", "Model"),
-             "report": ("分析报告", "Report"), "application": ("应用", "Application")},
-    "attribute": {"unconditional": ("无条件", "Unconditional"), "conditional": ("有条件", "Conditional"),
-                  "not": ("不予", "Not")},
-    "grading": {"general": ("一般", "General"), "important": ("重要", "Important"), "core": ("核心", "Core")},
-    "frequency": {"realtime": ("实时", "Real time"), "daily": ("每日", "Daily"), "weekly": ("每周", "Weekly"),
-                  "monthly": ("每月", "Monthly"), "quarterly": ("每季度", "Quarterly"), "yearly": ("每年", "Yearly"),
-                  "irregular": ("不定期", "Irregular"), "static": ("不更新", "Static")},
-    "unit": {"per_product": ("按产品", "per product"), "per_service": ("按服务", "per service"),
-             "per_time": ("按服务时长", "per service time"), "per_call": ("按调用量", "per call")},
-    "price_kind": {"specific": ("具体收费标准", "specific"), "trial": ("试行收费标准", "trial"),
-                   "ceiling": ("上限收费标准", "ceiling")},
-    "severity": {"hard": ("严重", "hard"), "soft": ("一般", "soft"), "high": ("高", "high"),
-                 "medium": ("中", "medium"), "low": ("低", "low")},
-    "finding_status": {"open": ("未整改", "Open"), "resolved": ("已整改", "Resolved"), "waived": ("已豁免", "Waived")},
-    "evaluation_kind": {"organization": ("机构", "Organization"), "region": ("地区", "Region")},
-    "mode": {"whole": ("整体授权", "Whole"), "domain": ("分领域授权", "By domain"), "scenario": ("依场景授权", "By scenario")},
-    "agreement_status": {"draft": ("草稿", "Draft"), "signed": ("已签署", "Signed"), "filed": ("已备案", "Filed"),
-                         "active": ("履行中", "Active"), "suspended": ("已暂停", "Suspended"),
-                         "terminated": ("已终止", "Terminated"), "expired": ("已到期", "Expired")},
-}
-
 CATALOG: dict[str, tuple[str, str]] = dict(_UI)
-for _prefix, _values in _ENUMS.items():
+for _prefix, _values in ENUMS.items():
     CATALOG.update({f"{_prefix}.{k}": v for k, v in _values.items()})

@@ -129,7 +129,8 @@ async def lookup(request: Request, code: Annotated[str, Query(max_length=64)] = 
     context: dict[str, Any] = {"code": code, "result": None, "verdict": None, "certificate": None, "jwks": None}
     if code:
         try:
-            context["result"] = await _upstream(request).call("registry", "GET", f"/public/codes/{quote(code, safe='')}")
+            context["result"] = await _upstream(request).call("registry", "GET",
+                                                              f"/public/codes/{quote(code, safe='')}")
         except ApiError as exc:
             if exc.status not in (404, 422, 400):
                 raise

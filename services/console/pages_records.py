@@ -29,7 +29,6 @@ router = APIRouter(prefix="/workspace", dependencies=[
 JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 STATUS = Annotated[str | None, Query(pattern=r"^(open|resolved|waived)$")]
 JOBS_KEPT_SECONDS = 3600
-IMPORT_SUFFIXES = (".xlsx", ".csv", ".jsonld", ".json", ".ttl", ".rdf")
 
 
 async def _call(request: Request, method: str, path: str, **kwargs: Any) -> Any:

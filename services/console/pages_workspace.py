@@ -138,7 +138,8 @@ async def create_subject(request: Request, subject_type: SubjectType):
     resource_ids = [str(v) for v in raw.getlist("resource_ids") if isinstance(v, str)][:100]
     form["resource_ids"] = resource_ids
     try:
-        subject = await _call(request, "POST", f"/{subject_type}s", json=_subject_body(subject_type, form, resource_ids))
+        body = _subject_body(subject_type, form, resource_ids)
+        subject = await _call(request, "POST", f"/{subject_type}s", json=body)
     except ApiError as exc:
         if exc.status not in (400, 409, 422):
             raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["CONTENT_SECURITY_POLICY", "CsrfFailed", "SecurityHeaders", "verify_csrf"]
@@ -67,6 +67,10 @@ async def verify_csrf(request: Request) -> None:
     """Router dependency: every unsafe request carries the session's CSRF token and comes from this origin."""
     if request.method not in UNSAFE:
         return
+    # Refuse an oversized body before the form parser spools it to disk.
+    limit = request.app.state.settings.upload_max_bytes + 1024 * 1024
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise HTTPException(413)
     expected = request.session.get("csrf")
     sent = request.headers.get("x-csrf-token")
     if sent is None:

@@ -64,7 +64,8 @@ class Upstream:
         try:
             return await self.client.request(method, self.bases[service] + path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise ApiError(503, {"title": "Service unavailable", "detail": f"{service}: {type(exc).__name__}"}) from None
+            detail = f"{service}: {type(exc).__name__}"
+            raise ApiError(503, {"title": "Service unavailable", "detail": detail}) from None
 
     async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
         response = await self.raw(service, method, path, **kwargs)

@@ -7,7 +7,6 @@ closed (10 working days cannot pass in a test).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PASSWORD = "Demo-pass-2026!"
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +56,3 @@ def evidence_file(tmp_path) -> Path:
     path = tmp_path / "证据-evidence.pdf"
     path.write_bytes(b"%PDF-1.4 evidence of an objection\n" * 20)
     return path
-
-
-def shutil_which_chromium() -> str | None:
-    return shutil.which("chromium")

@@ -30,6 +30,8 @@ async def test_evaluation_page_shows_the_radar_chart_and_every_indicator(browser
     radar = await browser.get(f"/oversight/evaluations/{evaluation['id']}/radar.svg")
     assert radar.status_code == 200 and radar.headers["content-type"].startswith("image/svg+xml")
     assert "<svg" in radar.text and "sandbox" in radar.headers["content-security-policy"]
+    # Both audiences' tokens and the refresh token fit in the one cookie browsers keep (4 KiB).
+    assert len(browser.cookies.get("pdr_console")) < 4000
 
 
 async def test_an_auditor_reads_evaluations_and_a_registrar_does_not(browser, other_browser, scoring_client, people):

@@ -98,3 +98,11 @@ async def test_an_unknown_code_says_so(browser):
 async def test_the_price_list_is_public(browser):
     page = await browser.page("/prices")
     assert page.status_code == 200 and "价格公示" in page.text
+
+
+async def test_an_oversized_upload_is_refused_before_it_is_read(browser, console_app):
+    await browser.page("/notices")
+    limit = console_app.state.settings.upload_max_bytes + 1024 * 1024
+    answer = await browser.post("/notices/0123abcd/objections", headers={"Content-Length": str(limit + 1)},
+                                content=b"x" * 10)
+    assert answer.status_code == 413
