@@ -58,7 +58,6 @@ def upgrade() -> None:
     sa.Column('form', sa.String(length=20), nullable=False),
     sa.Column('use_type', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('keywords', sa.JSON(), nullable=False),
     sa.Column('title_tokens', sa.Text(), nullable=False),
     sa.Column('body_tokens', sa.Text(), nullable=False),
     sa.Column('tsv', postgresql.TSVECTOR().with_variant(sa.Text(), 'sqlite'), nullable=True),
@@ -69,8 +68,6 @@ def upgrade() -> None:
     op.create_index('ix_catalog_entries_subject', 'catalog_entries', ['subject_type', 'subject_id'], unique=True)
     op.create_index('ix_catalog_entries_status_seq', 'catalog_entries', ['status', 'seq'], unique=False)
     op.create_index(op.f('ix_catalog_entries_org_id'), 'catalog_entries', ['org_id'], unique=False)
-    op.create_index(op.f('ix_catalog_entries_region_code'), 'catalog_entries', ['region_code'], unique=False)
-    op.create_index(op.f('ix_catalog_entries_domain'), 'catalog_entries', ['domain'], unique=False)
     for statement in (_POSTGRES_FTS if op.get_bind().dialect.name == 'postgresql' else _SQLITE_FTS):
         op.execute(statement)
 

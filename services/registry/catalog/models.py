@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field
 
@@ -41,8 +41,9 @@ class CatalogEntry(RegistryTable, table=True):
     org_name: str = Field(max_length=200)
     name: str = Field(max_length=200)
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
-    region_code: str = Field(default="", max_length=6, index=True)
-    domain: str = Field(default="", max_length=100, index=True)
+    # Region and domain have few values: a filter on them rides the full-text or newest-first scan.
+    region_code: str = Field(default="", max_length=6)
+    domain: str = Field(default="", max_length=100)
     update_frequency: str = Field(default="", max_length=50)
     sharing_attribute: str = Field(default="", max_length=20)
     opening_attribute: str = Field(default="", max_length=20)
@@ -50,7 +51,6 @@ class CatalogEntry(RegistryTable, table=True):
     form: str = Field(default="", max_length=20)  # products only
     use_type: str = Field(default="", max_length=20)  # products only
     status: str = Field(max_length=20)
-    keywords: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     title_tokens: str = Field(default="", sa_column=Column(Text, nullable=False))
     body_tokens: str = Field(default="", sa_column=Column(Text, nullable=False))
     tsv: str | None = Field(default=None, sa_column=Column(TSVECTOR().with_variant(Text(), "sqlite"), nullable=True))

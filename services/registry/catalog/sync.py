@@ -40,7 +40,6 @@ def entry_row(subject: Resource | Product | dict[str, Any], subject_type: str, *
     name, description = get("name") or "", get("description") or ""
     is_product = subject_type == "product"
     extra = _item_names(get("scenarios") or []) if is_product else _item_names(get("data_items") or [])
-    keywords = [k for k in (get("domain"), get("form") if is_product else None) if k]
     title = analyze(name)
     body = analyze("\n".join(p for p in (description, get("org_name"), get("domain"), *extra,
                                          *(get("joint_org_names") or [])) if p))
@@ -60,7 +59,6 @@ def entry_row(subject: Resource | Product | dict[str, Any], subject_type: str, *
         "form": get("form") or "" if is_product else "",
         "use_type": get("use_type") or "" if is_product else "",
         "status": get("status") or "draft",
-        "keywords": keywords,
         # PostgreSQL indexes the tsvector; SQLite's FTS5 indexes the token text. Each keeps only its own.
         "title_tokens": "" if tsv else " ".join(title),
         "body_tokens": "" if tsv else " ".join(body),
