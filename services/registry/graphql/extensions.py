@@ -76,10 +76,10 @@ class ProblemAwareMasking(MaskErrors):
     """Unexpected errors become "Unexpected error."; our problem types and GraphQL's own errors stay readable."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=self._mask)
+        super().__init__(should_mask_error=self.is_unexpected)
 
     @staticmethod
-    def _mask(error: GraphQLError) -> bool:
+    def is_unexpected(error: GraphQLError) -> bool:
         original = error.original_error
         return original is not None and not isinstance(original, (Problem, GraphQLError))
 

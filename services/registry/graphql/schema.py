@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, QueryDepthLimiter
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
@@ -17,6 +18,7 @@ from services.kernel.timeutil import as_utc
 
 from . import timetravel
 from .context import context_getter
+from .http import problem_responses
 from .extensions import DEFAULT_PAGE, ProblemAwareMasking, QueryLogger, cost_limit
 from .permissions import IsAdmin, IsAuditorOrAdmin
 from .queries import filtered
@@ -177,6 +179,15 @@ class Query:
         return await _connection(info, "query_log", filter, first, after, QueryLogEntry.of)
 
 
+class AuditSchema(strawberry.Schema):
+    """Logs only unexpected errors: refusals, bad queries and our problem types are the caller's business."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        unexpected = [e for e in errors if ProblemAwareMasking.is_unexpected(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema(settings: GraphQLSettings) -> strawberry.Schema:
     # Factories, not instances: Strawberry builds fresh extensions for every operation.
     extensions: list[Any] = [
@@ -187,12 +198,17 @@ def build_schema(settings: GraphQLSettings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, extensions=extensions, config=StrawberryConfig(auto_camel_case=True),
+    return AuditSchema(query=Query, extensions=extensions, config=StrawberryConfig(auto_camel_case=True),
                              types=[Resource, Product, Agreement, Plan, Registration, PriceRecord, AnnualReport,
                                     ComplianceRecord, LedgerEntry, Organization, QueryLogEntry])
 
 
 def graphql_router(demo: bool, settings: GraphQLSettings | None = None) -> GraphQLRouter:
     resolved = (settings or GraphQLSettings()).resolved(demo)
-    return GraphQLRouter(build_schema(resolved), path="/graphql", context_getter=context_getter(resolved),
-                         graphql_ide="graphiql" if resolved.graphiql else None, tags=["graphql"])
+    # GraphQL describes itself (introspection), so it stays out of the REST OpenAPI document.
+    router = GraphQLRouter(build_schema(resolved), path="/graphql", context_getter=context_getter(resolved),
+                           graphql_ide="graphiql" if resolved.graphiql else None, include_in_schema=False)
+    for route in router.routes:
+        if hasattr(route, "methods"):  # the HTTP routes, not the websocket one
+            route.endpoint = problem_responses(route.endpoint)
+    return router

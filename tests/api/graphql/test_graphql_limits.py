@@ -72,3 +72,11 @@ async def test_graphiql_is_on_in_the_demo_and_off_otherwise():
     assert graphql_router(demo=True).graphql_ide == "graphiql"
     assert graphql_router(demo=False).graphql_ide is None
     assert graphql_router(demo=False, settings=GraphQLSettings(graphiql=True)).graphql_ide == "graphiql"
+
+
+async def test_malformed_http_requests_get_problem_json(registry_client, callers):
+    response = await registry_client.post("/graphql", content=b"{not json", headers={
+        **callers["auditor"], "content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith("/bad-request")
