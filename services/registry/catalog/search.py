@@ -9,8 +9,10 @@ the page, since each tier is read newest-first and stops after ``limit`` rows. T
 
 from __future__ import annotations
 
-from sqlalchemy import (ColumnElement, and_, bindparam, cast, column, func, literal, literal_column, not_, or_, select,
-                        table, union_all)
+from functools import lru_cache
+
+from sqlalchemy import (Boolean, ColumnElement, Integer, Select, String, and_, bindparam, cast, column, func, literal, literal_column,
+                        not_, or_, select, table, union_all)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,82 +43,102 @@ _HIT_COLUMNS = [E.seq, E.subject_type, E.subject_id, E.name, E.description, E.or
                 E.updated_at]
 
 
-def _visible(viewer: Principal | None) -> ColumnElement | None:
-    # The registration body and auditors see every entry (Arts. 6, 19), as they do every registration.
+def _visibility(viewer: Principal | None) -> str:
+    # The registration body and auditors see every entry (Arts. 6, 19), as they do every registration; an
+    # organization sees its own drafts besides what the public sees.
     if viewer is not None and is_overseer(viewer):
-        return None
-    public = E.status.in_(PUBLIC_STATUSES)
-    if viewer is not None and viewer.org and not viewer.client:
-        return or_(public, E.org_id == viewer.org)  # an organization sees its own drafts
-    return public
+        return "all"
+    return "own" if viewer is not None and viewer.org and not viewer.client else "public"
 
 
-def _where(filters: SearchFilters, viewer: Principal | None) -> list[ColumnElement]:
-    clauses = [col == getattr(filters, name) for name, col in _FILTER_COLUMNS.items()
-               if getattr(filters, name) is not None]
-    visible = _visible(viewer)
-    if visible is not None:
-        clauses.append(visible)
+def _where(shape_filters: tuple[str, ...], visibility: str) -> list[ColumnElement]:
+    clauses = [_FILTER_COLUMNS[name] == bindparam(f"f_{name}") for name in shape_filters]
+    if visibility != "all":
+        public = E.status.in_(PUBLIC_STATUSES)
+        clauses.append(public if visibility == "public" else or_(public, E.org_id == bindparam("viewer_org")))
     return clauses
 
 
-def _matches(tsquery: str) -> ColumnElement:
+def _matches(name: str) -> ColumnElement:
     # Rendered into the statement, not bound: a prepared statement's generic plan cannot see how common the
     # words are and picks a bitmap scan over every match, where the newest-first index walk stops after a page.
     # The text is ours (cjk.Query: word characters and CJK only) and SQLAlchemy quotes it.
-    return E.tsv.op("@@")(cast(bindparam("tsq", tsquery, literal_execute=True, unique=True), TSQUERY))
+    tsquery = cast(bindparam(name, type_=String, literal_execute=True), TSQUERY)
+    return E.tsv.op("@@", return_type=Boolean)(tsquery)
 
 
-def _tiers(session: AsyncSession, query: Query) -> tuple[ColumnElement, ColumnElement]:
-    """(title holds every term, matches anywhere but not all in the title) as conditions on entries."""
-    if session.get_bind().dialect.name == "postgresql":
-        in_title = _matches(query.tsquery("A"))
-        return in_title, and_(_matches(query.tsquery()), not_(in_title))
+def _fts(name: str) -> ColumnElement:
+    return E.seq.in_(select(_FTS.c.rowid).where(_FTS.c.catalog_fts.op("MATCH")(bindparam(name))))
 
-    def fts(expression: str) -> ColumnElement:
-        return E.seq.in_(select(_FTS.c.rowid).where(_FTS.c.catalog_fts.op("MATCH")(expression)))
 
+def _conditions(dialect: str) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
+    """(matches anywhere, title holds every term, matches but not all in the title) on entries."""
+    if dialect == "postgresql":
+        in_title = _matches("q_title")
+        return _matches("q_all"), in_title, and_(_matches("q_all"), not_(in_title))
+    return _fts("q_all"), _fts("q_title"), _fts("q_rest")
+
+
+def _query_params(dialect: str, query: Query) -> dict[str, str]:
+    if dialect == "postgresql":
+        return {"q_all": query.tsquery(), "q_title": query.tsquery("A")}
     title = query.fts5("title_tokens")
-    return fts(title), fts(f"({query.fts5()}) NOT ({title})")
+    return {"q_all": query.fts5(), "q_title": title, "q_rest": f"({query.fts5()}) NOT ({title})"}
 
 
-def _matching(session: AsyncSession, q: str | None) -> ColumnElement | None:
-    """Every entry matching ``q`` (None when q has no words): the union of the two tiers."""
-    query = parse_query(q or "")
-    if not query:
-        return None
-    if session.get_bind().dialect.name == "postgresql":
-        return _matches(query.tsquery())
-    return E.seq.in_(select(_FTS.c.rowid).where(_FTS.c.catalog_fts.op("MATCH")(query.fts5())))
+@lru_cache(maxsize=512)
+def _statement(dialect: str, ranked: bool, first_tier: int, after: bool, filters: tuple[str, ...],
+               visibility: str) -> Select:
+    """The statement for one shape of request, built once: a catalog search is served by a handful of shapes,
+    and building the union of tiers per request cost more than running it."""
+    where = _where(filters, visibility)
+    limit = bindparam("lim", type_=Integer, literal_execute=True)
+    if not ranked:
+        stmt = select(*_HIT_COLUMNS, literal(None).label("tier")).where(*where)
+        if after:
+            stmt = stmt.where(E.seq < bindparam("after", type_=Integer))
+        return stmt.order_by(E.seq.desc()).limit(limit)
+    branches = []
+    for tier, condition in enumerate(_conditions(dialect)[1:]):
+        if tier < first_tier:
+            continue
+        branch = select(*_HIT_COLUMNS, literal(tier).label("tier")).where(condition, *where)
+        if after and tier == first_tier:
+            branch = branch.where(E.seq < bindparam("after", type_=Integer))
+        branches.append(branch.order_by(E.seq.desc()).limit(limit).subquery())
+    tiers = union_all(*(select(b) for b in branches)).subquery()
+    return select(tiers).order_by(tiers.c.tier, tiers.c.seq.desc()).limit(limit)
+
+
+def _filter_params(filters: SearchFilters, viewer: Principal | None) -> tuple[tuple[str, ...], str, dict]:
+    names = tuple(name for name in _FILTER_COLUMNS if getattr(filters, name) is not None)
+    params = {f"f_{name}": getattr(filters, name) for name in names}
+    visibility = _visibility(viewer)
+    if visibility == "own":
+        params["viewer_org"] = viewer.org
+    return names, visibility, params
 
 
 async def search(session: AsyncSession, filters: SearchFilters, viewer: Principal | None, *,
                  cursor: str | None, limit: int) -> SearchPage:
-    where = _where(filters, viewer)
+    dialect = session.get_bind().dialect.name
+    names, visibility, params = _filter_params(filters, viewer)
+    params["lim"] = limit + 1
     query = parse_query(filters.q or "")
-    if not query:
-        stmt = select(*_HIT_COLUMNS, literal(None).label("tier")).where(*where)
-        if cursor:
-            stmt = stmt.where(E.seq < _ints(decode_cursor(cursor, 1))[0])
-        rows = (await session.execute(stmt.order_by(E.seq.desc()).limit(limit + 1))).all()
-        return _page(rows, limit, lambda last: [last.seq])
-    first_tier, after_seq = 0, None
+    first_tier, after = 0, None
     if cursor:
-        first_tier, after_seq = _ints(decode_cursor(cursor, 2))
-        if first_tier not in (0, 1):
-            raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
-    branches = []
-    for tier, condition in enumerate(_tiers(session, query)):
-        if tier < first_tier:
-            continue
-        branch = select(*_HIT_COLUMNS, literal(tier).label("tier")).where(condition, *where)
-        if after_seq is not None and tier == first_tier:
-            branch = branch.where(E.seq < after_seq)
-        branches.append(branch.order_by(E.seq.desc()).limit(limit + 1).subquery())
-    tiers = union_all(*(select(b) for b in branches)).subquery()
-    stmt = select(tiers).order_by(tiers.c.tier, tiers.c.seq.desc()).limit(limit + 1)
-    rows = (await session.execute(stmt)).all()
-    return _page(rows, limit, lambda last: [last.tier, last.seq])
+        if query:
+            first_tier, after = _ints(decode_cursor(cursor, 2))
+            if first_tier not in (0, 1):
+                raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
+        else:
+            (after,) = _ints(decode_cursor(cursor, 1))
+        params["after"] = after
+    if query:
+        params.update(_query_params(dialect, query))
+    stmt = _statement(dialect, bool(query), first_tier, after is not None, names, visibility)
+    rows = (await session.execute(stmt, params)).all()
+    return _page(rows, limit, (lambda last: [last.tier, last.seq]) if query else (lambda last: [last.seq]))
 
 
 def _ints(values: list) -> list[int]:
@@ -146,16 +168,19 @@ _FACETS = {"region": E.region_code, "org": E.org_id, "domain": E.domain, "sharin
 
 async def facets(session: AsyncSession, filters: SearchFilters, viewer: Principal | None) -> Facets:
     """Counts per value of every filter dimension over the current result set, in one query."""
-    where = _where(filters, viewer)
-    matching = _matching(session, filters.q)
-    if matching is not None:
-        where.append(matching)
+    dialect = session.get_bind().dialect.name
+    names, visibility, params = _filter_params(filters, viewer)
+    where = _where(names, visibility)
+    query = parse_query(filters.q or "")
+    if query:
+        where.append(_conditions(dialect)[0])
+        params.update(_query_params(dialect, query))
     hits = select(*_FACETS.values(), E.org_name).where(*where).cte("hits")
     parts = [select(literal_column(f"'{name}'").label("dim"), hits.c[col.name].label("value"),
                     func.max(hits.c.org_name).label("label"), func.count().label("n")).group_by(hits.c[col.name])
              for name, col in _FACETS.items()]
     counts: dict[str, list[FacetCount]] = {name: [] for name in _FACETS}
-    for dim, value, label, n in (await session.execute(union_all(*parts))).all():
+    for dim, value, label, n in (await session.execute(union_all(*parts), params)).all():
         if value:
             counts[dim].append(FacetCount(value=value, label=label if dim == "org" else None, count=n))
     total = sum(f.count for f in counts["kind"])
