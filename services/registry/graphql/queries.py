@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
+from services.kernel.pagination import decode_cursor, encode_cursor
 from services.kernel.problems import BadRequest
 
 from ..compliance.models import ComplianceRecord
@@ -14,9 +15,11 @@ from ..ledger.models import LedgerEntry
 from ..operation.models import Agreement, AnnualReport, Plan
 from ..pricing.models import PriceRecord
 from ..registration.models import Product, Registration, Resource
+from .loaders import org_names_query
 from .models import QueryLog
+from .relay import Connection, Edge, PageInfo, paginate, to_global_id
 
-__all__ = ["FILTERS", "filtered"]
+__all__ = ["FILTERS", "filtered", "organizations_page", "paginate_filtered"]
 
 
 def _where(query: Select, *conditions: Any) -> Select:
@@ -118,3 +121,29 @@ def filtered(name: str, filters: dict) -> tuple[Select, Any]:
         raise BadRequest(f"This connection has no filter {', '.join(unknown)}; it has {', '.join(sorted(allowed))}.",
                          slug="unknown-filter")
     return build(given), key
+
+
+async def paginate_filtered(info: Any, name: str, filters: dict, first: int, after: str | None, wrap: Any) -> Any:
+    query, key = filtered(name, filters)
+    return await paginate(info, query, key, first, after, wrap, descending=name in ("ledger", "query_log"))
+
+
+async def organizations_page(info: Any, first: int, after: str | None) -> Any:
+    """Organizations known from the records (one name each: the alphabetically first the records give)."""
+    from .types_registry import Organization
+
+    limit = info.context.settings.max_page
+    if not 1 <= first <= limit:
+        raise BadRequest(f"first must be between 1 and {limit}.", slug="bad-page-size")
+    names = org_names_query().subquery()
+    query = select(names.c.org_id, func.min(names.c.org_name)).where(names.c.org_id.is_not(None)).group_by(names.c.org_id)
+    if after:
+        (value,) = decode_cursor(after, 1)
+        query = query.having(names.c.org_id > str(value))
+    rows = (await info.context.session.execute(query.order_by(names.c.org_id).limit(first + 1))).all()
+    edges = [Edge(cursor=encode_cursor([org_id]), node=Organization(id=to_global_id("Organization", org_id),
+                                                                      db_id=org_id, name=name))
+             for org_id, name in rows[:first]]
+    return Connection(edges=edges, page_info=PageInfo(has_next_page=len(rows) > first,
+                                                      end_cursor=edges[-1].cursor if edges else None),
+                      _count_query=select(names.c.org_id).where(names.c.org_id.is_not(None)).distinct())

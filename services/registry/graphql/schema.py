@@ -21,8 +21,8 @@ from .context import context_getter
 from .http import problem_responses
 from .extensions import DEFAULT_PAGE, ProblemAwareMasking, QueryLogger, cost_limit
 from .permissions import IsAdmin, IsAuditorOrAdmin
-from .queries import filtered
-from .relay import Connection, Node, from_global_id, paginate
+from .queries import filtered, organizations_page, paginate_filtered
+from .relay import Connection, Node, from_global_id
 from .settings import GraphQLSettings
 from .types_ledger import LedgerEntry, QueryLogEntry
 from .types_operation import Agreement, AnnualReport, ComplianceRecord, Plan, PriceRecord, load_subject
@@ -59,8 +59,7 @@ def _filters(f: Filter | None) -> dict[str, Any]:
 
 
 async def _connection(info: Info, name: str, f: Filter | None, first: int, after: str | None, wrap) -> Connection:
-    query, key = filtered(name, _filters(f))
-    return await paginate(info, query, key, first, after, wrap, descending=name in ("ledger", "query_log"))
+    return await paginate_filtered(info, name, _filters(f), first, after, wrap)
 
 
 def _at(value: datetime | None) -> datetime | None:
@@ -92,6 +91,11 @@ class Query:
     async def organization(self, info: Info, id: str) -> Organization | None:
         result = await organization(info, id)
         return result if result and result.name is not None else None
+
+    @strawberry.field(permission_classes=AUDIT, description="Every organization the registry's records name, by id.")
+    async def organizations(self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+                            ) -> Connection[Organization]:
+        return await organizations_page(info, first, after)
 
     @strawberry.field(permission_classes=AUDIT, description="A resource; with asOf, as it stood then.")
     async def resource(self, info: Info, id: str, as_of: datetime | None = None) -> Resource | None:

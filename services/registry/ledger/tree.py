@@ -119,11 +119,11 @@ async def entries_by_index(session: AsyncSession, start: int, end: int) -> Seque
     )).all()
 
 
-async def entries_for_subject(session: AsyncSession, subject_type: str, subject_id: str,
-                              limit: int = MAX_ENTRIES) -> Sequence[LedgerEntry]:
+async def entries_for_subject(session: AsyncSession, subject_type: str, subject_id: str) -> Sequence[LedgerEntry]:
+    """Every entry about one subject (an evidence bundle leaves none out)."""
     rows = (await session.scalars(
         select(LedgerEntry).where(LedgerEntry.subject_type == subject_type, LedgerEntry.subject_id == subject_id)
-        .order_by(LedgerEntry.sequence).limit(limit)
+        .order_by(LedgerEntry.sequence)
     )).all()
     if not rows:
         raise NotFound(f"The ledger has no entries for {subject_type} {subject_id}.", slug="ledger-subject-unknown")

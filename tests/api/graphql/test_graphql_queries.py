@@ -111,3 +111,16 @@ async def test_inclusion_proof_for_an_older_tree_size_and_an_impossible_one(gql,
     older = await gql("{ ledgerEntries(first: 3, after: \"WzRd\") { edges { node { leafIndex inclusionProof(treeSize: 3) {"
                       " treeSize path } } } } }")
     assert [e["node"]["leafIndex"] for e in older["data"]["ledgerEntries"]["edges"]] == [2, 1, 0]
+
+
+async def test_organizations_are_those_the_records_name_paged_by_id(gql, world):
+    await world.findings(3)
+    first = (await gql("{ organizations(first: 2) { totalCount edges { node { dbId name } } pageInfo { endCursor hasNextPage } } }"))
+    connection = first["data"]["organizations"]
+    ids = [e["node"]["dbId"] for e in connection["edges"]]
+    assert connection["totalCount"] == 4  # three operators and the implementing body
+    assert ids == sorted(ids) and connection["pageInfo"]["hasNextPage"]
+    rest = await gql("query($a: String) { organizations(first: 10, after: $a) { edges { node { dbId } } } }",
+                     {"a": connection["pageInfo"]["endCursor"]})
+    assert ids + [e["node"]["dbId"] for e in rest["data"]["organizations"]["edges"]] == \
+        sorted(["impl-org", "op-0", "op-1", "op-2"])
