@@ -13,3 +13,6 @@ class RegistrySettings(ServiceSettings):
     service_name: str = "registry"
     port: int = 8002
     audience: str = "pdr-registry"
+    # Upper bound on a long poll of /events (a request may ask for less). Proxies in front usually cut idle
+    # requests at 60 s; lower it behind a stricter one.
+    feed_max_wait_seconds: float = 60.0

@@ -57,6 +57,7 @@ async def events(
     wait: Annotated[float, Query(ge=0, le=60, description="Seconds to wait for a first new event.")] = 0,
 ) -> EventPage:
     """Events after a sequence, oldest first; wait= long-polls for new ones."""
+    wait = min(wait, request.app.state.settings.feed_max_wait_seconds)
     page = await wait_for_events(request.app.state.db.sessions, after, limit, wait)
     return EventPage.model_validate(page)
 
