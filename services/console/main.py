@@ -38,9 +38,12 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
         app.state.upstream = Upstream(settings, transport)
         app.state.refresher = Refresher()
         app.state.jwks = {}
+        app.state.import_jobs = {}  # bulk imports in flight, by job id (pages_records)
         try:
             yield
         finally:
+            for job in app.state.import_jobs.values():
+                job["task"].cancel()  # the registry's import is one transaction: a cancelled call writes nothing
             await app.state.upstream.aclose()
 
     app = FastAPI(title="PDR console", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -69,7 +69,7 @@ async def findings(request: Request, status: STATUS = None):
 
 
 def _jobs(request: Request) -> dict[str, dict]:
-    jobs = request.app.state.__dict__.setdefault("import_jobs", {})
+    jobs = request.app.state.import_jobs
     now = time.monotonic()
     for key in [k for k, j in jobs.items() if now - j["started"] > JOBS_KEPT_SECONDS and j["state"] != "running"]:
         jobs.pop(key, None)
