@@ -43,7 +43,7 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
             yield
         finally:
             for job in app.state.import_jobs.values():
-                job["task"].cancel()  # the registry's import is one transaction: a cancelled call writes nothing
+                job["task"].cancel()  # only the console stops waiting; the registry commits or rolls back alone
             await app.state.upstream.aclose()
 
     app = FastAPI(title="PDR console", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
