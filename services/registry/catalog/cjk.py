@@ -1,9 +1,9 @@
 """CJK-aware analysis for full-text search: Chinese as overlapping bigrams, other scripts as words.
 
 A Chinese word of two characters (交通, 企业) is one bigram, so it matches wherever it occurs; trigram indexes
-cannot see it. This is what Lucene's CJKAnalyzer does. Both engines index the *analysed* text (tokens joined
-by spaces), so FTS5's unicode61 tokenizer and PostgreSQL's ``simple`` configuration see exactly our tokens and
-the two backends answer the same query the same way.
+cannot see it. This is what Lucene's CJKAnalyzer does. Both engines index exactly our tokens: FTS5 reads
+them joined by spaces (its unicode61 tokenizer splits on the spaces only), PostgreSQL gets a tsvector built
+from them (``tsvector_literal``), so the two backends answer the same query the same way.
 
 Each CJK run also emits its last character as a unigram, so every character of a run starts some token: a
 one-character query becomes a prefix query (``交*``) and still finds 外交.
@@ -16,7 +16,7 @@ import unicodedata
 from operator import add
 from dataclasses import dataclass
 
-__all__ = ["Query", "analyze", "index_text", "parse_query", "tsvector_literal"]
+__all__ = ["Query", "analyze", "analyze_parts", "parse_query", "tsvector_literal"]
 
 # Han (incl. extension A and compatibility), kana, hangul: scripts written without spaces between words.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -55,10 +55,10 @@ def analyze(text: str | None) -> list[str]:
     return tokens
 
 
-def index_text(*parts: str | None) -> str:
-    """The analysed form of ``parts`` as stored in the index: tokens separated by single spaces."""
-    # One pass over the joined text: the newline separates runs exactly as analysing each part would.
-    return " ".join(analyze("\n".join(part for part in parts if part)))
+def analyze_parts(*parts: str | None) -> list[str]:
+    """Tokens of several texts in order, as one field: a newline between parts separates runs exactly as
+    analysing each part alone would, in one pass."""
+    return analyze("\n".join(part for part in parts if part))
 
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position

@@ -3,8 +3,9 @@
 One transaction holds the whole import (the session dependency or the CLI commits it), so a failure writes
 nothing. Rows are matched to the organization's existing resources by name, which makes a re-run idempotent:
 an unchanged row is left alone, a changed draft is updated, a registered resource is reported and skipped
-(it changes only through a change registration, Art. 9). Writes are multi-row INSERTs in batches that also
-fill the catalog index; no per-row round trip.
+(it changes only through a change registration, Art. 9). Each batch of rows is validated and encoded in a
+worker thread while the previous one is written (COPY on PostgreSQL, multi-row INSERT on SQLite), resources
+and their catalog entries together; no per-row round trip.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from sqlalchemy import delete, event, insert, update
 from services.kernel.timeutil import utcnow
 
 from ..registration.models import Product, Resource
-from .cjk import analyze, tsvector_literal
+from .cjk import analyze, analyze_parts, tsvector_literal
 from .models import CatalogEntry
 
 __all__ = ["entry_row", "install_catalog_sync", "on_startup"]
@@ -41,8 +41,7 @@ def entry_row(subject: Resource | Product | dict[str, Any], subject_type: str, *
     is_product = subject_type == "product"
     extra = _item_names(get("scenarios") or []) if is_product else _item_names(get("data_items") or [])
     title = analyze(name)
-    body = analyze("\n".join(p for p in (description, get("org_name"), get("domain"), *extra,
-                                         *(get("joint_org_names") or [])) if p))
+    body = analyze_parts(description, get("org_name"), get("domain"), *extra, *(get("joint_org_names") or []))
     return {
         "subject_type": subject_type,
         "subject_id": get("id"),

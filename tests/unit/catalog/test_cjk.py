@@ -1,6 +1,6 @@
 """The CJK analyzer: Chinese as overlapping bigrams so two-character words match (issue 3, catalog)."""
 
-from services.registry.catalog.cjk import analyze, index_text, parse_query
+from services.registry.catalog.cjk import analyze, analyze_parts, parse_query
 
 
 def test_chinese_run_becomes_overlapping_bigrams_plus_trailing_unigram():
@@ -20,7 +20,7 @@ def test_full_width_forms_are_normalized():
 
 
 def test_punctuation_separates_runs():
-    assert index_text("交通，企业。", None, "x_y") == "交通 通 企业 业 x y"
+    assert analyze_parts("交通，企业。", None, "x_y") == ["交通", "通", "企业", "业", "x", "y"]
 
 
 def test_query_run_is_a_phrase_of_bigrams():
