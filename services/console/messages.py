@@ -142,6 +142,7 @@ _UI = {
     "subject.description": ("描述", "Description"),
     "subject.status": ("状态", "Status"),
     "subject.version": ("版本", "Version"),
+    "subject.versions": ("登记版本", "Registered versions"),
     "subject.updated": ("更新", "Updated"),
     "subject.region": ("行政区划代码", "Division code"),
     "subject.region_hint": ("6 位行政区划代码（GB/T 2260），如 110000。", "6-digit division code (GB/T 2260), e.g. 110000."),

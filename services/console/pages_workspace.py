@@ -156,13 +156,15 @@ async def _subject_view(request: Request, subject_type: str, subject_id: str, er
                         form: dict | None = None, status: int = 200):
     subject = await _call(request, "GET", f"/{subject_type}s/{subject_id}")
     registrations = (await _call(request, "GET", "/registrations", params={"subject_id": subject_id}))["items"]
+    # Registered versions (the subject's history as the registry keeps it, one per coded registration).
+    versions = await _call(request, "GET", f"/{subject_type}s/{subject_id}/versions")
     in_force = next((r for r in registrations if r["state"] == "registered"), None)
     open_one = next((r for r in registrations if r["state"] in ("submitted", "returned", "under_review",
                                                                 "in_notice")), None)
     can_file = OWNER[subject_type] in roles_of(request)
     return render(request, "subject.html", status_code=status, subject=subject, subject_type=subject_type,
                   registrations=registrations, in_force=in_force, open_one=open_one, can_file=can_file,
-                  changeable=CHANGEABLE, errors=errors or {}, form=form or {})
+                  changeable=CHANGEABLE, errors=errors or {}, form=form or {}, versions=versions)
 
 
 @router.post("/{subject_type}s/{subject_id}/registrations", response_class=HTMLResponse)

@@ -53,6 +53,8 @@ async def test_a_registered_product_offers_change_renewal_and_cancellation(apps,
     assert changed.status_code == 303
     filed = (await browser.page(changed.headers["location"])).text
     assert 'data-state="submitted"' in filed and "变更登记" in filed and "变更说明.pdf" in filed
+    history = (await browser.page(f"/workspace/products/{registration['subject_id']}")).text
+    assert "登记版本" in history and "v1" in history
 
 
 async def test_cancellation_is_filed_from_the_same_form(apps, browser, registry_client, people):
