@@ -20,12 +20,9 @@ from sqlalchemy import select
 from services.auth.models import Organization
 from services.kernel.migrate import upgrade
 from services.kernel.problems import Problem
-from services.registry.catalog.dcat_import import FORMATS, sheet_from_dcat
-from services.registry.catalog.importer import DraftIn, Owner, import_sheet
+from services.registry.catalog.dcat_import import FORMATS
+from services.registry.catalog.importer import Owner, import_sheet, load_file
 from services.registry.catalog.schemas import ImportReport
-from services.registry.catalog.sheets import read_sheet
-from services.registry.catalog.sync import install_catalog_sync
-from services.registry.registration.schemas import ResourceIn
 
 from .common import DataDir, run, service_db, use_data_dir
 
@@ -49,16 +46,14 @@ async def _owner(org_id: str) -> Owner:
 async def _import(path: Path, org_id: str, dry_run: bool, progress: Progress) -> ImportReport:
     owner = await _owner(org_id)
     data = path.read_bytes()
-    is_dcat = "." + path.name.lower().rsplit(".", 1)[-1] in FORMATS
-    sheet = sheet_from_dcat(path.name, data) if is_dcat else read_sheet(path.name, data)
+    sheet, schema = load_file(path.name, data, dcat="." + path.name.lower().rsplit(".", 1)[-1] in FORMATS)
     task = progress.add_task(f"importing {path.name}", total=max(len(sheet.rows), 1))
-    install_catalog_sync()
     db = await service_db("registry")
     try:
         async with db.sessions.begin() as session:
             report = await import_sheet(
                 session, sheet, owner, digest=hashlib.sha256(data).hexdigest(), dry_run=dry_run,
-                schema=DraftIn if is_dcat else ResourceIn,
+                schema=schema,
                 progress=lambda done, total: progress.update(task, completed=done, total=total))
         progress.update(task, completed=progress.tasks[task].total)
         return report

@@ -11,10 +11,8 @@ from services.kernel.db import SessionDep
 from services.kernel.problems import Forbidden, Unprocessable
 from services.kernel.security import CurrentPrincipal, Principal
 
-from .dcat_import import sheet_from_dcat
-from .importer import DraftIn, Owner, import_sheet
+from .importer import Owner, import_sheet, load_file
 from .schemas import ImportReport
-from .sheets import read_sheet
 
 __all__ = ["MAX_UPLOAD_BYTES", "import_router"]
 
@@ -40,22 +38,23 @@ async def _read(file: UploadFile) -> bytes:
     return data
 
 
+async def _import(session, principal: Principal, file: UploadFile, dry_run: bool, *, dcat: bool) -> ImportReport:
+    owner = _owner(principal)
+    data = await _read(file)
+    sheet, schema = load_file(file.filename or "", data, dcat=dcat)
+    return await import_sheet(session, sheet, owner, digest=hashlib.sha256(data).hexdigest(), dry_run=dry_run,
+                              schema=schema)
+
+
 @import_router.post("", response_model=ImportReport, responses=ERRORS)
 async def import_catalogue(session: SessionDep, principal: CurrentPrincipal, file: Annotated[UploadFile, File()],
                            dry_run: DryRun = False) -> ImportReport:
     """Import resource drafts from a CSV or XLSX catalogue; invalid rows are reported, valid ones written."""
-    owner = _owner(principal)
-    data = await _read(file)
-    sheet = read_sheet(file.filename or "", data)
-    return await import_sheet(session, sheet, owner, digest=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    return await _import(session, principal, file, dry_run, dcat=False)
 
 
 @import_router.post("/dcat", response_model=ImportReport, responses=ERRORS)
 async def import_dcat(session: SessionDep, principal: CurrentPrincipal, file: Annotated[UploadFile, File()],
                       dry_run: DryRun = False) -> ImportReport:
     """Pre-fill resource drafts from a DCAT-AP catalog (Turtle, JSON-LD or RDF/XML)."""
-    owner = _owner(principal)
-    data = await _read(file)
-    sheet = sheet_from_dcat(file.filename or "", data)
-    return await import_sheet(session, sheet, owner, digest=hashlib.sha256(data).hexdigest(), dry_run=dry_run,
-                              schema=DraftIn)
+    return await _import(session, principal, file, dry_run, dcat=True)

@@ -30,11 +30,12 @@ from ..registration.schemas import ResourceIn, ResourcePatch
 from .bulk import Prepared, prepare_rows, write_prepared
 from .models import CatalogEntry
 from .schemas import ImportProblem, ImportReport
-from .sheets import Sheet
+from .dcat_import import sheet_from_dcat
+from .sheets import Sheet, read_sheet
 from .sync import entry_row
 from .vocab import ATTRIBUTE_ALIASES, FREQUENCY_ALIASES, GRADING_ALIASES
 
-__all__ = ["BATCH", "FIELDS", "DraftIn", "Owner", "import_sheet"]
+__all__ = ["BATCH", "FIELDS", "DraftIn", "Owner", "import_sheet", "load_file"]
 
 BATCH = 2000
 ANALYZE_AFTER = 10_000  # rows created by one import that make fresh planner statistics worth their second
@@ -152,6 +153,14 @@ class _Batch:
 
     def __len__(self) -> int:
         return len(self.resources) + len(self.updates)
+
+
+def load_file(filename: str, data: bytes, *, dcat: bool) -> tuple[Sheet, type[ResourcePatch]]:
+    """The rows of an upload and the schema they are validated with: a DCAT-AP catalog pre-fills drafts
+    (only a name is required), a spreadsheet describes complete resources."""
+    if dcat:
+        return sheet_from_dcat(filename, data), DraftIn
+    return read_sheet(filename, data), ResourceIn
 
 
 async def _existing(session: AsyncSession, org_id: str) -> dict[str, dict[str, Any]]:
