@@ -54,6 +54,7 @@ def test_title_scoped_queries_restrict_to_the_title():
 
 
 def test_tsvector_literal_keeps_positions_and_weights():
+    """PostgreSQL merges the repeated lexeme into '交通':1A,3B on input."""
     from services.registry.catalog.cjk import tsvector_literal
 
-    assert tsvector_literal(["交通", "通"], ["交通", "bus"]) == "'交通':1A,3B '通':2A 'bus':4B"
+    assert tsvector_literal(["交通", "通"], ["交通", "bus"]) == "'交通':1A '通':2A '交通':3B 'bus':4B"
