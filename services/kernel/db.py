@@ -14,9 +14,12 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from .rows import KeyedReader
+
 __all__ = [
     "NAMING_CONVENTION",
     "Database",
+    "DatabaseDep",
     "SessionDep",
     "get_session",
     "make_metadata",
@@ -77,6 +80,8 @@ class Database:
             self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, autoflush=False
         )
 
+        self.rows = KeyedReader(self.engine)
+
     @property
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
@@ -106,3 +111,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_database(request: Request) -> Database:
+    return request.app.state.db
+
+
+# For hot read paths that need no unit of work (see rows.KeyedReader).
+DatabaseDep = Annotated[Database, Depends(get_database)]

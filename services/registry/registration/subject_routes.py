@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from services.kernel.db import SessionDep
+from services.kernel.db import DatabaseDep, SessionDep
 from services.kernel.pagination import Page
 from services.kernel.security import CurrentPrincipal
 
@@ -42,8 +42,8 @@ def _routes(kind: str, plural: str, model_in, model_patch, model_out) -> None:
     async def create(body: model_in, session: SessionDep, principal: CurrentPrincipal):  # type: ignore[valid-type]
         return await subjects.create_subject(session, principal, kind, body)
 
-    async def read(subject_id: SubjectId, session: SessionDep, principal: CurrentPrincipal):
-        return await subjects.get_subject(session, principal, kind, subject_id)
+    async def read(subject_id: SubjectId, db: DatabaseDep, principal: CurrentPrincipal):
+        return await subjects.read_subject(db, principal, kind, subject_id)
 
     async def edit(subject_id: SubjectId, body: model_patch, session: SessionDep,  # type: ignore[valid-type]
                    principal: CurrentPrincipal):

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel.db import Database
 from services.kernel.pagination import encode_cursor, keyset_page
 from services.kernel.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.kernel.security import Principal
@@ -18,7 +19,7 @@ from .models import Product, Registration, Resource
 from .schemas import ProductIn, ProductPatch, ResourceIn, ResourcePatch
 
 __all__ = [
-    "MODELS", "create_subject", "get_subject", "list_subjects", "snapshot", "subject_or_404", "update_subject",
+    "MODELS", "create_subject", "get_subject", "list_subjects", "read_subject", "snapshot", "subject_or_404", "update_subject",
     "validate_changes",
 ]
 
@@ -92,6 +93,16 @@ async def subject_or_404(session: AsyncSession, subject_type: str, subject_id: s
     if subject is None:
         raise NotFound(f"No such {subject_type}.", slug=f"{subject_type}-not-found")
     return subject
+
+
+async def read_subject(db: Database, principal: Principal, subject_type: str, subject_id: str) -> dict[str, Any]:
+    """The hot read of one subject by id: one keyed statement, no unit of work (kernel.rows)."""
+    table = MODELS[subject_type].__table__
+    row = await db.rows.fetch_by_key(table, table.c.id, subject_id)
+    if row is None:
+        raise NotFound(f"No such {subject_type}.", slug=f"{subject_type}-not-found")
+    ensure_readable(principal, row["org_id"], row["joint_org_ids"], subject_type)
+    return row
 
 
 async def get_subject(session: AsyncSession, principal: Principal, subject_type: str,

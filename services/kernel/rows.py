@@ -1,0 +1,71 @@
+"""One row by primary key, on the hot path: the driver's own connection, SQLAlchemy's own type processing.
+
+An ORM read through ``AsyncSession`` costs several times the database round trip (identity map, greenlet
+hops, autobegin). ``fetch_by_key`` compiles ``SELECT … WHERE key = ?`` once per table, borrows a connection
+from the engine's pool in autocommit (no BEGIN/COMMIT), runs the statement on the driver connection
+directly (asyncpg or aiosqlite), and converts each column with the result processor SQLAlchemy would have
+used, so JSON, dates and datetimes come back exactly as the ORM gives them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Column, Table, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["KeyedReader"]
+
+
+class _Prepared:
+    def __init__(self, engine: AsyncEngine, table: Table, key: Column) -> None:
+        dialect = engine.dialect
+        compiled = select(table).where(key == bindparam("key")).compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.positional = dialect.paramstyle in ("qmark", "numeric", "numeric_dollar", "format")
+        self.names = [c.name for c in table.columns]
+        processors: list[Callable[[Any], Any] | None] = []
+        for column in table.columns:
+            processors.append(column.type._cached_result_processor(dialect, None))
+        self.processors = processors
+        bind = key.type._cached_bind_processor(dialect)
+        self.bind = bind or (lambda value: value)
+
+    def to_dict(self, values) -> dict[str, Any]:
+        return {
+            name: (proc(value) if proc is not None and value is not None else value)
+            for name, proc, value in zip(self.names, self.processors, values, strict=True)
+        }
+
+
+class KeyedReader:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.driver = engine.dialect.driver
+        self._prepared: dict[tuple[str, str], _Prepared] = {}
+
+    def _prepare(self, table: Table, key: Column) -> _Prepared:
+        prepared = self._prepared.get((table.name, key.name))
+        if prepared is None:
+            prepared = self._prepared[(table.name, key.name)] = _Prepared(self.engine, table, key)
+        return prepared
+
+    async def fetch_by_key(self, table: Table, key: Column, value: Any) -> dict[str, Any] | None:
+        prepared = self._prepare(table, key)
+        param = prepared.bind(value)
+        async with self.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            if self.driver == "asyncpg":
+                record = await raw.fetchrow(prepared.sql, param)
+                values = None if record is None else tuple(record.values())
+            elif self.driver == "aiosqlite":
+                cursor = await raw.execute(prepared.sql, (param,))
+                values = await cursor.fetchone()
+                await cursor.close()
+            else:  # any other driver: the plain Core path
+                from sqlalchemy import text
+
+                result = await conn.execute(text(prepared.sql), {"key": value})
+                values = result.first()
+        return None if values is None else prepared.to_dict(values)
