@@ -35,7 +35,7 @@ def alembic_config(service: str, url: str | None = None):
     return cfg
 
 
-def upgrade(service: str, url: str | None = None, revision: str = "heads") -> None:
+def upgrade(service: str, url: str | None = None, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(service, url), revision)

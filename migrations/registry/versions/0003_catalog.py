@@ -1,7 +1,7 @@
 """catalog index: entries, FTS5 (SQLite) or tsvector/GIN (PostgreSQL)
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26 14:15:00
 
 The analysed text (Chinese as bigrams, see services/registry/catalog/cjk.py) is stored in title_tokens and
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision: str = '0003'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0002'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
