@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy.exc import DBAPIError
 
 from services.auth.demo import DEMO_PASSWORD
 from services.auth.identities import AccountIn, OrgIn, create_account, create_org
@@ -113,6 +114,14 @@ async def apps(databases) -> AsyncIterator[Apps]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def clean(apps) -> AsyncIterator[None]:
     """Each test starts from empty tables (signing keys excepted, so JWKS caches stay valid)."""
+    if BACKEND == "postgresql":
+        # The fault tests restart PostgreSQL under these long-lived apps. A failed ping on a dead pooled
+        # connection makes SQLAlchemy invalidate the whole pool, so the test itself starts on live ones.
+        for app in (apps.auth, apps.registry, apps.scoring):
+            try:
+                await app.state.db.ping()
+            except DBAPIError:
+                pass
     yield
     for name, app in (("auth", apps.auth), ("registry", apps.registry), ("scoring", apps.scoring)):
         await truncate_all(app.state.db.engine, METADATA[name], keep=KEPT_TABLES)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 from sqlalchemy import MetaData, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.kernel.migrate import upgrade
@@ -56,6 +57,17 @@ class TestDatabase:
 
 
 async def truncate_all(engine: AsyncEngine, metadata: MetaData, keep: frozenset[str] = frozenset()) -> None:
+    try:
+        await _truncate(engine, metadata, keep)
+    except DBAPIError as exc:
+        # The fault tests restart PostgreSQL under the in-process apps: their pooled connections die once,
+        # SQLAlchemy then invalidates the whole pool, and the retry runs on fresh connections.
+        if not exc.connection_invalidated:
+            raise
+        await _truncate(engine, metadata, keep)
+
+
+async def _truncate(engine: AsyncEngine, metadata: MetaData, keep: frozenset[str]) -> None:
     async with engine.begin() as conn:
         existing = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
         tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in keep and t.name in existing]
