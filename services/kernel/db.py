@@ -87,6 +87,7 @@ class Database:
         return self.url.startswith("sqlite")
 
     async def dispose(self) -> None:
+        await self.rows.close()
         await self.engine.dispose()
 
     async def ping(self) -> None:

@@ -1,14 +1,17 @@
 """One row by primary key, on the hot path: the driver's own connection, SQLAlchemy's own type processing.
 
 An ORM read through ``AsyncSession`` costs several times the database round trip (identity map, greenlet
-hops, autobegin). ``fetch_by_key`` compiles ``SELECT … WHERE key = ?`` once per table, borrows a connection
-from the engine's pool in autocommit (no BEGIN/COMMIT), runs the statement on the driver connection
-directly (asyncpg or aiosqlite), and converts each column with the result processor SQLAlchemy would have
-used, so JSON, dates and datetimes come back exactly as the ORM gives them.
+hops, autobegin), and even a checkout from SQLAlchemy's async pool costs about five round trips of Python.
+``fetch_by_key`` compiles ``SELECT … WHERE key = ?`` once per table and runs it outside any transaction:
+on PostgreSQL on a small asyncpg pool of its own (prepared statements, JSON decoded as SQLAlchemy's
+dialect decodes it), elsewhere on the engine's pooled driver connection. Each column then goes through the
+result processor SQLAlchemy would have used, so values come back exactly as the ORM gives them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -40,10 +43,34 @@ class _Prepared:
 
 
 class KeyedReader:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, pool_size: int = 5) -> None:
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.driver = engine.dialect.driver
+        self.pool_size = pool_size
         self._prepared: dict[tuple[str, str], _Prepared] = {}
+        self._pool = None
+        self._pool_lock = asyncio.Lock()
+
+    async def _asyncpg_pool(self):
+        if self._pool is None:
+            async with self._pool_lock:
+                if self._pool is None:
+                    import asyncpg
+
+                    dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+                    async def init(conn) -> None:
+                        for name in ("json", "jsonb"):
+                            await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads,
+                                                      schema="pg_catalog")
+
+                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=self.pool_size, init=init)
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
 
     def _prepare(self, table: Table, key: Column) -> _Prepared:
         prepared = self._prepared.get((table.name, key.name))
@@ -54,12 +81,13 @@ class KeyedReader:
     async def fetch_by_key(self, table: Table, key: Column, value: Any) -> dict[str, Any] | None:
         prepared = self._prepare(table, key)
         param = prepared.bind(value)
+        if self.driver == "asyncpg":
+            pool = await self._asyncpg_pool()
+            record = await pool.fetchrow(prepared.sql, param)
+            return None if record is None else prepared.to_dict(tuple(record.values()))
         async with self.engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
-            if self.driver == "asyncpg":
-                record = await raw.fetchrow(prepared.sql, param)
-                values = None if record is None else tuple(record.values())
-            elif self.driver == "aiosqlite":
+            if self.driver == "aiosqlite":
                 cursor = await raw.execute(prepared.sql, (param,))
                 values = await cursor.fetchone()
                 await cursor.close()
