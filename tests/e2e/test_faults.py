@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.cli.ledger_cmds import verify_live
 from services.kernel.jose_keys import generate_es256
-from tests.deploy.processes import require_postgresql, restart, stop, token
+from tests.deploy.processes import require_postgresql, restart, start_replica, stop, token
 from tests.system import start_system
 
 pytestmark = pytest.mark.e2e
@@ -153,6 +153,20 @@ async def _load_through_a_restart(system, agency: dict, clients: int) -> tuple[l
 
     await asyncio.gather(restart_postgres(), *(client(n) for n in range(clients)))
     return responses, created, restarted_at
+
+
+def test_two_scoring_replicas_consume_each_feed_page_once(system, tmp_path):
+    second = start_replica(system, "scoring", "scoring-2", {"PDR_SCORING_FEED_POLL_SECONDS": "0.2"})
+    try:
+        agency, auditor = _bearer(system, "agency"), _bearer(system, "auditor")
+        reader = _bearer(system, "auditor", "pdr-scoring")
+        _create_resources(system, agency, 20, "two-replicas")
+        head = _events(system, auditor)[-1]["sequence"]
+        _wait_for(lambda: _scoring_cursor(system, reader) == head, 60, "scoring to catch up")
+    finally:
+        second.stop()
+    logs = (system.log_dir / "scoring.log").read_text() + (system.log_dir / "scoring-2.log").read_text()
+    assert "feed sync failed" not in logs
 
 
 def test_postgresql_restarted_under_load_gives_503_then_recovers_without_partial_writes(system):

@@ -13,17 +13,24 @@ import httpx
 from tests.perf.harness import ping_server, rss_mb, wrk
 
 SECONDS = int(os.environ.get("PDR_BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("PDR_BENCH_ROUNDS", "3"))
 
 
 def test_authenticated_registry_request_reaches_60_percent_of_bare_ping(system):
     token = system.token("operator")["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert httpx.get(f"{system.urls['registry']}/me", headers=headers).status_code == 200
+    me_url = f"{system.urls['registry']}/me"
     with ping_server() as (ping_url, _):
         wrk(f"{ping_url}/ping", seconds=1)  # warm-up
-        baseline = wrk(f"{ping_url}/ping", seconds=SECONDS)
-    wrk(f"{system.urls['registry']}/me", seconds=1, headers=headers)
-    authenticated = wrk(f"{system.urls['registry']}/me", seconds=SECONDS, headers=headers)
+        wrk(me_url, seconds=1, headers=headers)
+        # Alternate the two and keep each one's best round: a neighbour's burst on a 2-core machine then
+        # cannot decide the ratio.
+        baselines, results = [], []
+        for _ in range(ROUNDS):
+            baselines.append(wrk(f"{ping_url}/ping", seconds=SECONDS))
+            results.append(wrk(me_url, seconds=SECONDS, headers=headers))
+    baseline, authenticated = max(baselines), max(results)
     ratio = authenticated / baseline
     print(f"\nbare /ping: {baseline:.0f} req/s; authenticated registry /me: {authenticated:.0f} req/s; "
           f"ratio {ratio:.2f} (target >= 0.60)")

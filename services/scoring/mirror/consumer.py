@@ -70,8 +70,13 @@ def affected_subjects(kind: str, record_id: str, payload: dict[str, Any] | None)
     return out
 
 
-async def feed_state(session: AsyncSession) -> FeedState:
-    state = await session.get(FeedState, FEED)
+async def feed_state(session: AsyncSession, *, lock: bool = False) -> FeedState:
+    """The stored cursor. ``lock`` takes the row for this transaction: with several scoring replicas, one
+    consumes a page while the others wait and then start after it, so no page is applied twice."""
+    query = select(FeedState).where(FeedState.name == FEED)
+    if lock:
+        query = query.with_for_update()
+    state = (await session.scalars(query)).first()
     if state is None:
         state = FeedState(name=FEED)
         session.add(state)
@@ -109,7 +114,7 @@ async def _apply_prices(session: AsyncSession, gateway: RegistryGateway, product
 
 async def _sync_feed(session: AsyncSession, gateway: RegistryGateway, kinds: dict[str, str], page: int,
                      report: SyncReport, orgs: set[str]) -> None:
-    state = await feed_state(session)
+    state = await feed_state(session, lock=True)
     events = await gateway.events(state.cursor, page)
     report.events = len(events)
     latest: dict[tuple[str, str], int] = {}
