@@ -12,6 +12,7 @@ from .feed import routes as feed_routes
 from .graphql.schema import graphql_router
 from .ledger import routes as ledger_routes
 from .models import idempotency
+from .ledger.metrics import register_ledger_metrics
 from .signing import jwks_router, load_signer
 from .settings import RegistrySettings
 from .registration.api import routers as registration_routers
@@ -27,7 +28,7 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         title="PDR registry",
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
         routers=[jwks_router, catalog_routes.router, catalog_import_routes.import_router, ledger_routes.router, feed_routes.router, graphql_router(settings.demo), *registration_routers, *operation_routers],
-        on_startup=[load_signer, catalog_sync.on_startup],
+        on_startup=[load_signer, catalog_sync.on_startup, register_ledger_metrics],
         idempotency=idempotency,
         transport=transport,
     )

@@ -9,11 +9,13 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.http import ServiceClient
+from services.kernel.observability import observe_feed_lag
 
 from .evaluation.service import mark_outdated
-from .mirror.consumer import run_forever
+from .mirror.consumer import FEED, run_forever
 from .mirror.gateway import RegistryGateway
 from .products.service import refresh_scores
+from .records import FeedState
 
 __all__ = ["refresh_after_sync", "start_registry", "stop_registry"]
 
@@ -31,11 +33,20 @@ async def start_registry(app: FastAPI) -> None:
                            transport=app.state.transport)
     app.state.registry = RegistryGateway(client, s.registry_paths)
     app.state.refresh = refresh_after_sync
+    observe_feed_lag(app, _feed_lag)
     app.state.feed_task = None
     if s.feed_poll_seconds > 0 and s.client_id:
         app.state.feed_task = asyncio.create_task(run_forever(
             app.state.db, app.state.registry, s.feed_kinds, refresh_after_sync, s.feed_poll_seconds,
             s.feed_page_size))
+
+
+async def _feed_lag(app: FastAPI) -> int:
+    """Events the registry has (its public signed tree head: sequences are 1..tree_size) minus our cursor."""
+    head = await app.state.registry.tree_size()
+    async with app.state.db.read_sessions() as session:
+        state = await session.get(FeedState, FEED)
+    return max(0, head - (state.cursor if state else 0))
 
 
 async def stop_registry(app: FastAPI) -> None:

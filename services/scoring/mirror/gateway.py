@@ -40,6 +40,13 @@ class RegistryGateway:
             raise RegistryUnavailable(f"GET {url} answered {response.status_code}")
         return response
 
+    async def tree_size(self) -> int:
+        """How many events the registry's ledger holds, from its public signed tree head."""
+        response = await self._get("/ledger/sth")
+        if response.status_code != 200:
+            raise RegistryUnavailable(f"GET /ledger/sth answered {response.status_code}")
+        return int(response.json()["tree_size"])
+
     async def events(self, after: int, limit: int) -> list[dict[str, Any]]:
         response = await self._get("/events", after=after, limit=limit)
         if response.status_code in (404, 405):
