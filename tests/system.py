@@ -6,6 +6,7 @@ Used by end-to-end tests and benchmarks. Identities are seeded with the same cod
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import socket
 import subprocess
@@ -19,6 +20,17 @@ from services.cli.run_cmds import SERVICES, service_env, start_services
 from tests.databases import TestDatabase
 
 __all__ = ["RunningSystem", "free_port", "start_system", "wait_http"]
+
+
+def _run(coro) -> None:
+    """asyncio.run, also from a test that is itself inside an event loop (then on a helper thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coro)
+        return
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 def free_port() -> int:
@@ -65,6 +77,9 @@ class RunningSystem:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(timeout=10)
+        for db in self.databases.values():
+            _run(db.drop())
 
     def logs(self) -> str:
         return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
@@ -75,7 +90,7 @@ def start_system(tmp: Path, extra_env: dict[str, str] | None = None) -> RunningS
 
     dbs = {name: TestDatabase(name, tmp) for name in SERVICES}
     for db in dbs.values():
-        asyncio.run(db.create())
+        _run(db.create())
     secrets = {"gov-portal": "portal-secret-e2e-0123456789", "scoring-service": "scoring-secret-e2e-0123456789"}
     saved = dict(os.environ)
     try:
