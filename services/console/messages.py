@@ -53,7 +53,6 @@ _UI = {
                       "description are public (Art. 12)."),
     "notices.search": ("搜索数据名称、登记主体或描述", "Search data name, registrant or description"),
     "notices.none": ("没有符合条件的公示。", "No notices match."),
-    "notices.truncated": ("仅检索了前 1000 条公示。", "Only the first 1,000 notices were searched."),
     "notice.data_name": ("数据名称", "Data name"),
     "notice.registrants": ("登记主体", "Registrant"),
     "notice.type": ("登记类型", "Registration type"),

@@ -20,8 +20,6 @@ __all__ = ["router"]
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
 PAGE = 20
-# The API pages notices by cursor and has no text search: a search scans this many notices at most.
-SCAN_LIMIT = 1000
 Cursor = Annotated[str | None, Query(max_length=200)]
 SearchText = Annotated[str, Query(max_length=100)]
 RegistrationId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
@@ -29,31 +27,6 @@ RegistrationId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
 
 def _upstream(request: Request) -> Upstream:
     return request.app.state.upstream
-
-
-async def _scan_notices(upstream: Upstream, keep, want: int) -> tuple[list[dict], bool]:
-    """Walk notice pages until ``want`` notices pass ``keep`` or SCAN_LIMIT were read; True when cut short."""
-    found: list[dict] = []
-    cursor, read = None, 0
-    while read < SCAN_LIMIT:
-        page = await upstream.call("registry", "GET", "/public/notices",
-                                   params={"limit": 200, **({"cursor": cursor} if cursor else {})})
-        read += len(page["items"])
-        found.extend(n for n in page["items"] if keep(n))
-        cursor = page.get("next_cursor")
-        if len(found) >= want or not cursor:
-            return found[:want], False
-    return found[:want], True
-
-
-def _matches(q: str):
-    needle = q.casefold()
-
-    def keep(notice: dict) -> bool:
-        text = " ".join([notice["data_name"], notice["short_description"], *notice["registrant_names"]])
-        return needle in text.casefold()
-
-    return keep
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -64,23 +37,16 @@ async def home(request: Request):
 @router.get("/notices", response_class=HTMLResponse)
 async def notices(request: Request, q: SearchText = "", cursor: Cursor = None):
     q = q.strip()
-    if q:
-        items, truncated = await _scan_notices(_upstream(request), _matches(q), 200)
-        next_cursor = None
-    else:
-        params = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
-        page = await _upstream(request).call("registry", "GET", "/public/notices", params=params)
-        items, next_cursor, truncated = page["items"], page.get("next_cursor"), False
+    params = {"limit": PAGE, **({"cursor": cursor} if cursor else {}), **({"q": q} if q else {})}
+    page = await _upstream(request).call("registry", "GET", "/public/notices", params=params)
+    items, next_cursor = page["items"], page.get("next_cursor")
     template = "notices_rows.html" if is_htmx(request) else "notices.html"
-    return render(request, template, notices=items, q=q, next_cursor=next_cursor, truncated=truncated,
+    return render(request, template, notices=items, q=q, next_cursor=next_cursor,
                   paged=bool(cursor))
 
 
 async def _notice(request: Request, registration_id: str) -> dict:
-    found, _ = await _scan_notices(_upstream(request), lambda n: n["id"] == registration_id, 1)
-    if not found:
-        raise ApiError(404, {"title": "Not found", "detail": ""})
-    return found[0]
+    return await _upstream(request).call("registry", "GET", f"/public/notices/{registration_id}")
 
 
 @router.get("/notices/{registration_id}", response_class=HTMLResponse)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from services.kernel.pagination import encode_cursor, keyset_page
 from services.kernel.problems import Conflict, NotFound
@@ -19,19 +19,38 @@ from .context import Ctx
 from .models import Registration
 from .steps import registration_or_404
 
-__all__ = ["current_notices", "in_force_by_code", "lookup_code", "registration_for_certificate"]
+__all__ = ["current_notices", "in_force_by_code", "notice", "lookup_code", "registration_for_certificate"]
 
 NOTICE_FIELDS = ("id", "registrant_names", "type", "data_name", "short_description", "notice_starts_on",
                  "notice_ends_on")
 
 
-async def current_notices(ctx: Ctx, *, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
-    query = select(*(getattr(Registration, f) for f in NOTICE_FIELDS)).where(
+def _notices(ctx: Ctx):
+    return select(*(getattr(Registration, f) for f in NOTICE_FIELDS)).where(
         Registration.state == "in_notice", Registration.notice_ends_on >= ctx.today)
+
+
+async def current_notices(ctx: Ctx, *, cursor: str | None, limit: int,
+                          q: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """Notices running today; ``q`` matches the data name or the short description (case-insensitive).
+    Only notices in force are searched, a small set at any time, so a plain LIKE is the right tool."""
+    query = _notices(ctx)
+    if q and q.strip():
+        pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Registration.data_name.ilike(pattern, escape="\\"),
+                                Registration.short_description.ilike(pattern, escape="\\")))
     rows = (await ctx.session.execute(keyset_page(query, [Registration.id], cursor, limit))).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return [dict(row._mapping) for row in rows], (encode_cursor([rows[-1].id]) if more else None)
+
+
+async def notice(ctx: Ctx, registration_id: str) -> dict[str, Any]:
+    """One running notice, with the public fields only."""
+    row = (await ctx.session.execute(_notices(ctx).where(Registration.id == registration_id))).first()
+    if row is None:
+        raise NotFound("No public notice with this id is running.", slug="notice-not-found")
+    return dict(row._mapping)
 
 
 async def _latest_with_code(ctx: Ctx, code: str) -> Registration:

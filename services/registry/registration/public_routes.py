@@ -23,10 +23,17 @@ Id = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
 
 @public_router.get("/notices", response_model=Page[NoticeOut])
 async def current_notices(ctx: PublicCtxDep, cursor: Annotated[str | None, Query(max_length=200)] = None,
-                          limit: Annotated[int, Query(ge=1, le=200)] = 50):
+                          limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                          q: Annotated[str | None, Query(max_length=100)] = None):
     """Registrations in public notice now: registrant, type, data name and short description only."""
-    items, next_cursor = await public.current_notices(ctx, cursor=cursor, limit=limit)
+    items, next_cursor = await public.current_notices(ctx, cursor=cursor, limit=limit, q=q)
     return {"items": items, "next_cursor": next_cursor}
+
+
+@public_router.get("/notices/{registration_id}", response_model=NoticeOut)
+async def one_notice(registration_id: Id, ctx: PublicCtxDep):
+    """One running public notice (the same four public fields and its dates)."""
+    return await public.notice(ctx, registration_id)
 
 
 @public_router.post("/notices/{registration_id}/objections", status_code=201, response_model=ObjectionOut)

@@ -120,3 +120,19 @@ async def test_the_demo_date_header_is_ignored_outside_demo_mode(flow, noticed, 
     response = await flow.client.post(f"/registrations/{registration['id']}/close-notice",
                                       headers=registrar.headers | {"X-PDR-Demo-Date": late})
     assert response.status_code == 409 and response.json()["type"].endswith("/notice-running")
+
+
+async def test_public_notices_are_searchable_and_readable_one_by_one_without_login(flow, noticed):
+    """Art. 12: anyone finds a running notice by its data name and reads it, and sees only the public fields."""
+    _, _, resource, registration = noticed
+    word = resource["name"][:2]
+    found = await flow.client.get("/public/notices", params={"q": word})
+    assert found.status_code == 200
+    assert registration["id"] in [n["id"] for n in found.json()["items"]]
+    missing = await flow.client.get("/public/notices", params={"q": "不存在的名称%_"})
+    assert missing.json()["items"] == []
+    one = await flow.client.get(f"/public/notices/{registration['id']}")
+    assert one.status_code == 200
+    assert set(one.json()) == {"id", "registrant_names", "type", "data_name", "short_description",
+                               "notice_starts_on", "notice_ends_on"}
+    assert (await flow.client.get("/public/notices/0123abcd")).status_code == 404
