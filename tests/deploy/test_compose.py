@@ -1,5 +1,6 @@
 """deploy/compose.yaml passes the Compose Specification schema and runs PostgreSQL with one database per
-service, one migration job per service, and the three services behind health checks, with no secret in it."""
+service, one migration job per service, the three services and the console behind health checks, with no
+secret in it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from services.cli.common import SERVICES
+from services.cli.common import PROCESSES, SERVICES
 from tests.deploy.manifests import DEPLOY, compose
 
 SCHEMA = json.loads((Path(__file__).parent / "compose_spec.json").read_text())
@@ -48,10 +49,25 @@ def test_each_service_has_its_own_database_and_migration_job_that_it_waits_for()
 def test_services_report_health_through_readyz_and_start_in_dependency_order():
     services = COMPOSE["services"]
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
-    for service in SERVICES:
+    for service in PROCESSES:
         assert "/readyz" in " ".join(services[service]["healthcheck"]["test"])
     assert services["registry"]["depends_on"]["auth"]["condition"] == "service_healthy"
     assert services["scoring"]["depends_on"]["registry"]["condition"] == "service_healthy"
+    for service in SERVICES:
+        assert services["console"]["depends_on"][service]["condition"] == "service_healthy"
+
+
+def test_console_reaches_the_apis_inside_the_network_and_signs_sessions_with_a_required_secret():
+    console = COMPOSE["services"]["console"]
+    assert console["command"] == ["serve", "console"]
+    env = console["environment"]
+    assert env["PDR_CONSOLE_AUTH_URL"] == "http://auth:8001"
+    assert env["PDR_CONSOLE_REGISTRY_URL"] == "http://registry:8002"
+    assert env["PDR_CONSOLE_SCORING_URL"] == "http://scoring:8003"
+    assert env["PDR_CONSOLE_SESSION_SECRET"] == "${PDR_CONSOLE_SESSION_SECRET:?set PDR_CONSOLE_SESSION_SECRET}"
+    assert not any(key.endswith("DATABASE_URL") for key in env)  # the console has no database
+    assert any(port.endswith(":8004") for port in console["ports"])
+    assert "PDR_CONSOLE_SESSION_SECRET=" in (DEPLOY / ".env.example").read_text().splitlines()
 
 
 def test_every_password_comes_from_the_environment():
@@ -68,9 +84,9 @@ def test_every_password_comes_from_the_environment():
 
 
 def test_containers_run_read_only_without_capabilities_and_stop_gracefully():
-    for name in (*SERVICES, *(f"migrate-{s}" for s in SERVICES)):
+    for name in (*PROCESSES, *(f"migrate-{s}" for s in SERVICES)):
         service = COMPOSE["services"][name]
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
         assert service["build"]["dockerfile"] == "deploy/Dockerfile", name
-    for name in SERVICES:
+    for name in PROCESSES:
         assert int(COMPOSE["services"][name]["stop_grace_period"].rstrip("s")) > 30

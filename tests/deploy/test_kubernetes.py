@@ -9,7 +9,7 @@ import re
 import kubernetes_validate
 import pytest
 
-from services.cli.common import SERVICES
+from services.cli.common import PROCESSES, SERVICES
 from services.cli.run_cmds import UVICORN_OPTIONS
 from tests.deploy.manifests import BASE, OVERLAYS, base_documents, by_kind, containers, pod_spec, render
 
@@ -54,16 +54,16 @@ def test_a_broken_manifest_is_rejected_by_the_validation():
 
 
 @pytest.mark.parametrize("directory", [BASE, *OVERLAYS], ids=lambda p: p.name)
-def test_registry_and_scoring_run_at_least_two_replicas_with_budget_and_autoscaler(directory):
+def test_registry_scoring_and_console_run_at_least_two_replicas_with_budget_and_autoscaler(directory):
     docs = _rendered_or_skip(directory) if directory != BASE else DOCS
     deployments, pdbs, hpas = by_kind(docs, "Deployment"), by_kind(docs, "PodDisruptionBudget"), by_kind(
         docs, "HorizontalPodAutoscaler")
-    for service in SERVICES:
+    for service in PROCESSES:
         name = f"pdr-{service}"
         deployment = deployments[name]
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
-        if service in ("registry", "scoring"):
+        if service in ("registry", "scoring", "console"):
             assert deployment["spec"]["replicas"] >= 2
             assert hpas[name]["spec"]["minReplicas"] >= 2
         # A budget that lets one pod go while the others serve, and selects this deployment's pods.
@@ -92,7 +92,7 @@ def test_service_containers_probe_readyz_and_healthz_and_declare_resources():
 
 
 def test_every_container_runs_as_non_root_with_requests_limits_and_a_read_only_root():
-    assert len(containers(DOCS)) == 8  # three services, three migration jobs, two sweeps
+    assert len(containers(DOCS)) == 9  # three services, the console, three migration jobs, two sweeps
     for name, spec, container in containers(DOCS):
         assert spec["securityContext"]["runAsNonRoot"] is True, name
         assert spec["securityContext"]["runAsUser"] != 0, name
@@ -125,6 +125,21 @@ def test_no_secret_is_stored_only_referenced():
                 assert env["valueFrom"]["secretKeyRef"]["name"].startswith("pdr-")
                 references += 1
     assert references >= 8  # services, migrations and sweeps all need a database URL
+
+
+def test_console_replicas_share_a_session_secret_and_reach_the_apis_by_service_name():
+    console = by_kind(DOCS, "Deployment")["pdr-console"]
+    container = pod_spec(console)["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["PDR_CONSOLE_SESSION_SECRET"]["valueFrom"]["secretKeyRef"] == {"name": "pdr-console",
+                                                                                "key": "session-secret"}
+    assert not any(e["name"].endswith("DATABASE_URL") for e in container["env"])  # the console has no database
+    config = by_kind(DOCS, "ConfigMap")["pdr-config"]["data"]
+    services = by_kind(DOCS, "Service")
+    for service in SERVICES:
+        port = services[f"pdr-{service}"]["spec"]["ports"][0]["port"]
+        assert config[f"PDR_CONSOLE_{service.upper()}_URL"] == f"http://pdr-{service}:{port}"
+    assert container["ports"][0]["containerPort"] == services["pdr-console"]["spec"]["ports"][0]["port"] == 8004
 
 
 def test_each_service_has_a_migration_job_for_its_own_database():
