@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
-import pytest
 import pytest_asyncio
 from sqlalchemy.exc import DBAPIError
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import anyio
 from pydantic import BaseModel, Field, field_validator

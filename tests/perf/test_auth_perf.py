@@ -53,5 +53,5 @@ def test_client_credentials_issuance_reaches_480_tokens_per_second_per_core(syst
 
 def test_each_service_idles_under_150_mb_after_the_benchmarks(system):
     sizes = {name: rss_mb(proc.pid) for name, proc in system.procs.items()}
-    print(f"\nRSS after benchmarks: " + ", ".join(f"{n} {mb:.0f} MB" for n, mb in sizes.items()))
+    print("\nRSS after benchmarks: " + ", ".join(f"{n} {mb:.0f} MB" for n, mb in sizes.items()))
     assert all(mb < 150 for mb in sizes.values()), sizes

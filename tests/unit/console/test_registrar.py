@@ -104,7 +104,7 @@ async def test_upholding_an_objection_terminates_the_registration(browser, other
     objection_id = re.search(r'id="objection-([0-9a-f]+)"', page).group(1)
     empty = await browser.submit(f"/registrar/objections/{objection_id}/uphold",
                                  {"registration_id": notice["id"], "reason": ""})
-    assert empty.status_code == 422 and f'id="e-reason"' in empty.text
+    assert empty.status_code == 422 and 'id="e-reason"' in empty.text
     upheld = await browser.submit(f"/registrar/objections/{objection_id}/uphold",
                                   {"registration_id": notice["id"], "reason": "经复核，异议成立"})
     assert upheld.status_code == 303
