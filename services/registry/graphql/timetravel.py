@@ -9,8 +9,9 @@ History is the ledger plus the version tables the services keep:
 * prices: replayed from the ledger's ``price.*_set`` entries of the product up to the moment, each record
   with the period it had then (a later successor closes a period; at the moment it was still open).
 
-``exact`` is false when the moment falls between a draft's creation and its later edits that left no
-snapshot: drafts are not versioned, and the ledger records only which fields an edit changed.
+Drafts are not versioned, but every create and edit records the subject's whole content in the ledger, so a
+draft is rebuilt from the last such entry before the moment. ``exact`` is false only for subjects whose
+history predates those snapshots.
 """
 
 from __future__ import annotations
@@ -59,8 +60,13 @@ async def subject_as_of(info: Any, subject_type: str, row: Any, at: datetime) ->
         return wrap(row, as_of=at)
     versions = [v for v in await info.context.loaders.subject_versions.load(row.id)
                 if v.subject_type == subject_type and as_utc(v.created_at) <= at]
-    if versions:
-        latest = versions[-1]
+    latest = versions[-1] if versions else None
+    # Drafts are not versioned, but every create and edit records the whole content in the ledger.
+    edit = next((e for e in reversed(await _history(session, subject_type, row.id, at))
+                 if isinstance(e.get("data"), dict) and "snapshot" in e["data"]), None)
+    if edit is not None and (latest is None or datetime.fromisoformat(edit["time"]) >= as_utc(latest.created_at)):
+        return wrap(row, {**edit["data"]["snapshot"], "status": edit["data"].get("status", "draft")}, as_of=at)
+    if latest is not None:
         return wrap(row, {**latest.snapshot, "version": latest.version, "status": "registered"}, as_of=at)
     return wrap(row, {"status": "draft"}, as_of=at, exact=False)
 

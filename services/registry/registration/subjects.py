@@ -79,8 +79,10 @@ async def create_subject(session: AsyncSession, principal: Principal, subject_ty
     _apply(subject, {"joint_registrants": joint})
     session.add(subject)
     await session.flush()
+    # The full content goes to the ledger, so auditors can rebuild a draft as it stood at any moment.
     await record(session, principal, f"{subject_type}.created", subject_type, subject.id,
-                 {"name": subject.name, "org_id": subject.org_id})
+                 {"name": subject.name, "org_id": subject.org_id, "status": subject.status,
+                  "snapshot": snapshot(subject)})
     return subject
 
 
@@ -154,7 +156,7 @@ async def update_subject(session: AsyncSession, principal: Principal, subject_ty
     subject.updated_at = utcnow()
     await session.flush()
     await record(session, principal, f"{subject_type}.updated", subject_type, subject.id,
-                 {"fields": sorted(fields)})
+                 {"fields": sorted(fields), "status": subject.status, "snapshot": snapshot(subject)})
     return subject
 
 

@@ -107,3 +107,24 @@ async def test_prices_as_of_show_the_period_that_was_open_then(gql, world, apps)
     assert now[1]["unitPrice"] == "0.04"
     current = (await gql(query, {"id": product.id, "at": None}))["data"]["prices"]
     assert [p["dbId"] for p in current] == [first.id, second.id]
+
+
+async def test_draft_as_of_is_rebuilt_exactly_from_the_ledgered_content(gql, apps):
+    """A draft edited after a moment still answers, for that moment, with the content it had then."""
+    from services.registry.registration import subjects
+    from services.registry.registration.schemas import ResourceIn, ResourcePatch
+
+    agency = Principal(subject="agency-user", org="agency-9", org_name="交通委", roles=frozenset({"agency"}))
+    async with apps.registry.state.db.sessions.begin() as session:
+        draft = await subjects.create_subject(session, agency, "resource", ResourceIn(
+            name="公交到站数据", sharing_attribute="conditional", opening_attribute="conditional",
+            grading="general", region_code="110000", update_frequency="daily"))
+    first = await _moment()
+    async with apps.registry.state.db.sessions.begin() as session:
+        await subjects.update_subject(session, agency, "resource", draft.id,
+                                      ResourcePatch(name="公交实时到站数据", grading="important"))
+    query = "query($id: String!, $at: DateTime) { resource(id: $id, asOf: $at) { name grading exact } }"
+    then = (await gql(query, {"id": draft.id, "at": first}))["data"]["resource"]
+    assert then == {"name": "公交到站数据", "grading": "general", "exact": True}
+    now = (await gql(query, {"id": draft.id, "at": None}))["data"]["resource"]
+    assert now["name"] == "公交实时到站数据" and now["grading"] == "important"
