@@ -42,6 +42,11 @@ class _Prepared:
         }
 
 
+async def _keep_session(_connection) -> None:
+    """asyncpg resets a connection on release with one more round trip (RESET ALL, UNLISTEN …). These
+    connections only ever run single SELECTs, so there is no session state to reset."""
+
+
 class KeyedReader:
     def __init__(self, engine: AsyncEngine, pool_size: int = 5) -> None:
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -64,7 +69,8 @@ class KeyedReader:
                             await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads,
                                                       schema="pg_catalog")
 
-                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=self.pool_size, init=init)
+                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=self.pool_size, init=init,
+                                                           reset=_keep_session)
         return self._pool
 
     async def close(self) -> None:
