@@ -76,11 +76,9 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Safe requests read in autocommit: no BEGIN/COMMIT round trips. At PostgreSQL's default READ COMMITTED
         # every statement takes a fresh snapshot anyway, so a read-only request loses no consistency by it.
-        self.read_sessions = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, autoflush=False
-        )
-
-        self.rows = KeyedReader(self.engine)
+        autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.read_sessions = async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False)
+        self.rows = KeyedReader(autocommit)
 
     @property
     def is_sqlite(self) -> bool:

@@ -49,7 +49,8 @@ async def _keep_session(_connection) -> None:
 
 class KeyedReader:
     def __init__(self, engine: AsyncEngine, pool_size: int = 5) -> None:
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        """``engine`` runs in autocommit: keyed reads never open a transaction."""
+        self.engine = engine
         self.driver = engine.dialect.driver
         self.pool_size = pool_size
         self._prepared: dict[tuple[str, str], _Prepared] = {}

@@ -98,7 +98,7 @@ class JWKSCache:
         for item in jwks.get("keys", []):
             try:
                 keys[item["kid"]] = public_key_from_jwk(item)
-            except (KeyError, InvalidToken, Exception) as exc:  # a bad key in the set must not hide the others
+            except Exception as exc:  # any unusable key (missing kid, bad curve…) must not hide the others
                 log.warning("skipping unusable JWK: %s", exc)
         self._keys = keys
         self._fetched_at = time.monotonic()
