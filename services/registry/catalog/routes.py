@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.kernel.db import SessionDep
+from services.kernel.db import DatabaseDep, SessionDep
 from services.kernel.pagination import decode_cursor, encode_cursor
 from services.kernel.problems import BadRequest
 from services.kernel.security import OptionalPrincipal
@@ -25,11 +25,11 @@ Filters = Annotated[SearchFilters, Query()]
 @router.get("/search", response_model=SearchPage,
             responses={400: {"description": "Bad cursor", **PROBLEM}, 401: {"description": "Bad token", **PROBLEM},
                        422: {"description": "Invalid filter", **PROBLEM}})
-async def search_catalog(session: SessionDep, principal: OptionalPrincipal, filters: Filters,
+async def search_catalog(db: DatabaseDep, principal: OptionalPrincipal, filters: Filters,
                          cursor: Annotated[str | None, Query(max_length=200)] = None,
-                         limit: Annotated[int, Query(ge=1, le=100)] = 20) -> SearchPage:
+                         limit: Annotated[int, Query(ge=1, le=100)] = 20):
     """Full-text search of registered resources and products, ranked, filtered and cursor-paged."""
-    return await search_service.search(session, filters, principal, cursor=cursor, limit=limit)
+    return await search_service.search(db, filters, principal, cursor=cursor, limit=limit)
 
 
 @router.get("/facets", response_model=Facets,

@@ -3,27 +3,31 @@
 Ranking: entries whose *title* holds every query term come first, then entries that match elsewhere; within
 each tier the newest first. Scoring every match (ts_rank, bm25) would cost one heap visit per match, about
 5,000 for a common word in 100,000 resources, on every page; the tiers keep a page's cost in proportion to
-the page, since each tier is read newest-first and stops after ``limit`` rows. The cursor is the last
-(tier, seq) seen: no OFFSET anywhere, so page 1,000 costs what page 1 does.
+the page, since each tier is read newest-first and stops after ``limit`` rows, and the second tier is read
+only when the first runs out within the page. The cursor is the last (tier, seq) seen: no OFFSET anywhere,
+so page 1,000 costs what page 1 does. A page is a read on the driver connection (``kernel.rows``), no
+unit of work.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import (Boolean, ColumnElement, Integer, Select, String, and_, bindparam, cast, column, func, literal, literal_column,
-                        not_, or_, select, table, union_all)
+from sqlalchemy import (Boolean, ColumnElement, Integer, String, and_, bindparam, cast, column, func, literal,
+                        literal_column, not_, or_, select, table, union_all)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel.db import Database
 from services.kernel.pagination import decode_cursor, encode_cursor
 from services.kernel.problems import BadRequest
+from services.kernel.rows import Statement
 from services.kernel.security import Principal
 
 from ..registration.access import is_overseer
 from .cjk import Query, parse_query
 from .models import CatalogEntry
-from .schemas import CatalogHit, FacetCount, Facets, SearchFilters, SearchPage
+from .schemas import FacetCount, Facets, SearchFilters
 
 __all__ = ["PUBLIC_STATUSES", "TIER_SCORES", "facets", "search"]
 
@@ -54,7 +58,8 @@ def _visibility(viewer: Principal | None) -> str:
 def _where(shape_filters: tuple[str, ...], visibility: str) -> list[ColumnElement]:
     clauses = [_FILTER_COLUMNS[name] == bindparam(f"f_{name}") for name in shape_filters]
     if visibility != "all":
-        public = E.status.in_(PUBLIC_STATUSES)
+        # The statuses are ours and few: rendered in the statement, where the planner sees them.
+        public = or_(*(E.status == literal(status, literal_execute=True) for status in PUBLIC_STATUSES))
         clauses.append(public if visibility == "public" else or_(public, E.org_id == bindparam("viewer_org")))
     return clauses
 
@@ -87,27 +92,16 @@ def _query_params(dialect: str, query: Query) -> dict[str, str]:
 
 
 @lru_cache(maxsize=512)
-def _statement(dialect: str, ranked: bool, first_tier: int, after: bool, filters: tuple[str, ...],
-               visibility: str) -> Select:
-    """The statement for one shape of request, built once: a catalog search is served by a handful of shapes,
-    and building the union of tiers per request cost more than running it."""
-    where = _where(filters, visibility)
-    limit = bindparam("lim", type_=Integer, literal_execute=True)
-    if not ranked:
-        stmt = select(*_HIT_COLUMNS, literal(None).label("tier")).where(*where)
-        if after:
-            stmt = stmt.where(E.seq < bindparam("after", type_=Integer))
-        return stmt.order_by(E.seq.desc()).limit(limit)
-    branches = []
-    for tier, condition in enumerate(_conditions(dialect)[1:]):
-        if tier < first_tier:
-            continue
-        branch = select(*_HIT_COLUMNS, literal(tier).label("tier")).where(condition, *where)
-        if after and tier == first_tier:
-            branch = branch.where(E.seq < bindparam("after", type_=Integer))
-        branches.append(branch.order_by(E.seq.desc()).limit(limit).subquery())
-    tiers = union_all(*(select(b) for b in branches)).subquery()
-    return select(tiers).order_by(tiers.c.tier, tiers.c.seq.desc()).limit(limit)
+def _statement(dialect: str, tier: int | None, after: bool, filters: tuple[str, ...], visibility: str) -> Statement:
+    """One tier's page (``tier`` None: every visible entry, unranked), built and compiled once per shape: a
+    catalog search is served by a handful of shapes."""
+    stmt = select(*_HIT_COLUMNS).where(*_where(filters, visibility))
+    if tier is not None:
+        stmt = stmt.where(_conditions(dialect)[1 + tier])
+    if after:
+        stmt = stmt.where(E.seq < bindparam("after", type_=Integer))
+    # The limit is in the statement too: with it the planner chooses the newest-first walk for a common word.
+    return Statement(stmt.order_by(E.seq.desc()).limit(bindparam("lim", type_=Integer, literal_execute=True)))
 
 
 def _filter_params(filters: SearchFilters, viewer: Principal | None) -> tuple[tuple[str, ...], str, dict]:
@@ -119,26 +113,34 @@ def _filter_params(filters: SearchFilters, viewer: Principal | None) -> tuple[tu
     return names, visibility, params
 
 
-async def search(session: AsyncSession, filters: SearchFilters, viewer: Principal | None, *,
-                 cursor: str | None, limit: int) -> SearchPage:
-    dialect = session.get_bind().dialect.name
+async def search(db: Database, filters: SearchFilters, viewer: Principal | None, *,
+                 cursor: str | None, limit: int) -> dict:
+    """A page of hits (``SearchPage``) and the cursor of the next one."""
+    dialect = db.engine.dialect.name
     names, visibility, params = _filter_params(filters, viewer)
-    params["lim"] = limit + 1
     query = parse_query(filters.q or "")
-    first_tier, after = 0, None
+    tier, after = (0, None) if query else (None, None)
     if cursor:
         if query:
-            first_tier, after = _ints(decode_cursor(cursor, 2))
-            if first_tier not in (0, 1):
+            tier, after = _ints(decode_cursor(cursor, 2))
+            if tier not in (0, 1):
                 raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
         else:
             (after,) = _ints(decode_cursor(cursor, 1))
         params["after"] = after
     if query:
         params.update(_query_params(dialect, query))
-    stmt = _statement(dialect, bool(query), first_tier, after is not None, names, visibility)
-    rows = (await session.execute(stmt, params)).all()
-    return _page(rows, limit, (lambda last: [last.tier, last.seq]) if query else (lambda last: [last.seq]))
+    rows: list[dict] = []
+    while True:
+        params["lim"] = limit + 1 - len(rows)
+        statement = _statement(dialect, tier, after is not None, names, visibility)
+        for row in await db.rows.fetch_all(statement, params):
+            row["tier"] = tier
+            rows.append(row)
+        if len(rows) > limit or tier in (None, 1):
+            break
+        tier, after = 1, None  # the title tier ran out within this page: the other matches follow
+    return _page(rows, limit, (lambda last: [last["tier"], last["seq"]]) if query else (lambda last: [last["seq"]]))
 
 
 def _ints(values: list) -> list[int]:
@@ -147,18 +149,19 @@ def _ints(values: list) -> list[int]:
     return values
 
 
-def _page(rows, limit: int, key) -> SearchPage:
+def _page(rows: list[dict], limit: int, key) -> dict:
     page = rows[:limit]
     next_cursor = encode_cursor(key(page[-1])) if len(rows) > limit else None
-    return SearchPage(items=[_hit(r) for r in page], next_cursor=next_cursor)
+    return {"items": [_hit(row) for row in page], "next_cursor": next_cursor}
 
 
-def _hit(row) -> CatalogHit:
-    m = row._mapping
-    return CatalogHit(kind=m["subject_type"], id=m["subject_id"], **{
-        k: m[k] for k in ("name", "description", "org_id", "org_name", "region_code", "domain", "sharing_attribute",
-                          "opening_attribute", "grading", "form", "use_type", "status", "updated_at")},
-        score=None if m["tier"] is None else TIER_SCORES[m["tier"]])
+def _hit(row: dict) -> dict:
+    """A ``CatalogHit``, which the response model validates and serializes."""
+    tier = row.pop("tier")
+    del row["seq"]
+    row["kind"], row["id"] = row.pop("subject_type"), row.pop("subject_id")
+    row["score"] = None if tier is None else TIER_SCORES[tier]
+    return row
 
 
 _FACETS = {"region": E.region_code, "org": E.org_id, "domain": E.domain, "sharing": E.sharing_attribute,

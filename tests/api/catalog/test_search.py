@@ -80,6 +80,26 @@ async def test_keyset_pages_cover_every_hit_once_in_rank_order(registry_client, 
     assert scores == sorted(scores, reverse=True)
 
 
+async def test_pages_cross_from_title_matches_to_other_matches_in_rank_then_recency_order(registry_client, subjects):
+    # Created alternately, so recency alone would interleave the tiers; the ranking must not.
+    for i in range(4):
+        await subjects.resource("org-a", f"交通数据{i}")
+        await subjects.resource("org-a", f"客流数据{i}", "来自城市交通部门")
+    pages, cursor = [], None
+    while True:
+        params = {"q": "交通", "limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = (await registry_client.get("/catalog/search", params=params)).json()
+        pages.append([(h["name"], h["score"]) for h in page["items"]])
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert pages == [
+        [("交通数据3", 1.0), ("交通数据2", 1.0), ("交通数据1", 1.0)],
+        [("交通数据0", 1.0), ("客流数据3", 0.5), ("客流数据2", 0.5)],
+        [("客流数据1", 0.5), ("客流数据0", 0.5)],
+    ]
+
+
 async def test_browse_without_query_pages_newest_first(registry_client, subjects):
     for i in range(5):
         await subjects.resource("org-a", f"资源{i}")
