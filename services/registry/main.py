@@ -27,7 +27,9 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         settings,
         title="PDR registry",
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
-        routers=[jwks_router, catalog_routes.router, catalog_import_routes.import_router, ledger_routes.router, feed_routes.router, graphql_router(settings.demo), *registration_routers, *operation_routers],
+        # Starlette tries routes in order: the registry's own objects first, GraphQL (a mounted app) last.
+        routers=[*registration_routers, *operation_routers, catalog_routes.router, catalog_import_routes.import_router,
+                 ledger_routes.router, feed_routes.router, jwks_router, graphql_router(settings.demo)],
         on_startup=[load_signer, catalog_sync.on_startup, register_ledger_metrics],
         idempotency=idempotency,
         transport=transport,

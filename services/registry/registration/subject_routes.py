@@ -3,12 +3,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
-from services.kernel.db import DatabaseDep, SessionDep
+from services.kernel.db import SessionDep
 from services.kernel.pagination import Page
-from services.kernel.security import CurrentPrincipal
+from services.kernel.security import CurrentPrincipal, current_principal
 
 from . import history, subjects
 from .deps import PROBLEMS, CtxDep
@@ -42,8 +42,11 @@ def _routes(kind: str, plural: str, model_in, model_patch, model_out) -> None:
     async def create(body: model_in, session: SessionDep, principal: CurrentPrincipal):  # type: ignore[valid-type]
         return await subjects.create_subject(session, principal, kind, body)
 
-    async def read(subject_id: SubjectId, db: DatabaseDep, principal: CurrentPrincipal):
-        return await subjects.read_subject(db, principal, kind, subject_id)
+    async def read(subject_id: SubjectId, request: Request):
+        # The hottest read resolves its caller and database from the request itself: each sub-dependency that
+        # FastAPI solves costs more per request than the keyed read does (tests/perf/test_registry_perf.py).
+        principal = await current_principal(request)
+        return await subjects.read_subject(request.app.state.db, principal, kind, subject_id)
 
     async def edit(subject_id: SubjectId, body: model_patch, session: SessionDep,  # type: ignore[valid-type]
                    principal: CurrentPrincipal):
