@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 import chinese_calendar
 from sqlalchemy import delete, select
@@ -23,12 +24,13 @@ from ..ledger.service import record
 
 from .models import HolidayDay, HolidayYear
 
-__all__ = ["Deadline", "WorkCalendar", "load_calendar", "load_year", "package_years"]
+__all__ = ["CalendarCache", "Deadline", "WorkCalendar", "load_calendar", "load_year", "package_years"]
 
 
-def package_years() -> set[int]:
-    """Years the installed ``chinesecalendar`` has official data for."""
-    return {day.year for day in chinese_calendar.holidays} | {day.year for day in chinese_calendar.workdays}
+@cache
+def package_years() -> frozenset[int]:
+    """Years the installed ``chinesecalendar`` has official data for (fixed for the life of the process)."""
+    return frozenset({day.year for day in chinese_calendar.holidays} | {day.year for day in chinese_calendar.workdays})
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class WorkCalendar:
     # Days of administrator-loaded years that depart from Monday–Friday: True = working, False = off.
     overrides: dict[date, bool] = field(default_factory=dict)
     loaded_years: set[int] = field(default_factory=set)
-    packaged: set[int] = field(default_factory=package_years)
+    packaged: frozenset[int] = field(default_factory=package_years)
 
     def has_data(self, year: int) -> bool:
         return year in self.loaded_years or year in self.packaged
@@ -75,11 +77,35 @@ class WorkCalendar:
 
 async def load_calendar(session: AsyncSession) -> WorkCalendar:
     years = set((await session.scalars(select(HolidayYear.year))).all())
+    return await _with_overrides(session, years)
+
+
+async def _with_overrides(session: AsyncSession, years: set[int]) -> WorkCalendar:
     overrides: dict[date, bool] = {}
     if years:
         rows = (await session.execute(select(HolidayDay.day, HolidayDay.working))).all()
         overrides = {day: working for day, working in rows}
     return WorkCalendar(overrides=overrides, loaded_years=years)
+
+
+class CalendarCache:
+    """An app's work calendar, whose override days are read again only when the loaded years change.
+
+    Each request reads the few rows of ``holiday_years``; a load replaces its year's row with a new
+    ``loaded_at``, so a load on any replica is seen by every replica's next request. The calendar is shared
+    by concurrent requests and never changed in place.
+    """
+
+    def __init__(self) -> None:
+        self._loaded: frozenset | None = None
+        self._calendar: WorkCalendar | None = None
+
+    async def get(self, session: AsyncSession) -> WorkCalendar:
+        loaded = frozenset((await session.execute(select(HolidayYear.year, HolidayYear.loaded_at))).all())
+        if loaded != self._loaded or self._calendar is None:
+            self._calendar = await _with_overrides(session, {year for year, _ in loaded})
+            self._loaded = loaded
+        return self._calendar
 
 
 async def load_year(session: AsyncSession, year: int, days: list[tuple[date, bool, str]], *,

@@ -11,7 +11,7 @@ from services.kernel.db import SessionDep
 from services.kernel.problems import BadRequest
 from services.kernel.security import CurrentPrincipal, OptionalPrincipal
 
-from .calendar import load_calendar
+from .calendar import CalendarCache, WorkCalendar
 from .context import Ctx
 from .evidence import today_in_china
 from .rules import RegistrationRules
@@ -40,14 +40,21 @@ def rules_of(request: Request) -> RegistrationRules:
     return rules
 
 
+async def calendar_of(request: Request, session) -> WorkCalendar:
+    cache = getattr(request.app.state, "calendar_cache", None)
+    if cache is None:
+        cache = request.app.state.calendar_cache = CalendarCache()
+    return await cache.get(session)
+
+
 async def _ctx(request: Request, session: SessionDep, principal: CurrentPrincipal,
                today: Annotated[date, Depends(registration_today)]) -> Ctx:
-    return Ctx(session, principal, today, await load_calendar(session), rules_of(request))
+    return Ctx(session, principal, today, await calendar_of(request, session), rules_of(request))
 
 
 async def _public_ctx(request: Request, session: SessionDep, principal: OptionalPrincipal,
                       today: Annotated[date, Depends(registration_today)]) -> Ctx:
-    return Ctx(session, principal, today, await load_calendar(session), rules_of(request))
+    return Ctx(session, principal, today, await calendar_of(request, session), rules_of(request))
 
 
 CtxDep = Annotated[Ctx, Depends(_ctx)]

@@ -46,3 +46,23 @@ async def test_calendar_data_outside_the_year_or_repeated_is_refused(flow, mint)
     assert twice.status_code == 422
     nothing = await flow.client.get(f"/calendar/{YEAR}", headers=admin.headers)
     assert nothing.json()["source"] == "none"
+
+
+async def test_deadlines_follow_every_load_and_reload_of_a_year(flow, mint):
+    # Registration requests keep the calendar between requests (CalendarCache); a load, or a reload of the
+    # same year with other days, on this replica or another, must reach the next deadline computed.
+    admin, agency = mint("admin"), mint("agency")
+    flow.clock.set(date(2031, 9, 26))  # Friday
+    before = await flow.file(agency, (await flow.resource(agency))["id"])
+    assert before["deadlines"]["acceptance_due_on"] == "2031-10-01"
+    assert before["deadlines"]["provisional"] is True
+    # Each due date differs from the one the previous calendar would give.
+    for days, due in (([{"day": "2031-09-29", "working": False, "name": "假日"}], "2031-10-02"),
+                      ([{"day": "2031-09-28", "working": True, "name": "调休"}], "2031-09-30"),
+                      ([{"day": "2031-09-29", "working": False, "name": "假日"},
+                        {"day": "2031-09-30", "working": False, "name": "假日"}], "2031-10-03")):
+        loaded = await flow.client.put(f"/calendar/{YEAR}", headers=admin.headers, json={"days": days})
+        assert loaded.status_code == 200, loaded.text
+        filed = await flow.file(agency, (await flow.resource(agency))["id"])
+        assert filed["deadlines"]["acceptance_due_on"] == due, days
+        assert filed["deadlines"]["provisional"] is False
