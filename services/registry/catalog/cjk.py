@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from operator import add
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Query", "analyze", "analyze_parts", "parse_query", "tsvector_literal"]
 
@@ -41,29 +41,47 @@ def _runs(text: str) -> list[tuple[str, str]]:
     return _RUN.findall(_normalized(text).lower())
 
 
+# The tokens of ``analyze`` in one scan, one match per token: at each CJK character the lookahead captures it
+# with the next one when that is CJK too (a bigram; the run's last character alone is its trailing unigram),
+# then one character is consumed; at a word it captures the first MAX_TOKEN_CHARS characters and consumes it
+# whole. The same runs as ``_RUN``, without a Python step per run.
+_TOKEN = re.compile(rf"(?=([{_CJK}]{{1,2}}|[^\W_{_CJK}]{{1,{MAX_TOKEN_CHARS}}}))(?:[{_CJK}]|[^\W_{_CJK}]+)")
+
+
 def analyze(text: str | None) -> list[str]:
     """Tokens of ``text`` in order: bigrams (+ trailing unigram) for CJK runs, lower-cased words otherwise."""
-    tokens: list[str] = []
-    for run, word in _runs(text or ""):
-        if word:
-            tokens.append(word[:MAX_TOKEN_CHARS])
-        elif len(run) == 1:
-            tokens.append(run)
-        else:
-            tokens.extend(map(add, run, run[1:]))  # overlapping bigrams
-            tokens.append(run[-1])
-    return tokens
+    return _TOKEN.findall(_normalized(text or "").lower())
 
 
 def analyze_parts(*parts: str | None) -> list[str]:
     """Tokens of several texts in order, as one field: a newline between parts separates runs exactly as
-    analysing each part alone would, in one pass."""
-    return analyze("\n".join(part for part in parts if part))
+    analysing each part alone would.
+
+    Short parts (an organization's name, a domain, a data item) recur from row to row of a catalogue, so their
+    tokens are remembered. When any part holds a character of ``_COMPAT``, the parts are analysed joined, as
+    they always were: NFKC then applies to all of them, and may change a part that has none (a decomposed é).
+    """
+    present = [part for part in parts if part]
+    if any(_COMPAT.search(part) for part in present):
+        return analyze("\n".join(present))
+    tokens: list[str] = []
+    for part in present:
+        tokens.extend(_short_tokens(part) if len(part) <= _SHORT else analyze(part))
+    return tokens
+
+
+_SHORT = 32  # names and labels; descriptions are longer and rarely repeat
+
+
+@lru_cache(maxsize=4096)
+def _short_tokens(text: str) -> tuple[str, ...]:
+    return tuple(analyze(text))
 
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
-# "1A", "2A", … and "1B", … made once rather than per token.
-_POSITIONS = {weight: [f"{i}{weight}" for i in range(MAX_POSITION + 1)] for weight in "AB"}
+# What follows the lexeme at each position, up to the quote that opens the next: "':1A '", "':2A '", …, made
+# once rather than per token.
+_AFTER = {weight: [f"':{i}{weight} '" for i in range(MAX_POSITION + 1)] for weight in "AB"}
 
 
 def tsvector_literal(title: list[str], body: list[str]) -> str:
@@ -72,15 +90,21 @@ def tsvector_literal(title: list[str], body: list[str]) -> str:
     Building it here costs less than ``to_tsvector`` in the server, whose parser is slow on multibyte text,
     and it is exactly our tokens. One entry per token: PostgreSQL's input merges a repeated lexeme's positions
     (keeping at most 256), so the grouping need not be done here, where it was the importer's hottest loop.
+    Tokens and their position suffixes are interleaved by slice assignment and joined once, with no call per
+    token: this runs for every row of a bulk import.
     """
     title = title[:MAX_POSITION]
     body = body[:MAX_POSITION - len(title)]
-    start = len(title) + 1
-    return " ".join([*map(_ENTRY, title, _POSITIONS["A"][1:start]),
-                     *map(_ENTRY, body, _POSITIONS["B"][start:start + len(body)])])
-
-
-_ENTRY = "'{}':{}".format
+    tokens = title + body
+    if not tokens:
+        return ""
+    a, n = len(title), len(tokens)
+    parts = tokens * 2  # lexeme, suffix, lexeme, suffix, …: the odd slots are overwritten next
+    parts[0::2] = tokens
+    parts[1:2 * a:2] = _AFTER["A"][1:a + 1]
+    parts[2 * a + 1::2] = _AFTER["B"][a + 1:n + 1]
+    parts[-1] = parts[-1][:-2]  # the last entry opens no next lexeme
+    return "'" + "".join(parts)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,10 @@ def _item_names(items: list) -> list[str]:
     names = []
     for item in items or []:
         if isinstance(item, dict):
-            names.extend(str(item.get(k, "")) for k in ("name", "label", "description") if item.get(k))
+            for key in ("name", "label", "description"):
+                value = item.get(key)
+                if value:
+                    names.append(str(value))
         elif isinstance(item, str):
             names.append(item)
     return names
