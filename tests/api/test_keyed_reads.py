@@ -54,6 +54,29 @@ async def test_reads_in_one_turn_share_one_statement_and_each_gets_its_own_row(a
     assert results[0]["created_at"].tzinfo is not None or db.is_sqlite  # values as the ORM types them
 
 
+async def test_reads_made_while_a_batch_is_out_leave_together_when_it_returns(apps, statements, monkeypatch):
+    db = apps.registry.state.db
+    first, second, third = await _add(db, "甲", "乙", "丙")
+    gate, fetch, sent = asyncio.Event(), db.rows._fetch, []
+
+    async def held(sql, args):  # the first statement is held until the gate opens
+        sent.append(sql)
+        if len(sent) == 1:
+            await gate.wait()
+        return await fetch(sql, args)
+
+    monkeypatch.setattr(db.rows, "_fetch", held)
+    out = asyncio.ensure_future(db.rows.fetch_by_key(TABLE, TABLE.c.id, first))
+    await asyncio.sleep(0.05)
+    waiting = [asyncio.ensure_future(db.rows.fetch_by_key(TABLE, TABLE.c.id, key)) for key in (second, third)]
+    await asyncio.sleep(0.05)
+    out_at_once = len(sent)
+    gate.set()
+    assert [(await f)["name"] for f in (out, *waiting)] == ["甲", "乙", "丙"]
+    assert out_at_once == 1  # the later reads waited for the batch that was out
+    assert len(sent) == 2
+
+
 async def test_a_cancelled_read_leaves_the_rest_of_its_batch_answered(apps, statements):
     db = apps.registry.state.db
     (key,) = await _add(db, "气象监测")

@@ -7,7 +7,7 @@ children cached, gauges left to scrape time, trace ids formatted only when a lin
 from __future__ import annotations
 
 import logging
-import os
+import random
 import re
 import time
 
@@ -45,7 +45,7 @@ class RequestContextMiddleware:
                 tracestate = value
         rid = raw_rid.decode("latin-1") if raw_rid else ""
         if not _REQUEST_ID.match(rid):
-            rid = os.urandom(8).hex()
+            rid = f"{random.getrandbits(64):016x}"  # unique, not secret: no getrandom syscall per request
             raw_rid = rid.encode()
         method = scope["method"]
         span, ctx_token = start_server_span(self.tracer, method, traceparent, tracestate)
