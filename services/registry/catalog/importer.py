@@ -218,8 +218,13 @@ async def import_sheet(session: AsyncSession, sheet: Sheet, owner: Owner, *, dig
                 await writing
     if postgres and planner.created >= ANALYZE_AFTER:
         # After a bulk load the planner's statistics no longer describe the index (PostgreSQL docs, "Populating
-        # a Database"); without them a search plans a scan of every match instead of the newest-first walk.
+        # a Database"); without them a search plans a scan of every match instead of the newest-first walk, and
+        # reads by id keep plans made for a table of a few rows (a sequential scan of all of them). For resources
+        # the new row count is what matters, and a small sample finds it (measured: ~1 s less than the default).
         await session.execute(text("ANALYZE catalog_entries (tsv, status, org_id)"))
+        await session.execute(text("SET LOCAL default_statistics_target = 10"))
+        await session.execute(text("ANALYZE resources (id, org_id)"))
+        await session.execute(text("SET LOCAL default_statistics_target TO DEFAULT"))
     if not dry_run and planner.created + planner.updated:
         await record(session, owner.principal, "resource.imported", "resource", owner.org_id, {
             "file_sha256": digest, "created": planner.created, "updated": planner.updated})
