@@ -4,6 +4,8 @@
 - a Chinese keyword search over 100,000 resources costs at most 4x a lookup by id;
 - a bulk import of 100,000 catalogue rows runs at >= 30% of a raw batched INSERT of the same rows.
 
+The HTTP comparisons alternate their two sides and keep each one's best round (harness.best_alternating).
+
 Run: PDR_TEST_DB=postgresql .venv/bin/pytest tests/perf/test_registry_perf.py -q -s -p no:randomly
 """
 
@@ -27,9 +29,10 @@ from services.registry.catalog.importer import Owner, import_sheet
 from services.registry.catalog.sheets import read_sheet
 from services.kernel.db import Database
 from tests.databases import BACKEND
-from tests.perf.harness import ping_server, wrk
+from tests.perf.harness import best_alternating, ping_server, wrk
 
 SECONDS = int(os.environ.get("PDR_BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("PDR_BENCH_ROUNDS", "3"))
 ROWS = int(os.environ.get("PDR_BENCH_IMPORT_ROWS", "100000"))
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="registry benchmarks run on PostgreSQL "
                                 "(PDR_TEST_DB=postgresql)")
@@ -156,9 +159,10 @@ def test_authenticated_get_of_one_resource_reaches_40_percent_of_bare_ping(syste
     assert httpx.get(url, headers=agency["headers"]).status_code == 200
     with ping_server() as (ping_url, _):
         wrk(f"{ping_url}/ping", seconds=1)
-        baseline = wrk(f"{ping_url}/ping", seconds=SECONDS)
-    wrk(url, seconds=1, headers=agency["headers"])
-    by_id = wrk(url, seconds=SECONDS, headers=agency["headers"])
+        wrk(url, seconds=1, headers=agency["headers"])
+        baseline, by_id = best_alternating(lambda: wrk(f"{ping_url}/ping", seconds=SECONDS),
+                                           lambda: wrk(url, seconds=SECONDS, headers=agency["headers"]),
+                                           rounds=ROUNDS)
     ratio = by_id / baseline
     print(f"\nbare /ping: {baseline:.0f} req/s; authenticated GET /resources/{{id}}: {by_id:.0f} req/s; "
           f"ratio {ratio:.2f} (target >= 0.40)")
@@ -181,9 +185,10 @@ def test_chinese_keyword_search_over_100k_costs_at_most_4x_a_lookup_by_id(system
     total = httpx.get(f"{base}/catalog/facets?q={quote('交通')}", headers=agency["headers"]).json()["total"]
     lookup = f"{base}/resources/{resource_id}"
     wrk(lookup, seconds=1, headers=agency["headers"])
-    by_id = wrk(lookup, seconds=SECONDS, headers=agency["headers"])
     wrk(search, seconds=1, headers=agency["headers"])
-    searched = wrk(search, seconds=SECONDS, headers=agency["headers"])
+    by_id, searched = best_alternating(lambda: wrk(lookup, seconds=SECONDS, headers=agency["headers"]),
+                                       lambda: wrk(search, seconds=SECONDS, headers=agency["headers"]),
+                                       rounds=ROUNDS)
     cost = by_id / searched
     print(f"\nGET by id: {by_id:.0f} req/s; search '交通' ({total} matches of {ROWS + 1}, ranked, first page): "
           f"{searched:.0f} req/s; search costs {cost:.2f}x a lookup (target <= 4)")
