@@ -12,8 +12,8 @@ Reads by key are batched the way a GraphQL DataLoader batches (and Prisma batche
 ``WHERE key = ANY(…)`` statement issued at the end of that turn. Under load, the requests that arrived together
 share one round trip, and while it is out the next requests gather for the following one (measured: a
 single read costs ~150 µs of CPU on this machine, a read in a batch of eleven ~18 µs). Alone, a read costs
-what it did before. Each read still sees every transaction
-committed before it was made (autocommit, READ COMMITTED: the statement's snapshot is taken after it).
+what it did before. Each read still sees every transaction committed before it was made (autocommit,
+READ COMMITTED: the statement's snapshot is taken after it).
 """
 
 from __future__ import annotations
