@@ -19,6 +19,7 @@ from .value import ValueRules, score_value
 
 __all__ = ["list_scores", "load_all", "read_all", "refresh_scores", "rescore_all", "score_records", "write_scores"]
 
+DEFAULT_RULES = ValueRules()  # frozen: one instance serves every call
 
 
 def _group(rows: list[RegistryRecord]) -> dict[str, list[dict[str, Any]]]:
@@ -67,7 +68,7 @@ async def _load_for(session: AsyncSession, subjects: set[tuple[str, str]]) -> Re
 
 
 def score_records(records: RecordSet, subjects: list[tuple[str, dict[str, Any]]], as_of: date,
-                  rules: ValueRules = ValueRules()) -> list[dict[str, Any]]:
+                  rules: ValueRules = DEFAULT_RULES) -> list[dict[str, Any]]:
     """Pure: one score document per (kind, payload), with the SHA-256 of the inputs it was computed from."""
     out = []
     day = as_of.isoformat()

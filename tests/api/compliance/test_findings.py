@@ -153,7 +153,7 @@ async def test_two_sweeps_at_once_open_each_finding_only_once(registry_client, p
     from services.registry.compliance.engine import sweep
     from services.registry.compliance.models import ComplianceRecord
 
-    w = await build_world(registry_client, people, apps, with_agreement=True)
+    await build_world(registry_client, people, apps, with_agreement=True)
     db = apps.registry.state.db
 
     async def one():

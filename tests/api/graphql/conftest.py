@@ -86,9 +86,9 @@ async def world(apps, clean) -> World:
 
 
 class GraphQL:
-    def __init__(self, client, callers) -> None:
+    def __init__(self, client, headers_of: dict) -> None:
         self.client = client
-        self.callers = callers
+        self.callers = headers_of
 
     async def __call__(self, query: str, variables: dict | None = None, as_: str = "auditor") -> dict:
         response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
@@ -98,7 +98,7 @@ class GraphQL:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def gql(registry_client, callers) -> GraphQL:
+async def gql(registry_client, callers) -> GraphQL:  # noqa: F811  (the imported fixture)
     return GraphQL(registry_client, callers)
 
 
