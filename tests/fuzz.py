@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.system import start_system
 
-CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
+CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance,ignored_auth"
 EXAMPLES = os.environ.get("PDR_FUZZ_EXAMPLES", "20")
 
 

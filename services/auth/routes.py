@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from services.kernel.db import SessionDep
 from services.kernel.observability import record_token_issued
 from services.kernel.problems import Forbidden, Unauthorized
-from services.kernel.security import Principal
+from services.kernel.security import CurrentPrincipal, Principal
 
 from . import identities
 from .identities import AccountIn, AccountOut, ClientIn, ClientOut, OrgIn, OrgOut
@@ -54,7 +54,12 @@ KeyRingDep = Annotated[KeyRing, Depends(keyring)]
 TokensDep = Annotated[TokenService, Depends(token_service)]
 
 
-def _client_credentials(request: Request, client_id: str | None, client_secret: str | None) -> tuple[str | None, str | None]:
+async def presented_client(
+    request: Request,
+    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+) -> tuple[str | None, str | None]:
+    """The client id and secret a caller presents (RFC 6749 §2.3.1): HTTP Basic, or the two form fields."""
     header = request.headers.get("authorization", "")
     if header[:6].lower() == "basic ":
         try:
@@ -71,12 +76,18 @@ def _client_credentials(request: Request, client_id: str | None, client_secret: 
     return client_id, client_secret
 
 
-@router.post("/oauth/token", tags=["oauth2"], responses=OAUTH_ERRORS)
+PresentedClient = Annotated[tuple[str | None, str | None], Depends(presented_client)]
+# OpenAPI: client authentication by HTTP Basic, or by the form fields (or none, for a public client's grant).
+CLIENT_AUTH = {"security": [{"clientBasic": []}, {}]}
+
+
+@router.post("/oauth/token", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH)
 async def token(
     request: Request,
     session: SessionDep,
     ring: KeyRingDep,
     tokens: TokensDep,
+    presented: PresentedClient,
     grant_type: Annotated[str | None, Form(max_length=100)] = None,
     username: Annotated[str | None, Form(max_length=100)] = None,
     password: Annotated[str | None, Form(max_length=256)] = None,
@@ -84,11 +95,9 @@ async def token(
     scope: Annotated[str | None, Form(max_length=1000)] = None,
     audience: Annotated[str | None, Form(max_length=100)] = None,
     resource: Annotated[str | None, Form(max_length=100)] = None,
-    client_id: Annotated[str | None, Form(max_length=100)] = None,
-    client_secret: Annotated[str | None, Form(max_length=200)] = None,
 ) -> JSONResponse:
     """Issue tokens (RFC 6749): password, client_credentials and refresh_token grants."""
-    cid, secret = _client_credentials(request, client_id, client_secret)
+    cid, secret = presented
     audience = audience or resource
     if grant_type == "client_credentials":
         client = await tokens.authenticate_client(session, cid, secret, required=True)
@@ -114,19 +123,18 @@ async def token(
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.post("/oauth/revoke", tags=["oauth2"], responses=OAUTH_ERRORS)
+@router.post("/oauth/revoke", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH)
 async def revoke(
     request: Request,
     session: SessionDep,
     ring: KeyRingDep,
     tokens: TokensDep,
+    presented: PresentedClient,
     token: Annotated[str | None, Form(max_length=4000)] = None,
     token_type_hint: Annotated[str | None, Form(max_length=50)] = None,
-    client_id: Annotated[str | None, Form(max_length=100)] = None,
-    client_secret: Annotated[str | None, Form(max_length=200)] = None,
 ) -> JSONResponse:
     """Revoke an access or refresh token (RFC 7009); unknown tokens are not an error."""
-    cid, secret = _client_credentials(request, client_id, client_secret)
+    cid, secret = presented
     client = await tokens.authenticate_client(session, cid, secret, required=False) if secret else None
     if not token:
         raise OAuthError("invalid_request", "token is required.")
@@ -134,19 +142,18 @@ async def revoke(
     return JSONResponse({}, headers=NO_STORE)
 
 
-@router.post("/oauth/introspect", tags=["oauth2"], responses=OAUTH_ERRORS)
+@router.post("/oauth/introspect", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH)
 async def introspect(
     request: Request,
     session: SessionDep,
     ring: KeyRingDep,
     tokens: TokensDep,
+    presented: PresentedClient,
     token: Annotated[str | None, Form(max_length=4000)] = None,
     token_type_hint: Annotated[str | None, Form(max_length=50)] = None,
-    client_id: Annotated[str | None, Form(max_length=100)] = None,
-    client_secret: Annotated[str | None, Form(max_length=200)] = None,
 ) -> JSONResponse:
     """Introspect a token (RFC 7662); callers authenticate as a client."""
-    cid, secret = _client_credentials(request, client_id, client_secret)
+    cid, secret = presented
     await tokens.authenticate_client(session, cid, secret, required=True)
     if not token:
         raise OAuthError("invalid_request", "token is required.")
@@ -200,24 +207,13 @@ class OwnTokenVerifier:
         return Principal.from_claims(claims)
 
 
-async def admin(request: Request, ring: KeyRingDep) -> Principal:
-    """Admin endpoints accept our own access tokens for audience pdr-auth."""
-    header = request.headers.get("authorization", "")
-    if header[:7].lower() != "bearer ":
-        raise Unauthorized("A bearer access token is required.")
-    return await request.app.state.verifier.verify(header[7:].strip())
-
-
-AdminDep = Annotated[Principal, Depends(admin)]
-
-
 def _must_admin(principal: Principal) -> None:
     if not principal.has_role("admin"):
         raise Forbidden("Only administrators manage identities.", slug="role-required")
 
 
 @router.post("/orgs", status_code=201, tags=["admin"])
-async def create_org(data: OrgIn, session: SessionDep, principal: AdminDep) -> OrgOut:
+async def create_org(data: OrgIn, session: SessionDep, principal: CurrentPrincipal) -> OrgOut:
     """Create an organization."""
     _must_admin(principal)
     return await identities.create_org(session, data)
@@ -225,7 +221,7 @@ async def create_org(data: OrgIn, session: SessionDep, principal: AdminDep) -> O
 
 @router.get("/orgs", tags=["admin"])
 async def list_orgs(
-    session: SessionDep, principal: AdminDep,
+    session: SessionDep, principal: CurrentPrincipal,
     after: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OrgOut]:
@@ -236,7 +232,7 @@ async def list_orgs(
 
 
 @router.get("/orgs/{org_id}", tags=["admin"])
-async def get_org(org_id: str, session: SessionDep, principal: AdminDep) -> OrgOut:
+async def get_org(org_id: str, session: SessionDep, principal: CurrentPrincipal) -> OrgOut:
     """One organization: any signed-in caller may read its own; admins, auditors and services read all."""
     if principal.org != org_id and not (
         principal.has_role("admin", "auditor", "authority") or "orgs:read" in principal.scopes
@@ -246,14 +242,14 @@ async def get_org(org_id: str, session: SessionDep, principal: AdminDep) -> OrgO
 
 
 @router.post("/accounts", status_code=201, tags=["admin"])
-async def create_account(data: AccountIn, request: Request, session: SessionDep, principal: AdminDep) -> AccountOut:
+async def create_account(data: AccountIn, request: Request, session: SessionDep, principal: CurrentPrincipal) -> AccountOut:
     """Create a person's account bound to an organization."""
     _must_admin(principal)
     return await identities.create_account(session, data, request.app.state.tokens.passwords)
 
 
 @router.post("/clients", status_code=201, tags=["admin"])
-async def create_client(data: ClientIn, request: Request, session: SessionDep, principal: AdminDep) -> ClientOut:
+async def create_client(data: ClientIn, request: Request, session: SessionDep, principal: CurrentPrincipal) -> ClientOut:
     """Create a machine client; its secret is returned once."""
     _must_admin(principal)
     return await identities.create_client(session, data, request.app.state.tokens.client_secrets)

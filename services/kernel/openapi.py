@@ -1,8 +1,14 @@
-"""OpenAPI that tells the truth about errors: every operation documents its problem+json responses.
+"""OpenAPI that tells the truth about errors and authentication.
 
 FastAPI documents validation errors as ``application/json`` with its own schema; we answer RFC 9457
 ``application/problem+json``. One post-processing step replaces that and adds the problem responses that any
 operation may give (authentication, authorization, not found, conflict, throttling, unavailability).
+
+The same step documents the bearer token: an operation whose dependencies resolve the caller
+(``current_principal``) requires it, one that only looks at it when sent (``optional_principal``) accepts it.
+A route that resolves its caller in its own body (the hottest reads do, see registration.subject_routes)
+declares ``openapi_extra={"security": BEARER_REQUIRED}``. The fuzz run's ``ignored_auth`` check then proves
+that every operation documented as protected refuses a request without a token.
 """
 
 from __future__ import annotations
@@ -10,9 +16,27 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
-__all__ = ["install_problem_openapi"]
+from .security import current_principal, optional_principal
+
+__all__ = ["BEARER_REQUIRED", "install_problem_openapi"]
+
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearer": {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "An access token from the auth service's POST /oauth/token, issued for this service's "
+                       "audience.",
+    },
+    "clientBasic": {
+        "type": "http", "scheme": "basic",
+        "description": "client_secret_basic: a machine client's id and secret (RFC 6749 §2.3.1).",
+    },
+}
+BEARER_REQUIRED: list[dict[str, list[str]]] = [{"bearer": []}]
+BEARER_OPTIONAL: list[dict[str, list[str]]] = [{"bearer": []}, {}]
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -52,6 +76,31 @@ def _problem_content() -> dict[str, Any]:
     return {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
+def _calls(dependant: Dependant) -> set[Any]:
+    calls = {dependant.call}
+    for sub in dependant.dependencies:
+        calls |= _calls(sub)
+    return calls
+
+
+def _document_security(app: FastAPI, schema: dict[str, Any]) -> None:
+    paths = schema.get("paths", {})
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        calls = _calls(route.dependant)
+        security = (BEARER_REQUIRED if current_principal in calls
+                    else BEARER_OPTIONAL if optional_principal in calls else None)
+        for method in route.methods:
+            operation = paths.get(route.path_format, {}).get(method.lower())
+            if operation is not None and security is not None and "security" not in operation:
+                operation["security"] = security
+    used = {name for item in paths.values() for op in item.values() if isinstance(op, dict)
+            for requirement in op.get("security", []) for name in requirement}
+    if used:
+        schema["components"]["securitySchemes"] = {name: SECURITY_SCHEMES[name] for name in sorted(used)}
+
+
 def install_problem_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -72,6 +121,7 @@ def install_problem_openapi(app: FastAPI) -> None:
                     if code == "422":  # FastAPI's own validation error schema: we never send it
                         content.pop("application/json", None)
                     content["application/problem+json"] = _problem_content()["application/problem+json"]
+        _document_security(app, schema)
         for name in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(name, None)
         app.openapi_schema = schema

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
 from services.kernel.db import SessionDep
+from services.kernel.openapi import BEARER_REQUIRED
 from services.kernel.pagination import Page
 from services.kernel.security import CurrentPrincipal, current_principal
 
@@ -76,7 +77,7 @@ def _routes(kind: str, plural: str, model_in, model_patch, model_out) -> None:
     subject_router.add_api_route(f"/{plural}", listing, methods=["GET"], response_model=Page[model_out],
                                  name=f"list_{plural}")
     subject_router.add_api_route(f"/{plural}/{{subject_id}}", read, methods=["GET"], response_model=model_out,
-                                 name=f"get_{kind}")
+                                 name=f"get_{kind}", openapi_extra={"security": BEARER_REQUIRED})
     subject_router.add_api_route(f"/{plural}/{{subject_id}}", edit, methods=["PATCH"], response_model=model_out,
                                  name=f"edit_{kind}")
     subject_router.add_api_route(f"/{plural}/{{subject_id}}/versions", versions, methods=["GET"],
