@@ -1,4 +1,10 @@
-"""Signing keys: the newest key signs; retired keys stay in JWKS until their last token has expired."""
+"""Signing keys: the newest key that has started signing signs; a rotated key is published in JWKS before it
+signs, and a retired key stays published until its last token has expired.
+
+Publishing ahead is what makes a rotation invisible to verifiers (kernel.security.JWKSCache): one that fetched
+JWKS a moment before the rotation would otherwise meet the new kid inside its refetch guard and refuse valid
+tokens for a few seconds. ``ahead_seconds=0`` rotates at once (a compromised key).
+"""
 
 from __future__ import annotations
 
@@ -26,16 +32,19 @@ class KeyRing:
         self.loaded_at = time.monotonic()
 
 
-async def rotate_keys(session: AsyncSession, token_ttl_seconds: int) -> SigningKeyRow:
-    """Create a new signing key and retire the current one(s); old keys stay published for one token TTL."""
+async def rotate_keys(session: AsyncSession, token_ttl_seconds: int, ahead_seconds: float) -> SigningKeyRow:
+    """Publish a new signing key now that takes over signing ``ahead_seconds`` from now; the current key(s) retire
+    then and stay published for one token TTL more."""
     now = utcnow()
+    takeover = now + timedelta(seconds=ahead_seconds)
     current = (await session.scalars(select(SigningKeyRow).where(SigningKeyRow.retired_at.is_(None)))).all()
     for row in current:
-        row.retired_at = now
+        row.retired_at = takeover
         # A token signed a moment before retirement lives token_ttl more; a minute of clock skew on top.
-        row.publish_until = now + timedelta(seconds=token_ttl_seconds + 60)
+        row.publish_until = takeover + timedelta(seconds=token_ttl_seconds + 60)
     key = generate_es256()
-    row = SigningKeyRow(kid=key.kid, alg=key.alg, private_pem=key.private_pem, public_jwk=key.public_jwk)
+    row = SigningKeyRow(kid=key.kid, alg=key.alg, private_pem=key.private_pem, public_jwk=key.public_jwk,
+                        created_at=now, signs_from=takeover if ahead_seconds else None)
     session.add(row)
     await session.flush()
     return row
@@ -44,11 +53,12 @@ async def rotate_keys(session: AsyncSession, token_ttl_seconds: int) -> SigningK
 async def load_keyring(session: AsyncSession, token_ttl_seconds: int) -> KeyRing:
     rows = (await session.scalars(select(SigningKeyRow).order_by(SigningKeyRow.created_at))).all()
     now = utcnow()
-    active_rows = [r for r in rows if r.retired_at is None]
-    if not active_rows:
-        active_rows = [await rotate_keys(session, token_ttl_seconds)]
-        rows = [*rows, *active_rows]
-    newest = active_rows[-1]
+    signers = [r for r in rows if (r.signs_from is None or as_utc(r.signs_from) <= now)
+               and (r.retired_at is None or as_utc(r.retired_at) > now)]
+    if not signers:  # a new installation
+        signers = [await rotate_keys(session, token_ttl_seconds, ahead_seconds=0)]
+        rows = [*rows, *signers]
+    newest = signers[-1]
     published = [
         r.public_jwk for r in rows if r.publish_until is None or as_utc(r.publish_until) > now
     ]

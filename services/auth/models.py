@@ -93,6 +93,9 @@ class SigningKeyRow(AuthTable, table=True):
     private_pem: str
     public_jwk: dict = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    # Published from ``created_at``, signing from ``signs_from`` (None: at once): verifiers learn a rotated key
+    # from JWKS before the first token it signs reaches them.
+    signs_from: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     # Set when a newer key takes over signing; the key stays published until ``publish_until``.
     retired_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     publish_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

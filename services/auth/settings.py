@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.kernel.security import JWKS_MIN_REFETCH_SECONDS
 from services.kernel.settings import ServiceSettings
 
 __all__ = ["AuthSettings"]
@@ -30,5 +32,16 @@ class AuthSettings(ServiceSettings):
     login_lockout_seconds: int = 300
     # How often a replica reloads signing keys from the database (picks up `pdr auth rotate-keys`).
     key_reload_seconds: float = 10.0
+    # How long a rotated key is published in JWKS before it signs: at least key_reload_seconds (every replica
+    # publishes it) plus the verifiers' JWKS refetch guard, so no verifier meets a kid it may not fetch.
+    key_publish_ahead_seconds: float = 60.0
     # How long an authenticated machine client is remembered by one replica (no database read per token).
     client_cache_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _publish_ahead_reaches_every_verifier(self) -> "AuthSettings":
+        if self.key_publish_ahead_seconds < self.key_reload_seconds + JWKS_MIN_REFETCH_SECONDS:
+            raise ValueError(f"key_publish_ahead_seconds must be at least key_reload_seconds + "
+                             f"{JWKS_MIN_REFETCH_SECONDS:g} (the verifiers' JWKS refetch guard), or verifiers may "
+                             "refuse the new key's first tokens")
+        return self

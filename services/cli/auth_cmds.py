@@ -111,16 +111,21 @@ def create_client_cmd(
 
 @app.command("rotate-keys")
 def rotate_keys_cmd(
+    now: Annotated[bool, typer.Option("--now", help="Sign with the new key at once (a compromised key); "
+                                      "verifiers may refuse its first tokens for a few seconds.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Start signing with a new key; the old one stays in JWKS until its last token expires."""
+    """Publish a new signing key, which signs after key_publish_ahead_seconds; the old one stays in JWKS until
+    its last token expires."""
     use_data_dir(data_dir)
-    ttl = AuthSettings().access_token_ttl_seconds
+    settings = AuthSettings()
+    ahead = 0 if now else settings.key_publish_ahead_seconds
 
     async def work(session):
-        row = await rotate_keys(session, ttl)
-        return {"kid": row.kid, "alg": row.alg, "created_at": row.created_at.isoformat()}
+        row = await rotate_keys(session, settings.access_token_ttl_seconds, ahead)
+        return {"kid": row.kid, "alg": row.alg, "published_at": row.created_at.isoformat(),
+                "signs_from": (row.signs_from or row.created_at).isoformat()}
 
     record = run(lambda: _in_transaction(work))
     _emit(record, as_json, "signing key rotated")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
 from . import auth_cmds, compliance_cmds, import_cmds, ledger_cmds, registration_cmds, run_cmds, scoring_cmds
 
@@ -21,4 +22,12 @@ app.add_typer(scoring_cmds.app, name="scoring")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as exc:
+        # A setting from the environment (PDR_*) that does not validate: say which, without a traceback.
+        typer.echo(f"pdr: invalid configuration ({exc.title}):", err=True)
+        for problem in exc.errors():
+            name = ".".join(str(p) for p in problem["loc"]) or "settings"
+            typer.echo(f"  {name}: {problem['msg']}", err=True)
+        raise SystemExit(2) from None

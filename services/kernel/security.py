@@ -78,8 +78,13 @@ class Principal:
         }
 
 
+# A verifier meeting an unknown kid refetches JWKS at most this often (garbage kids cannot make it hammer auth);
+# auth publishes a rotated key longer than this before it signs (services/auth/keys.py).
+JWKS_MIN_REFETCH_SECONDS = 5.0
+
+
 class JWKSCache:
-    def __init__(self, url: str, *, min_refetch: float = 5.0, max_age: float = 300.0,
+    def __init__(self, url: str, *, min_refetch: float = JWKS_MIN_REFETCH_SECONDS, max_age: float = 300.0,
                  client: httpx.AsyncClient | None = None) -> None:
         self.url = url
         self.min_refetch = min_refetch

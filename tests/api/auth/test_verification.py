@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -98,7 +99,7 @@ async def test_rotated_key_is_fetched_on_unknown_kid_and_old_tokens_keep_working
     old_token = signed_by_auth(apps)
     assert (await me(registry_client, old_token)).status_code == 200
     async with apps.auth.state.db.sessions.begin() as session:
-        await rotate_keys(session, 900)
+        await rotate_keys(session, 900, ahead_seconds=0)
     apps.auth.state.keyring.loaded_at = 0  # the next request reloads, as after key_reload_seconds
     jwks = (await (await _auth(apps)).get("/.well-known/jwks.json")).json()
     assert len(jwks["keys"]) >= 2  # the retired key stays published for its tokens' lifetime
@@ -111,6 +112,55 @@ async def test_rotated_key_is_fetched_on_unknown_kid_and_old_tokens_keep_working
     # Scoring shares these in-process apps with later tests: let it learn the new key now, not be asked
     # for it inside its refetch guard by whichever test comes next.
     await apps.scoring.state.verifier.jwks.refresh(force=True)
+
+
+async def _reload_keyring(apps) -> None:
+    apps.auth.state.keyring.loaded_at = 0  # as after key_reload_seconds: the next request reloads
+    await (await _auth(apps)).get("/.well-known/jwks.json")
+
+
+async def test_a_rotated_key_is_published_before_it_signs_so_no_verifier_meets_an_unknown_kid(
+        apps, registry_client, monkeypatch):
+    import services.auth.keys as keys
+
+    old_kid = apps.auth.state.keyring.active.kid
+    old_token = signed_by_auth(apps)
+    async with apps.auth.state.db.sessions.begin() as session:
+        new_row = await rotate_keys(session, 900, ahead_seconds=60)
+    await _reload_keyring(apps)
+    published = {k["kid"] for k in (await (await _auth(apps)).get("/.well-known/jwks.json")).json()["keys"]}
+    assert {old_kid, new_row.kid} <= published
+    assert apps.auth.state.keyring.active.kid == old_kid  # published, not yet signing
+
+    # The registry refreshes its JWKS as usual (max_age) within the minute, and then stays inside its refetch
+    # guard: a kid it had never seen would now be refused (test_unknown_kids_do_not_hammer_auth).
+    jwks = apps.registry.state.verifier.jwks
+    await jwks.refresh(force=True)
+    fetches = 0
+    original = jwks._client.get
+
+    async def counting_get(*args, **kwargs):
+        nonlocal fetches
+        fetches += 1
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(jwks._client, "get", counting_get)
+    later = keys.utcnow() + timedelta(seconds=61)
+    monkeypatch.setattr(keys, "utcnow", lambda: later)
+    await _reload_keyring(apps)
+    assert apps.auth.state.keyring.active.kid == new_row.kid  # the takeover
+    new_token = signed_by_auth(apps, jti="j-next")
+    assert (await me(registry_client, new_token)).status_code == 200
+    assert (await me(registry_client, old_token)).status_code == 200  # old tokens live out their TTL
+    assert fetches == 0
+
+    # Leave one key signing now, known to every verifier, for the tests that follow.
+    monkeypatch.undo()
+    async with apps.auth.state.db.sessions.begin() as session:
+        await rotate_keys(session, 900, ahead_seconds=0)
+    await _reload_keyring(apps)
+    for app in (apps.registry, apps.scoring):
+        await app.state.verifier.jwks.refresh(force=True)
 
 
 async def test_unknown_kids_do_not_hammer_auth(apps, registry_client, monkeypatch):
@@ -135,3 +185,13 @@ async def _auth(apps):
     import httpx
 
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=apps.auth), base_url=ISSUER)
+
+
+def test_a_publication_lead_shorter_than_reload_plus_refetch_guard_is_refused():
+    from pydantic import ValidationError
+
+    from services.auth.settings import AuthSettings
+
+    with pytest.raises(ValidationError, match="key_publish_ahead_seconds"):
+        AuthSettings(key_reload_seconds=10, key_publish_ahead_seconds=12)
+    assert AuthSettings(key_reload_seconds=10, key_publish_ahead_seconds=15).key_publish_ahead_seconds == 15
