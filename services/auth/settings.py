@@ -3,8 +3,7 @@ from __future__ import annotations
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.kernel.security import JWKS_MIN_REFETCH_SECONDS
-from services.kernel.settings import ServiceSettings
+from services.kernel.settings import JWKS_MIN_REFETCH_SECONDS, ServiceSettings
 
 __all__ = ["AuthSettings"]
 

@@ -15,13 +15,13 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.kernel.jose_keys import InvalidToken, PublicKey, public_key_from_jwk, unverified_header, verify_jwt
+from services.kernel.settings import JWKS_MIN_REFETCH_SECONDS
 
 from .upstream import ApiError
 
 __all__ = ["CERTIFICATE_TYPE", "Verdict", "registry_jwks", "verify_certificate"]
 
 CERTIFICATE_TYPE = "pdr-registration-certificate+jwt"
-JWKS_MIN_REFETCH_SECONDS = 5.0
 JWKS_MAX_AGE_SECONDS = 300.0
 
 

@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 
 from .jose_keys import InvalidToken, PublicKey, public_key_from_jwk, unverified_header, verify_jwt
 from .problems import Forbidden, Unauthorized
+from .settings import JWKS_MIN_REFETCH_SECONDS
 
 __all__ = [
     "CurrentPrincipal",
@@ -76,11 +77,6 @@ class Principal:
             "client": self.client,
             "expires_at": self.claims.get("exp"),
         }
-
-
-# A verifier meeting an unknown kid refetches JWKS at most this often (garbage kids cannot make it hammer auth);
-# auth publishes a rotated key longer than this before it signs (services/auth/keys.py).
-JWKS_MIN_REFETCH_SECONDS = 5.0
 
 
 class JWKSCache:

@@ -7,7 +7,11 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ServiceSettings", "sqlite_url"]
+__all__ = ["JWKS_MIN_REFETCH_SECONDS", "ServiceSettings", "sqlite_url"]
+
+# A verifier meeting an unknown kid refetches JWKS at most this often (garbage kids cannot make it hammer auth);
+# auth publishes a rotated key longer than this before it signs (services/auth/keys.py).
+JWKS_MIN_REFETCH_SECONDS = 5.0
 
 
 def sqlite_url(data_dir: Path, name: str) -> str:
@@ -29,8 +33,9 @@ class ServiceSettings(BaseSettings):
     jwks_url: str | None = None
     # The audience a token must carry to be accepted by this service.
     audience: str = "pdr-registry"
-    # Do not refetch JWKS for an unknown kid more often than this.
-    jwks_min_refetch_seconds: float = 5.0
+    # Do not refetch JWKS for an unknown kid more often than this (auth assumes the default: a larger value
+    # needs auth's key_publish_ahead_seconds raised with it).
+    jwks_min_refetch_seconds: float = JWKS_MIN_REFETCH_SECONDS
     jwks_max_age_seconds: float = 300.0
     db_pool_size: int = 10
     db_max_overflow: int = 20
