@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.jose_keys import SigningKey, generate_es256, public_key_from_jwk
+from services.kernel.keywrap import KeyWrap
 from services.kernel.timeutil import as_utc, utcnow
 
 from .models import SigningKeyRow
@@ -32,7 +33,8 @@ class KeyRing:
         self.loaded_at = time.monotonic()
 
 
-async def rotate_keys(session: AsyncSession, token_ttl_seconds: int, ahead_seconds: float) -> SigningKeyRow:
+async def rotate_keys(session: AsyncSession, token_ttl_seconds: int, ahead_seconds: float,
+                      wrap: KeyWrap) -> SigningKeyRow:
     """Publish a new signing key now that takes over signing ``ahead_seconds`` from now; the current key(s) retire
     then and stay published for one token TTL more."""
     now = utcnow()
@@ -43,23 +45,23 @@ async def rotate_keys(session: AsyncSession, token_ttl_seconds: int, ahead_secon
         # A token signed a moment before retirement lives token_ttl more; a minute of clock skew on top.
         row.publish_until = takeover + timedelta(seconds=token_ttl_seconds + 60)
     key = generate_es256()
-    row = SigningKeyRow(kid=key.kid, alg=key.alg, private_pem=key.private_pem, public_jwk=key.public_jwk,
-                        created_at=now, signs_from=takeover if ahead_seconds else None)
+    row = SigningKeyRow(kid=key.kid, alg=key.alg, private_pem=wrap.seal(key.private_pem, key.kid),
+                        public_jwk=key.public_jwk, created_at=now, signs_from=takeover if ahead_seconds else None)
     session.add(row)
     await session.flush()
     return row
 
 
-async def load_keyring(session: AsyncSession, token_ttl_seconds: int) -> KeyRing:
+async def load_keyring(session: AsyncSession, token_ttl_seconds: int, wrap: KeyWrap) -> KeyRing:
     rows = (await session.scalars(select(SigningKeyRow).order_by(SigningKeyRow.created_at))).all()
     now = utcnow()
     signers = [r for r in rows if (r.signs_from is None or as_utc(r.signs_from) <= now)
                and (r.retired_at is None or as_utc(r.retired_at) > now)]
     if not signers:  # a new installation
-        signers = [await rotate_keys(session, token_ttl_seconds, ahead_seconds=0)]
+        signers = [await rotate_keys(session, token_ttl_seconds, ahead_seconds=0, wrap=wrap)]
         rows = [*rows, *signers]
     newest = signers[-1]
     published = [
         r.public_jwk for r in rows if r.publish_until is None or as_utc(r.publish_until) > now
     ]
-    return KeyRing(SigningKey.from_pem(newest.private_pem, newest.alg, newest.kid), published)
+    return KeyRing(SigningKey.from_pem(wrap.open(newest.private_pem, newest.kid), newest.alg, newest.kid), published)

@@ -26,7 +26,7 @@ def create_app(settings: AuthSettings | None = None, transport: httpx.AsyncBaseT
         app.state.verifier = OwnTokenVerifier(app)
         app.state.keyring_lock = asyncio.Lock()
         async with app.state.db.sessions.begin() as session:
-            app.state.keyring = await load_keyring(session, settings.access_token_ttl_seconds)
+            app.state.keyring = await load_keyring(session, settings.access_token_ttl_seconds, settings.keywrap)
 
     async def keys_loaded(app: FastAPI) -> str | None:
         return None if getattr(app.state, "keyring", None) else "signing keys not loaded"

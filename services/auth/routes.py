@@ -41,7 +41,8 @@ async def keyring(request: Request) -> KeyRing:
         async with state.keyring_lock:
             if state.keyring is ring:
                 async with state.db.sessions.begin() as session:
-                    state.keyring = await load_keyring(session, state.settings.access_token_ttl_seconds)
+                    state.keyring = await load_keyring(session, state.settings.access_token_ttl_seconds,
+                                                       state.settings.keywrap)
         ring = state.keyring
     return ring
 

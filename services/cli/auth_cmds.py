@@ -123,9 +123,9 @@ def rotate_keys_cmd(
     ahead = 0 if now else settings.key_publish_ahead_seconds
 
     async def work(session):
-        row = await rotate_keys(session, settings.access_token_ttl_seconds, ahead)
+        row = await rotate_keys(session, settings.access_token_ttl_seconds, ahead, settings.keywrap)
         return {"kid": row.kid, "alg": row.alg, "published_at": row.created_at.isoformat(),
-                "signs_from": (row.signs_from or row.created_at).isoformat()}
+                "signs_from": (row.signs_from or row.created_at).isoformat(), "sealed": settings.keywrap.sealing}
 
     record = run(lambda: _in_transaction(work))
     _emit(record, as_json, "signing key rotated")

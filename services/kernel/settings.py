@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .keywrap import KeyWrap, decode_kek
 
 __all__ = ["JWKS_MIN_REFETCH_SECONDS", "ServiceSettings", "sqlite_url"]
 
@@ -19,7 +21,8 @@ def sqlite_url(data_dir: Path, name: str) -> str:
 
 
 class ServiceSettings(BaseSettings):
-    """Settings common to the three services. Env: ``PDR_<SERVICE>_<FIELD>`` or ``PDR_<FIELD>``."""
+    """Settings common to the three services. Env: ``PDR_<SERVICE>_<FIELD>`` (each service's subclass sets its
+    prefix, so no two services share a secret by accident)."""
 
     model_config = SettingsConfigDict(env_prefix="PDR_", extra="ignore")
 
@@ -43,6 +46,21 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     demo: bool = False
     extra_origins: list[str] = Field(default_factory=list)
+    # Seals the private signing keys this service stores (auth's token keys, the registry's certificate key):
+    # 32 random bytes, base64url, one per service (PDR_AUTH_KEY_ENCRYPTION_KEY, PDR_REGISTRY_KEY_ENCRYPTION_KEY).
+    # Unset, keys are stored as PEM (the embedded default). See kernel.keywrap.
+    key_encryption_key: SecretStr | None = None
+
+    @field_validator("key_encryption_key")
+    @classmethod
+    def _kek_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            decode_kek(value.get_secret_value())
+        return value
+
+    @property
+    def keywrap(self) -> KeyWrap:
+        return KeyWrap(self.key_encryption_key.get_secret_value() if self.key_encryption_key else None)
 
     @property
     def resolved_database_url(self) -> str:

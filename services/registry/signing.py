@@ -1,6 +1,7 @@
 """The registry's own signing key: it signs registration certificates and ledger tree heads.
 
-The private key lives in the registry database (one row per key, newest signs); the public keys are
+The private key lives in the registry database (one row per key, newest signs; sealed under the key-encryption
+key when one is set, see kernel.keywrap); the public keys are
 published at ``/.well-known/jwks.json`` so portals and auditors verify offline.
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field
 
 from services.kernel.jose_keys import SigningKey, generate_es256
+from services.kernel.keywrap import KeyWrap
 from services.kernel.timeutil import utcnow
 
 from .tables import RegistryTable
@@ -31,21 +33,23 @@ class RegistryKey(RegistryTable, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-async def _load(session: AsyncSession) -> tuple[SigningKey, list[dict]]:
+async def _load(session: AsyncSession, wrap: KeyWrap) -> tuple[SigningKey, list[dict]]:
     rows = (await session.scalars(select(RegistryKey).order_by(RegistryKey.created_at))).all()
     if not rows:
         key = generate_es256()
-        session.add(RegistryKey(kid=key.kid, alg=key.alg, private_pem=key.private_pem, public_jwk=key.public_jwk))
+        session.add(RegistryKey(kid=key.kid, alg=key.alg, private_pem=wrap.seal(key.private_pem, key.kid),
+                                public_jwk=key.public_jwk))
         await session.flush()
         return key, [key.public_jwk]
     newest = rows[-1]
-    return SigningKey.from_pem(newest.private_pem, newest.alg, newest.kid), [r.public_jwk for r in rows]
+    return (SigningKey.from_pem(wrap.open(newest.private_pem, newest.kid), newest.alg, newest.kid),
+            [r.public_jwk for r in rows])
 
 
 async def load_signer(app: FastAPI) -> None:
-    """Lifespan hook: the key is parsed once per process."""
+    """Lifespan hook: the key is opened (kernel.keywrap) and parsed once per process."""
     async with app.state.db.sessions.begin() as session:
-        app.state.signer, app.state.registry_jwks = await _load(session)
+        app.state.signer, app.state.registry_jwks = await _load(session, app.state.settings.keywrap)
 
 
 def signer(request: Request) -> SigningKey:

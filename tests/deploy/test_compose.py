@@ -79,7 +79,7 @@ def test_every_password_comes_from_the_environment():
         if "PASSWORD" in key:
             assert value.startswith("${") and ":?" in value, key
     for line in (DEPLOY / ".env.example").read_text().splitlines():
-        if re.match(r"^[A-Z_]*(PASSWORD|SECRET|PEPPER)[A-Z_]*=", line):
+        if re.match(r"^[A-Z_]*(PASSWORD|SECRET|PEPPER|ENCRYPTION_KEY)[A-Z_]*=", line):
             assert line.endswith("="), f".env.example carries a value: {line}"
 
 
@@ -90,3 +90,10 @@ def test_containers_run_read_only_without_capabilities_and_stop_gracefully():
         assert service["build"]["dockerfile"] == "deploy/Dockerfile", name
     for name in PROCESSES:
         assert int(COMPOSE["services"][name]["stop_grace_period"].rstrip("s")) > 30
+
+
+def test_auth_and_registry_refuse_to_start_without_their_key_encryption_keys():
+    for service in ("auth", "registry"):
+        name = f"PDR_{service.upper()}_KEY_ENCRYPTION_KEY"
+        assert COMPOSE["services"][service]["environment"][name] == f"${{{name}:?set {name}}}"
+        assert f"{name}=" in (DEPLOY / ".env.example").read_text().splitlines()

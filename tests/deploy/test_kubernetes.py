@@ -15,7 +15,8 @@ from tests.deploy.manifests import BASE, OVERLAYS, base_documents, by_kind, cont
 
 # The oldest Kubernetes minor we support (CronJob timeZone is GA since 1.27) and the newest schemas we have.
 K8S_VERSIONS = ["1.30.0", kubernetes_validate.latest_version()]
-SECRET_NAMES = re.compile(r"PASSWORD|SECRET|PEPPER|TOKEN(?!_URL)|DATABASE_URL|PRIVATE|CREDENTIAL", re.I)
+SECRET_NAMES = re.compile(r"PASSWORD|SECRET|PEPPER|TOKEN(?!_URL)|DATABASE_URL|PRIVATE|CREDENTIAL|ENCRYPTION_KEY",
+                          re.I)
 DOCS = base_documents()
 
 
@@ -182,3 +183,13 @@ def test_config_maps_referenced_by_workloads_exist():
     for name, _spec, container in containers(DOCS):
         for source in container.get("envFrom", []):
             assert source["configMapRef"]["name"] in config_maps, name
+
+
+def test_auth_and_registry_seal_their_signing_keys_each_with_its_own_key_encryption_key():
+    deployments = by_kind(DOCS, "Deployment")
+    refs = {}
+    for service in ("auth", "registry"):
+        env = {e["name"]: e for e in pod_spec(deployments[f"pdr-{service}"])["containers"][0]["env"]}
+        refs[service] = env[f"PDR_{service.upper()}_KEY_ENCRYPTION_KEY"]["valueFrom"]["secretKeyRef"]
+    assert refs["auth"] == {"name": "pdr-auth", "key": "key-encryption-key"}
+    assert refs["registry"] == {"name": "pdr-registry", "key": "key-encryption-key"}

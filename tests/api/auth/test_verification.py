@@ -99,7 +99,7 @@ async def test_rotated_key_is_fetched_on_unknown_kid_and_old_tokens_keep_working
     old_token = signed_by_auth(apps)
     assert (await me(registry_client, old_token)).status_code == 200
     async with apps.auth.state.db.sessions.begin() as session:
-        await rotate_keys(session, 900, ahead_seconds=0)
+        await rotate_keys(session, 900, ahead_seconds=0, wrap=apps.auth.state.settings.keywrap)
     apps.auth.state.keyring.loaded_at = 0  # the next request reloads, as after key_reload_seconds
     jwks = (await (await _auth(apps)).get("/.well-known/jwks.json")).json()
     assert len(jwks["keys"]) >= 2  # the retired key stays published for its tokens' lifetime
@@ -126,7 +126,7 @@ async def test_a_rotated_key_is_published_before_it_signs_so_no_verifier_meets_a
     old_kid = apps.auth.state.keyring.active.kid
     old_token = signed_by_auth(apps)
     async with apps.auth.state.db.sessions.begin() as session:
-        new_row = await rotate_keys(session, 900, ahead_seconds=60)
+        new_row = await rotate_keys(session, 900, ahead_seconds=60, wrap=apps.auth.state.settings.keywrap)
     await _reload_keyring(apps)
     published = {k["kid"] for k in (await (await _auth(apps)).get("/.well-known/jwks.json")).json()["keys"]}
     assert {old_kid, new_row.kid} <= published
@@ -157,7 +157,7 @@ async def test_a_rotated_key_is_published_before_it_signs_so_no_verifier_meets_a
     # Leave one key signing now, known to every verifier, for the tests that follow.
     monkeypatch.undo()
     async with apps.auth.state.db.sessions.begin() as session:
-        await rotate_keys(session, 900, ahead_seconds=0)
+        await rotate_keys(session, 900, ahead_seconds=0, wrap=apps.auth.state.settings.keywrap)
     await _reload_keyring(apps)
     for app in (apps.registry, apps.scoring):
         await app.state.verifier.jwks.refresh(force=True)
@@ -195,3 +195,36 @@ def test_a_publication_lead_shorter_than_reload_plus_refetch_guard_is_refused():
     with pytest.raises(ValidationError, match="key_publish_ahead_seconds"):
         AuthSettings(key_reload_seconds=10, key_publish_ahead_seconds=12)
     assert AuthSettings(key_reload_seconds=10, key_publish_ahead_seconds=15).key_publish_ahead_seconds == 15
+
+
+async def test_with_a_kek_a_rotated_key_is_stored_sealed_and_signs_tokens_that_verify(apps, registry_client):
+    import secrets
+
+    from sqlalchemy import select
+
+    from services.auth.keys import load_keyring
+    from services.auth.models import SigningKeyRow
+    from services.kernel.keywrap import KeyWrap, KeyWrapError
+
+    sealed = KeyWrap(secrets.token_urlsafe(32))
+    async with apps.auth.state.db.sessions.begin() as session:
+        row = await rotate_keys(session, 900, ahead_seconds=0, wrap=sealed)
+    async with apps.auth.state.db.sessions.begin() as session:
+        stored = (await session.scalars(select(SigningKeyRow).where(SigningKeyRow.kid == row.kid))).one()
+        assert stored.private_pem.startswith("aes256gcm:") and "PRIVATE KEY" not in stored.private_pem
+        ring = await load_keyring(session, 900, sealed)
+        assert ring.active.kid == row.kid
+        for wrong in (KeyWrap(None), KeyWrap(secrets.token_urlsafe(32))):
+            with pytest.raises(KeyWrapError):
+                await load_keyring(session, 900, wrong)  # no signing with a key it cannot open
+    apps.auth.state.keyring = ring  # as an auth configured with this KEK holds it
+    await apps.registry.state.verifier.jwks.refresh(force=True)
+    token = ring.active.sign(claims(jti="j-sealed"))
+    assert (await me(registry_client, token)).status_code == 200
+
+    # The in-process apps run without a KEK: leave them a key they can open.
+    async with apps.auth.state.db.sessions.begin() as session:
+        await rotate_keys(session, 900, ahead_seconds=0, wrap=apps.auth.state.settings.keywrap)
+    await _reload_keyring(apps)
+    for app in (apps.registry, apps.scoring):
+        await app.state.verifier.jwks.refresh(force=True)
