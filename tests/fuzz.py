@@ -29,6 +29,16 @@ ROLE_PASSES = {
 }
 
 
+def schemathesis(title: str, url: str, *args: str) -> bool:
+    """One schemathesis run against the OpenAPI at ``url``, with the checks and budget shared by every run."""
+    print(f"\n=== schemathesis: {title} ===", flush=True)
+    return subprocess.run([
+        sys.executable, "-m", "schemathesis.cli", "run", f"{url}/openapi.json", "--checks", CHECKS,
+        "--max-examples", EXAMPLES, "--seed", "20261126", "--no-color", "--phases", "examples,coverage,fuzzing",
+        "--request-timeout", "30", "--suppress-health-check", "all", *args,
+    ]).returncode == 0
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # Long polls end after a second here, so generated wait=60 cases do not stall the run.
@@ -38,42 +48,22 @@ def main() -> int:
             for service, audience in (("auth", "pdr-auth"), ("registry", "pdr-registry"), ("scoring", "pdr-scoring")):
                 token = system.token("admin", audience)["access_token"]
                 url = system.urls[service]
-                print(f"\n=== schemathesis: {service} ({url}) ===", flush=True)
-                result = subprocess.run([
-                    sys.executable, "-m", "schemathesis.cli", "run", f"{url}/openapi.json",
-                    "--checks", CHECKS, "-H", f"Authorization: Bearer {token}",
-                    "--max-examples", EXAMPLES, "--seed", "20261126", "--no-color",
-                    "--phases", "examples,coverage,fuzzing", "--request-timeout", "30",
-                    # The token endpoint is fuzzed below without a bearer token; a server-sent event stream
-                    # never ends by design, so it is tested in tests/api/ledger instead.
-                    "--suppress-health-check", "all", "--exclude-path-regex", "^/(oauth/token|events/stream)$",
-                ])
-                if result.returncode != 0:
+                # The token endpoint is fuzzed below without a bearer token; a server-sent event stream never
+                # ends by design, so it is tested in tests/api/ledger instead.
+                if not schemathesis(f"{service} ({url})", url, "-H", f"Authorization: Bearer {token}",
+                                    "--exclude-path-regex", "^/(oauth/token|events/stream)$"):
                     failed.append(service)
             # An administrator holds no domain role, so the operations only an authority, a price department,
             # an operator or a registrar may call answer it 403 (schemathesis warns of them): fuzz those as
             # each of these people too, so generated input reaches their domain code.
             registry_token_of = {who: system.token(who)["access_token"] for who in ROLE_PASSES}
             for who, paths in ROLE_PASSES.items():
-                print(f"\n=== schemathesis: registry as {who} ===", flush=True)
-                result = subprocess.run([
-                    sys.executable, "-m", "schemathesis.cli", "run", f"{system.urls['registry']}/openapi.json",
-                    "--checks", CHECKS, "-H", f"Authorization: Bearer {registry_token_of[who]}",
-                    "--max-examples", EXAMPLES, "--seed", "20261126", "--no-color",
-                    "--phases", "examples,coverage,fuzzing", "--request-timeout", "30",
-                    "--suppress-health-check", "all", "--include-path-regex", paths,
-                ])
-                if result.returncode != 0:
+                if not schemathesis(f"registry as {who}", system.urls["registry"],
+                                    "-H", f"Authorization: Bearer {registry_token_of[who]}",
+                                    "--include-path-regex", paths):
                     failed.append(f"registry as {who}")
             # The token endpoint is fuzzed without the bearer header (it authenticates clients itself).
-            print("\n=== schemathesis: auth /oauth/token ===", flush=True)
-            result = subprocess.run([
-                sys.executable, "-m", "schemathesis.cli", "run", f"{system.urls['auth']}/openapi.json",
-                "--checks", CHECKS, "--max-examples", EXAMPLES, "--seed", "20261126", "--no-color",
-                "--phases", "examples,coverage,fuzzing", "--include-path", "/oauth/token",
-                "--suppress-health-check", "all",
-            ])
-            if result.returncode != 0:
+            if not schemathesis("auth /oauth/token", system.urls["auth"], "--include-path", "/oauth/token"):
                 failed.append("auth /oauth/token")
         finally:
             system.stop()

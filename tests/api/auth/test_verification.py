@@ -114,6 +114,19 @@ async def test_rotated_key_is_fetched_on_unknown_kid_and_old_tokens_keep_working
     await apps.scoring.state.verifier.jwks.refresh(force=True)
 
 
+def _count_fetches(jwks, monkeypatch):
+    """Counts the JWKS fetches a verifier makes from now on; returns the counter."""
+    calls = []
+    original = jwks._client.get
+
+    async def counting_get(*args, **kwargs):
+        calls.append(args)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(jwks._client, "get", counting_get)
+    return lambda: len(calls)
+
+
 async def _reload_keyring(apps) -> None:
     apps.auth.state.keyring.loaded_at = 0  # as after key_reload_seconds: the next request reloads
     await (await _auth(apps)).get("/.well-known/jwks.json")
@@ -136,15 +149,7 @@ async def test_a_rotated_key_is_published_before_it_signs_so_no_verifier_meets_a
     # guard: a kid it had never seen would now be refused (test_unknown_kids_do_not_hammer_auth).
     jwks = apps.registry.state.verifier.jwks
     await jwks.refresh(force=True)
-    fetches = 0
-    original = jwks._client.get
-
-    async def counting_get(*args, **kwargs):
-        nonlocal fetches
-        fetches += 1
-        return await original(*args, **kwargs)
-
-    monkeypatch.setattr(jwks._client, "get", counting_get)
+    fetches = _count_fetches(jwks, monkeypatch)
     later = keys.utcnow() + timedelta(seconds=61)
     monkeypatch.setattr(keys, "utcnow", lambda: later)
     await _reload_keyring(apps)
@@ -152,7 +157,7 @@ async def test_a_rotated_key_is_published_before_it_signs_so_no_verifier_meets_a
     new_token = signed_by_auth(apps, jti="j-next")
     assert (await me(registry_client, new_token)).status_code == 200
     assert (await me(registry_client, old_token)).status_code == 200  # old tokens live out their TTL
-    assert fetches == 0
+    assert fetches() == 0
 
     # Leave one key signing now, known to every verifier, for the tests that follow.
     monkeypatch.undo()
@@ -166,19 +171,11 @@ async def test_a_rotated_key_is_published_before_it_signs_so_no_verifier_meets_a
 async def test_unknown_kids_do_not_hammer_auth(apps, registry_client, monkeypatch):
     jwks = apps.registry.state.verifier.jwks
     await jwks.refresh(force=True)
-    fetches = 0
-    original = jwks._client.get
-
-    async def counting_get(*args, **kwargs):
-        nonlocal fetches
-        fetches += 1
-        return await original(*args, **kwargs)
-
-    monkeypatch.setattr(jwks._client, "get", counting_get)
+    fetches = _count_fetches(jwks, monkeypatch)
     for _ in range(20):
         stranger = generate_es256()
         assert (await me(registry_client, stranger.sign(claims()))).status_code == 401
-    assert fetches == 0  # all within min_refetch of the forced refresh
+    assert fetches() == 0  # all within min_refetch of the forced refresh
 
 
 async def _auth(apps):
