@@ -126,7 +126,6 @@ async def token(
 
 @router.post("/oauth/revoke", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH)
 async def revoke(
-    request: Request,
     session: SessionDep,
     ring: KeyRingDep,
     tokens: TokensDep,
@@ -145,7 +144,6 @@ async def revoke(
 
 @router.post("/oauth/introspect", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH)
 async def introspect(
-    request: Request,
     session: SessionDep,
     ring: KeyRingDep,
     tokens: TokensDep,
@@ -243,14 +241,16 @@ async def get_org(org_id: str, session: SessionDep, principal: CurrentPrincipal)
 
 
 @router.post("/accounts", status_code=201, tags=["admin"])
-async def create_account(data: AccountIn, request: Request, session: SessionDep, principal: CurrentPrincipal) -> AccountOut:
+async def create_account(data: AccountIn, request: Request, session: SessionDep,
+                         principal: CurrentPrincipal) -> AccountOut:
     """Create a person's account bound to an organization."""
     _must_admin(principal)
     return await identities.create_account(session, data, request.app.state.tokens.passwords)
 
 
 @router.post("/clients", status_code=201, tags=["admin"])
-async def create_client(data: ClientIn, request: Request, session: SessionDep, principal: CurrentPrincipal) -> ClientOut:
+async def create_client(data: ClientIn, request: Request, session: SessionDep,
+                        principal: CurrentPrincipal) -> ClientOut:
     """Create a machine client; its secret is returned once."""
     _must_admin(principal)
     return await identities.create_client(session, data, request.app.state.tokens.client_secrets)

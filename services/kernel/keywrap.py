@@ -6,7 +6,8 @@ a service that finds a sealed key and has no KEK, or the wrong one, refuses to s
 nothing. Keys stored as PEM before a KEK was set keep working; the next rotation stores a sealed one.
 
 The KEK is 32 random bytes, base64url (``python -c "import secrets; print(secrets.token_urlsafe(32))"``),
-from a secret store (deploy/k8s: the ``pdr-keys`` Secret).
+from a secret store, one per service (deploy/k8s: key ``key-encryption-key`` of the ``pdr-auth`` and
+``pdr-registry`` Secrets).
 """
 
 from __future__ import annotations
