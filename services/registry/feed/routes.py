@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from services.kernel.problems import BadRequest
 
 from ..ledger.access import LedgerReader
+from .records import BULK_IMPORT, FeedRecord, ResourceRecord, imported_resources, records_for
 from .service import stream_events, wait_for_events
 
 __all__ = ["router"]
@@ -46,6 +47,14 @@ class EventPage(BaseModel):
     events: list[Event]
     last_sequence: int = Field(description="Resume with after=<this>.")
     has_more: bool
+    records: list[FeedRecord] | None = Field(
+        default=None, description=f"With include=records: the current state of every record the events touched "
+        f"(a registration's subject too). A {BULK_IMPORT!r} event's resources are read from /events/resources.")
+
+
+class ResourcePage(BaseModel):
+    records: list[ResourceRecord]
+    next_after: str | None = Field(description="Resume with after=<this>; null on the last page.")
 
 
 @router.get("/events", response_model=EventPage, responses=ERRORS)
@@ -55,11 +64,30 @@ async def events(
     after: Annotated[int, Query(ge=0, le=2**62, description="Last sequence already applied (0: from the start).")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     wait: Annotated[float, Query(ge=0, le=60, description="Seconds to wait for a first new event.")] = 0,
+    include: Annotated[Literal["records"] | None, Query(description="records: add the touched records.")] = None,
 ) -> EventPage:
-    """Events after a sequence, oldest first; wait= long-polls for new ones."""
+    """Events after a sequence, oldest first; wait= long-polls for new ones; include=records adds the records."""
     wait = min(wait, request.app.state.settings.feed_max_wait_seconds)
-    page = await wait_for_events(request.app.state.db.sessions, after, limit, wait)
+    sessions = request.app.state.db.sessions
+    page = await wait_for_events(sessions, after, limit, wait)
+    if include == "records":
+        async with sessions() as session:
+            page["records"] = await records_for(session, page["events"])
     return EventPage.model_validate(page)
+
+
+@router.get("/events/resources", response_model=ResourcePage, responses=ERRORS)
+async def event_resources(
+    request: Request,
+    _: LedgerReader,
+    org_id: Annotated[str, Query(min_length=1, max_length=64, description="The importing organization.")],
+    after: Annotated[str | None, Query(max_length=32, description="Last resource id already read.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> ResourcePage:
+    """An organization's resources by id, for a bulk import's entry in the feed."""
+    async with request.app.state.db.sessions() as session:
+        records, next_after = await imported_resources(session, org_id, after, limit)
+    return ResourcePage(records=records, next_after=next_after)
 
 
 def _resume_point(after: int, last_event_id: str | None) -> int:

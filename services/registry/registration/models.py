@@ -75,6 +75,9 @@ class Resource(RegistryTable, table=True):
     security_assessment: dict = Field(default_factory=dict, sa_column=_json())
     # When operation of the resource started: first registration is due 20 working days later (Art. 9(1)).
     operation_started_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    # The last day the data itself was refreshed, as its holder reports it (not a material change): with the
+    # declared update frequency it tells how timely the data is (GB/T 36344 timeliness).
+    data_updated_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     # draft | registered | cancelled | revoked | expired
     status: str = Field(default="draft", max_length=20, index=True)
     version: int = Field(default=1)

@@ -11,7 +11,7 @@ from services.kernel.identifiers import is_division_code
 from services.kernel.timeutil import as_utc
 
 __all__ = [
-    "Attachment", "DataItem", "Deadlines", "Evidence", "JointRegistrant", "MissingItem", "ProductIn", "ProductOut",
+    "Attachment", "DataItem", "DataUpdateIn", "Deadlines", "Evidence", "JointRegistrant", "MissingItem", "ProductIn", "ProductOut",
     "ProductPatch", "RegistrationIn", "RegistrationOut", "ResourceIn", "ResourceOut", "ResourcePatch",
     "SecurityAssessment", "SubjectType", "Attribute", "Grading", "Instant", "ProductForm", "UseType",
 ]
@@ -153,6 +153,7 @@ class ResourceOut(_Subject):
     lawful_basis: str
     security_assessment: dict
     operation_started_on: date | None
+    data_updated_on: date | None = None
 
 
 class ProductOut(_Subject):
@@ -202,6 +203,11 @@ class ReasonsIn(_In):
 class ApproveIn(_In):
     # Art. 11: a formal review finished after 20 working days records why.
     late_reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+
+
+class DataUpdateIn(_In):
+    """The data of a resource was refreshed on this day (China time; not in the future)."""
+    updated_on: date
 
 
 class ReasonIn(_In):

@@ -12,8 +12,9 @@ from services.kernel.pagination import Page
 from services.kernel.security import CurrentPrincipal, current_principal
 
 from . import history, subjects
+from .data_updates import report_data_update
 from .deps import PROBLEMS, CtxDep
-from .schemas import ProductIn, ProductOut, ProductPatch, ResourceIn, ResourceOut, ResourcePatch
+from .schemas import DataUpdateIn, ProductIn, ProductOut, ProductPatch, ResourceIn, ResourceOut, ResourcePatch
 
 __all__ = ["subject_router"]
 
@@ -88,3 +89,9 @@ def _routes(kind: str, plural: str, model_in, model_patch, model_out) -> None:
 
 _routes("resource", "resources", ResourceIn, ResourcePatch, ResourceOut)
 _routes("product", "products", ProductIn, ProductPatch, ProductOut)
+
+
+@subject_router.post("/resources/{subject_id}/data-updates", response_model=ResourceOut)
+async def data_update(subject_id: SubjectId, body: DataUpdateIn, ctx: CtxDep):
+    """Report that the resource's data was refreshed on a day (its holder's agency)."""
+    return await report_data_update(ctx.session, ctx.principal, subject_id, body.updated_on, ctx.today)

@@ -29,7 +29,7 @@ PATCHES = {"resource": ResourcePatch, "product": ProductPatch}
 UNDER_REVIEW = ("submitted", "under_review", "in_notice")
 NULLABLE = {"operation_started_on", "delivered_at"}
 BOOKKEEPING = {"id", "org_id", "org_name", "status", "version", "created_at", "updated_at", "agreement_id",
-               "agreement_ends_on"}
+               "agreement_ends_on", "data_updated_on"}
 
 
 def snapshot(subject: Resource | Product) -> dict[str, Any]:

@@ -52,7 +52,7 @@ async def test_long_poll_returns_as_soon_as_an_event_is_appended(registry_client
 async def test_long_poll_with_nothing_new_answers_an_empty_page_after_the_wait(registry_client, ledger, callers):
     await ledger.append(1)
     response = await registry_client.get("/events", params={"after": 1, "wait": 0.3}, headers=callers["admin"])
-    assert response.json() == {"events": [], "last_sequence": 1, "has_more": False}
+    assert response.json() == {"events": [], "last_sequence": 1, "has_more": False, "records": None}
 
 
 async def test_server_sent_events_resume_after_last_event_id(registry_client, ledger, callers):
