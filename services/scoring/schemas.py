@@ -14,7 +14,8 @@ __all__ = [
     "AhpIn", "AhpOut", "CombinedIn", "ContestIn", "ContestOut", "CostParams", "EntropyIn", "EntropyOut",
     "EvaluationOut", "EvaluationRunIn", "EvaluationSummary", "Freshness", "IncomeParams", "MarketComparable",
     "MarketParams", "ModelIn", "ModelOut", "ModelSummary", "ReplayOut", "ResolutionIn", "RunOut",
-    "SubmittedValueIn", "SubmittedValueOut", "SyncOut", "ValuationIn", "ValuationOut", "ValueScoreOut",
+    "SubmittedValueIn", "SubmittedValueOut", "SyncOut", "ValuationIn", "ValuationOut", "ValuationStep",
+    "ValueScoreOut",
 ]
 
 # SQLite hands back naive datetimes; every one we serve is UTC with its offset (RFC 3339).
@@ -22,10 +23,14 @@ Instant = Annotated[datetime, AfterValidator(as_utc)]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Period = Annotated[str, Field(pattern=r"^(19|20|21)\d{2}$", description="A calendar year, e.g. 2025")]
 Region = Annotated[str, Field(pattern=r"^\d{6}$")]
-Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2)]
-Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=10, decimal_places=8)]
-Coefficient = Annotated[Decimal, Field(gt=0, le=10, max_digits=10, decimal_places=6)]
-Years = Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4)]
+# Valuation inputs (DOMAIN §4.2): finite decimals (NaN and Infinity refused) with few enough digits that the
+# valuation computes exactly (products/valuation.py); JSON numbers and strings are both accepted.
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2, allow_inf_nan=False,
+                                 description="CNY, to the fen")]
+Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=10, decimal_places=8, allow_inf_nan=False,
+                                description="A fraction: 0.05 is 5 %")]
+Coefficient = Annotated[Decimal, Field(gt=0, le=10, max_digits=10, decimal_places=6, allow_inf_nan=False)]
+Years = Annotated[Decimal, Field(ge=0, le=100, max_digits=8, decimal_places=4, allow_inf_nan=False)]
 Judgement = Annotated[float, Field(gt=0, le=9, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -264,6 +269,18 @@ class ValuationIn(BaseModel):
         return self
 
 
+class ValuationStep(BaseModel):
+    step: str
+    formula: str
+    values: dict[str, Any] = Field(default_factory=dict, description="The figures the step starts from.")
+    result: str = Field(description="The step's figure, unrounded: exact, or to 50 significant digits where it "
+                        "has no exact decimal (see exact). Valuations before issue 13 stored it rounded.")
+    exact: bool | None = Field(default=None, description="Whether result is the exact figure (absent before "
+                               "issue 13).")
+    shown: str | None = Field(default=None, description="result rounded for reading: money to the fen, rates "
+                              "to 8 places, shares and coefficients to 6. Only the final value is rounded in the sum.")
+
+
 class ValuationOut(BaseModel):
     id: str
     subject_kind: str
@@ -271,8 +288,8 @@ class ValuationOut(BaseModel):
     org_id: str | None
     approach: str
     parameters: dict[str, Any]
-    steps: list[dict[str, Any]]
-    value: Decimal
+    steps: list[ValuationStep]
+    value: Decimal = Field(description="P, rounded once (half up) to the fen from the exact formula.")
     currency: str
     created_by: str
     created_at: Instant

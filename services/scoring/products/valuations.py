@@ -1,4 +1,5 @@
-"""Valuations of products and resources: parameters checked, the approach applied, every step stored."""
+"""Valuations of products and resources (DOMAIN §4.2): parameters checked, the approach applied, every step
+stored, and the value kept as an exact decimal string to the fen."""
 
 from __future__ import annotations
 
@@ -24,6 +25,19 @@ async def subject_owner(session: AsyncSession, kind: str, subject_id: str) -> st
     return row.org_id
 
 
+def _score_quality(score: ProductScore) -> Decimal:
+    """The value score's quality (0–1, GB/T 36344 dimensions) as the cost approach's quality coefficient."""
+    # Through str: the score is a float rounded to 4 places, and 0.8123 must mean 0.8123, not its binary double.
+    try:
+        quality = Decimal(str(score.quality["score"]))
+    except (KeyError, TypeError, ArithmeticError):
+        quality = Decimal("NaN")
+    if not quality.is_finite() or not 0 <= quality <= 1:
+        raise Unprocessable("The value score has no usable quality score (0–1) to take the quality coefficient "
+                            "from; give quality_coefficient.", slug="quality-unknown")
+    return quality
+
+
 async def create_valuation(session: AsyncSession, principal: Principal, data: Any) -> Valuation:
     owner = await subject_owner(session, data.subject_kind, data.subject_id)
     own = not principal.client and principal.has_role("agency", "operator") and principal.org == owner
@@ -45,7 +59,7 @@ async def create_valuation(session: AsyncSession, principal: Principal, data: An
             if score is None:
                 raise Unprocessable("No value score yet to take the quality coefficient from; give "
                                     "quality_coefficient.", slug="quality-unknown")
-            quality = Decimal(str(score.quality["score"]))
+            quality = _score_quality(score)
             params["quality_coefficient"] = str(quality)
             params["quality_coefficient_source"] = "value score quality (GB/T 36344 dimensions)"
         value, steps = cost_approach(preparation=p.preparation, direct=p.direct, indirect=p.indirect,
@@ -53,7 +67,7 @@ async def create_valuation(session: AsyncSession, principal: Principal, data: An
                                      used_years=p.used_years, remaining_years=p.remaining_years)
     else:
         params = data.market.model_dump(mode="json")
-        value, steps = market_approach(params["comparables"])
+        value, steps = market_approach([c.model_dump() for c in data.market.comparables])
     row = Valuation(subject_kind=data.subject_kind, subject_id=data.subject_id, org_id=owner,
                     approach=data.approach, parameters=params, steps=steps, value=str(value),
                     created_by=principal.subject)
