@@ -7,8 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432
+# Scoring's PNG charts and report PDFs are drawn with this font file (services/scoring/evaluation/fonts.py);
+# deploy/Dockerfile installs the same Debian package.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: run test test-sqlite test-postgresql migrations-check fuzz bench setup postgres wrk chromium clean
+.PHONY: run test test-sqlite test-postgresql migrations-check fuzz bench setup fonts postgres wrk chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,7 +19,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) fonts
+
+fonts:
+	@test -f $(CJK_FONT) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-microhei)
 
 run: setup
 	$(BIN)/pdr up --data-dir var --demo
@@ -32,10 +38,9 @@ wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
 # The browser tests drive Debian's chromium (a browser download by the test tool does not work here);
-# a CJK font makes the screenshots of the Chinese pages legible.
-chromium:
+# the CJK font (fonts) makes the screenshots of the Chinese pages legible.
+chromium: fonts
 	command -v chromium || (apt-get update && apt-get install -y chromium)
-	fc-list :lang=zh | grep -q . || (apt-get update && apt-get install -y fonts-wqy-microhei)
 
 test-sqlite: setup chromium
 	PDR_TEST_DB=sqlite $(BIN)/pytest -q
