@@ -1,6 +1,7 @@
 """Value scores and valuations of products and resources (DOMAIN §4.2), and contests of scores (issue 6)."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 from .support import product, resource, sync
 
@@ -8,6 +9,12 @@ EVERYONE = ("admin", "authority", "registrar", "agency", "operator", "auditor", 
             "client:feeder")
 COST = {"preparation": "100000", "direct": "50000", "indirect": "30000", "opportunity": "15000", "taxes": "5000",
         "used_years": "1", "remaining_years": "3"}
+
+
+def _half_up(exact: Fraction) -> str:
+    """A value ≥ 0 rounded once, half up, to the fen, as the API spells it."""
+    fen = (200 * exact.numerator + exact.denominator) // (2 * exact.denominator)  # floor(100 × value + 1/2)
+    return f"{fen // 100}.{fen % 100:02d}"
 
 
 async def _seed(registry, scoring_client, callers):
@@ -42,12 +49,31 @@ async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_
     assert response.status_code == 201, response.text
     body = response.json()
     quality = Decimal(str(score["quality"]["score"]))
-    expected = (Decimal("200000") * (quality * Decimal("0.75")).quantize(Decimal("0.000001"))).quantize(
-        Decimal("0.01"))
-    assert Decimal(body["value"]) == expected
+    # P = C × δ = 200 000 × quality × 3/(1+3), rounded once, half up, to the fen (DOMAIN §4.2)
+    exact = Fraction(200000) * Fraction(quality) * Fraction(3, 4)
+    assert body["value"] == _half_up(exact)
     assert body["parameters"]["quality_coefficient"] == str(quality)
     assert [s["step"] for s in body["steps"]] == ["replacement cost", "remaining life share", "value adjustment",
                                                   "value"]
+    assert body["steps"][1]["result"] == "0.75" and body["steps"][1]["exact"] is True
+
+
+async def test_cost_valuation_is_exact_where_rounding_each_step_was_off_by_seventy_fen(registry, scoring_client,
+                                                                                        callers):
+    """1 234 567.89 × 0.8765 × 5/7 = 772 927.68…; shares and δ rounded to 6 places gave 772 928.39."""
+    await _seed(registry, scoring_client, callers)
+    cost = {"preparation": "1234567.89", "direct": "0", "indirect": "0", "used_years": "2", "remaining_years": "5",
+            "quality_coefficient": "0.8765"}
+    created = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
+        "subject_kind": "product", "subject_id": "p1", "approach": "cost", "cost": cost})
+    assert created.status_code == 201, created.text
+    exact = Fraction(Decimal("1234567.89")) * Fraction(Decimal("0.8765")) * Fraction(5, 7)
+    assert created.json()["value"] == _half_up(exact) == "772927.68"
+    share = created.json()["steps"][1]
+    assert share["result"] == "0." + "714285" * 8 + "71" and share["exact"] is False  # 5/7 to 50 digits
+    assert share["shown"] == "0.714286"
+    stored = await scoring_client.get(f"/valuations/{created.json()['id']}", headers=callers["operator"].headers)
+    assert stored.json()["value"] == "772927.68" and stored.json()["steps"] == created.json()["steps"]
 
 
 async def test_income_and_market_valuations_are_exact(registry, scoring_client, callers):
@@ -60,7 +86,21 @@ async def test_income_and_market_valuations_are_exact(registry, scoring_client, 
         "subject_kind": "product", "subject_id": "p1", "approach": "market",
         "market": {"comparables": [{"name": "A", "price": "100000", "quality": "1.1", "supply_demand": "0.9"},
                                    {"name": "B", "price": "80000", "date": "1.25"}]}})
-    assert market.status_code == 201 and Decimal(market.json()["value"]) == Decimal("99500.00")
+    assert market.status_code == 201 and market.json()["value"] == "99500.00"
+
+
+async def test_income_on_exactly_half_a_fen_rounds_up_once(registry, scoring_client, callers):
+    """2.29/1.2 + 2.21/1.2² + 2.82/1.2³ = 5.075 exactly, from three non-terminating present values; JSON
+    numbers are taken at their decimal value."""
+    await _seed(registry, scoring_client, callers)
+    response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
+        "subject_kind": "product", "subject_id": "p1", "approach": "income",
+        "income": {"risk_free_rate": 0.1, "risk_premium": 0.1, "cash_flows": [2.29, 2.21, 2.82]}})
+    assert response.status_code == 201, response.text
+    growth = Fraction(6, 5)
+    exact = sum(Fraction(Decimal(f)) / growth**t for t, f in enumerate(("2.29", "2.21", "2.82"), start=1))
+    assert exact == Fraction(5075, 1000) and response.json()["value"] == _half_up(exact) == "5.08"
+    assert [s["exact"] for s in response.json()["steps"][1:4]] == [False, False, False]
 
 
 async def test_valuation_input_is_validated(registry, scoring_client, callers):
@@ -77,6 +117,33 @@ async def test_valuation_input_is_validated(registry, scoring_client, callers):
     missing = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
         "subject_kind": "product", "subject_id": "nope", "approach": "cost", "cost": COST})
     assert missing.status_code == 404
+
+
+async def test_non_finite_out_of_range_or_over_precise_valuation_input_is_a_problem_naming_the_field(
+        registry, scoring_client, callers):
+    await _seed(registry, scoring_client, callers)
+    income = {"risk_free_rate": "0.02", "risk_premium": "0.05", "cash_flows": ["100"]}
+    comparable = {"name": "A", "price": "100"}
+    for approach, params, field in (
+        ("cost", {**COST, "direct": "NaN"}, "body.cost.direct"),
+        ("cost", {**COST, "taxes": "Infinity"}, "body.cost.taxes"),
+        ("cost", {**COST, "preparation": "100.005"}, "body.cost.preparation"),  # below the fen
+        ("cost", {**COST, "preparation": "1e16"}, "body.cost.preparation"),
+        ("cost", {**COST, "quality_coefficient": "0"}, "body.cost.quality_coefficient"),
+        ("cost", {**COST, "remaining_years": "101"}, "body.cost.remaining_years"),
+        ("cost", {**COST, "used_years": "0", "remaining_years": "0"}, "body.cost"),
+        ("income", {**income, "risk_premium": "-Infinity"}, "body.income.risk_premium"),
+        ("income", {**income, "risk_free_rate": "0.123456789"}, "body.income.risk_free_rate"),
+        ("income", {**income, "risk_free_rate": "0", "risk_premium": "0"}, "body.income"),
+        ("income", {**income, "cash_flows": ["1"] * 51}, "body.income.cash_flows"),
+        ("market", {"comparables": [{**comparable, "quality": "sNaN"}]}, "body.market.comparables.0.quality"),
+        ("market", {"comparables": [{**comparable, "date": "10.5"}]}, "body.market.comparables.0.date"),
+    ):
+        response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
+            "subject_kind": "product", "subject_id": "p1", "approach": approach, approach: params})
+        assert response.status_code == 422, (params, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert field in [e["field"] for e in response.json()["errors"]], (field, response.text)
 
 
 async def test_every_role_may_value_and_read_valuations_only_as_allowed(registry, scoring_client, callers):
