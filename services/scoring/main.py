@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.kernel.app import create_service_app
 
 from .contests.routes import router as contests_router
+from .evaluation.report_routes import router as report_router
 from .evaluation.routes import router as evaluation_router
 from .indicators.routes import router as indicators_router
 from .lifecycle import start_registry, stop_registry
@@ -25,7 +26,7 @@ def create_app(settings: ScoringSettings | None = None, transport: httpx.AsyncBa
         settings,
         title="PDR scoring",
         description="Valorization evaluation of organizations and regions; value scores and valuation of data products.",
-        routers=[indicators_router, evaluation_router, products_router, contests_router, sync_router],
+        routers=[indicators_router, evaluation_router, report_router, products_router, contests_router, sync_router],
         on_startup=[start_registry],
         on_shutdown=[stop_registry],
         idempotency=idempotency,
