@@ -112,7 +112,7 @@ def sync_cmd(data_dir: DataDir = None) -> None:
         client = ServiceClient(s.registry_url, token_url=s.token_url, client_id=s.client_id,
                                client_secret=s.client_secret, audience=s.registry_audience, scope=s.registry_scopes)
         try:
-            return await sync_once(db, RegistryGateway(client, s.registry_paths), s.feed_kinds, refresh_after_sync,
+            return await sync_once(db, RegistryGateway(client, s.feed_page_size), refresh_after_sync,
                                    s.feed_page_size)
         finally:
             await client.aclose()
@@ -120,7 +120,7 @@ def sync_cmd(data_dir: DataDir = None) -> None:
 
     report = run(work)
     if report.error:
-        console.print(f"[red]registry unavailable: {report.error} (results are served stale)[/red]")
+        console.print(f"[red]sync failed: {report.error} (results are served stale)[/red]")
         raise typer.Exit(1)
     console.print(f"[green]{report.mode}: {report.applied} applied, {report.changed} changed, cursor "
                   f"{report.cursor}[/green]")

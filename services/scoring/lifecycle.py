@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.http import ServiceClient
-from services.kernel.observability import observe_feed_lag
+from services.kernel.observability import observe_feed_lag, record_feed_error
 
 from .evaluation.service import mark_outdated
 from .mirror.consumer import FEED, run_forever
@@ -31,14 +31,15 @@ async def start_registry(app: FastAPI) -> None:
     client = ServiceClient(s.registry_url, token_url=s.token_url, client_id=s.client_id,
                            client_secret=s.client_secret, audience=s.registry_audience, scope=s.registry_scopes,
                            transport=app.state.transport)
-    app.state.registry = RegistryGateway(client, s.registry_paths)
+    app.state.registry = RegistryGateway(client, s.feed_page_size)
     app.state.refresh = refresh_after_sync
+    app.state.on_feed_error = lambda reason: record_feed_error(app, reason)
     observe_feed_lag(app, _feed_lag)
     app.state.feed_task = None
     if s.feed_poll_seconds > 0 and s.client_id:
         app.state.feed_task = asyncio.create_task(run_forever(
-            app.state.db, app.state.registry, s.feed_kinds, refresh_after_sync, s.feed_poll_seconds,
-            s.feed_page_size))
+            app.state.db, app.state.registry, refresh_after_sync, s.feed_poll_seconds, s.feed_page_size,
+            app.state.on_feed_error))
 
 
 async def _feed_lag(app: FastAPI) -> int:

@@ -15,9 +15,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Float, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, Float, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field
 
 from services.kernel.timeutil import new_id, utcnow
@@ -129,6 +129,9 @@ class EvaluationRun(ScoringTable, table=True):
     inputs: dict = Field(default_factory=dict, sa_column=_json())
     inputs_digest: str = Field(max_length=64)
     feed_cursor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # The day stocks were counted on (the period's last day, or the run's day for the current year).
+    as_of: date = Field(sa_column=Column(Date, nullable=False))
+    provisional: bool = Field(default=False)
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
@@ -157,6 +160,7 @@ class Evaluation(ScoringTable, table=True):
     inputs_digest: str = Field(max_length=64)
     # Set when a registry change touched this subject's records after the evaluation was computed.
     outdated: bool = Field(default=False)
+    provisional: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 

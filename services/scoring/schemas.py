@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from services.kernel.timeutil import as_utc
+
+from .indicators.loader import DEFAULT_VERSION
 
 __all__ = [
     "AhpIn", "AhpOut", "CombinedIn", "ContestIn", "ContestOut", "CostParams", "EntropyIn", "EntropyOut",
@@ -94,7 +96,7 @@ class EvaluationRunIn(BaseModel):
     subject_kind: Literal["organization", "region"]
     subject_ids: list[Id] = Field(min_length=1, max_length=500)
     period: Period
-    model_version: str = Field(default="default-1.0", min_length=1, max_length=32)
+    model_version: str = Field(default=DEFAULT_VERSION, min_length=1, max_length=32)
 
     @model_validator(mode="after")
     def _regions(self) -> "EvaluationRunIn":
@@ -117,6 +119,7 @@ class EvaluationSummary(BaseModel):
     peers: int
     inputs_digest: str
     outdated: bool
+    provisional: bool = Field(description="The period is the current year, evaluated to date.")
     created_at: Instant
 
 
@@ -150,6 +153,8 @@ class RunOut(BaseModel):
     inputs_digest: str
     weights: dict[str, Any]
     inputs: dict[str, Any]
+    as_of: date = Field(description="The day stocks were counted on: the period's last day, or today.")
+    provisional: bool
     created_by: str
     created_at: Instant
     evaluations: list[EvaluationSummary]
@@ -168,7 +173,7 @@ class SubmittedValueIn(BaseModel):
     subject_id: Id
     period: Period
     indicator_code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
-    model_version: str = Field(default="default-1.0", min_length=1, max_length=32)
+    model_version: str = Field(default=DEFAULT_VERSION, min_length=1, max_length=32)
     value: NonNegative
     evidence_name: str = Field(min_length=1, max_length=200)
     evidence_media_type: str = Field(min_length=3, max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$")

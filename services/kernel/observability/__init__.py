@@ -14,6 +14,7 @@ Metrics served on ``/metrics``:
     pdr_tokens_issued_total{service,grant_type}                ← record_token_issued(app, grant_type)
     pdr_ledger_entries{service}                                ← observe_ledger_size(app, callback)
     pdr_feed_lag_events{service}                               ← observe_feed_lag(app, callback)
+    pdr_feed_errors_total{service,reason}                      ← record_feed_error(app, reason)
     pdr_gauge_refresh_errors_total{service,gauge}
 
 How a service feeds a gauge (the registry: ledger size; scoring: feed lag). Register a callback once, for
@@ -43,6 +44,7 @@ from .metrics import (
     Metrics,
     observe_feed_lag,
     observe_ledger_size,
+    record_feed_error,
     record_token_issued,
     register_gauge,
 )
@@ -59,6 +61,7 @@ __all__ = [
     "configure_tracing",
     "observe_feed_lag",
     "observe_ledger_size",
+    "record_feed_error",
     "record_token_issued",
     "redact",
     "register_gauge",

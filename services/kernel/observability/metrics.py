@@ -15,6 +15,7 @@ __all__ = [
     "Metrics",
     "observe_feed_lag",
     "observe_ledger_size",
+    "record_feed_error",
     "record_token_issued",
     "register_gauge",
 ]
@@ -43,6 +44,8 @@ class Metrics:
                               registry=self.registry)
         self.tokens = Counter("pdr_tokens_issued_total", "Access tokens issued", ["service", "grant_type"],
                               registry=self.registry)
+        self.feed_errors = Counter("pdr_feed_errors_total", "Registry syncs that failed, by reason",
+                                   ["service", "reason"], registry=self.registry)
         self.refresh_errors = Counter("pdr_gauge_refresh_errors_total", "Gauge callbacks that failed",
                                       ["service", "gauge"], registry=self.registry)
         self.gauges: dict[str, tuple[Gauge, GaugeCallback]] = {}
@@ -104,6 +107,12 @@ def observe_feed_lag(app: Any, callback: GaugeCallback) -> None:
     """Scoring: ``callback(app)`` returns how many registry change-feed events are not consumed yet
     (``pdr_feed_lag_events``: the feed's head position minus the consumer's cursor)."""
     register_gauge(app, "pdr_feed_lag_events", "Registry change-feed events not yet consumed by scoring", callback)
+
+
+def record_feed_error(app: Any, reason: str) -> None:
+    """Scoring: count one failed registry sync (``pdr_feed_errors_total{reason}``: unavailable, refused, contract)."""
+    metrics: Metrics = app.state.metrics
+    metrics.feed_errors.labels(metrics.service, reason).inc()
 
 
 def record_token_issued(app: Any, grant_type: str) -> None:

@@ -1,24 +1,61 @@
 """Indicator facts of an organization or a region for a period, computed from mirrored registry records
-(DOMAIN §4.1; the fact names are those a model's computed indicators may use, see ``COMPUTED_FACTS``).
+(DOMAIN §4.1). Each fact, the registry fields it reads, its formula and its period rule are tabled in
+docs/scoring-indicators.md; ``FACTS`` names them for the models (a computed indicator names its fact).
 
-Stocks (registered resources, agreements in force, open compliance records) are counted as of the end of the
-period; flows (annual reports, revenue, volumes) are those reported for the period. A fact with nothing to
-measure (a rate over zero registrations) is None, which the engine scores 0 and flags as missing.
+Period rule: a period is a calendar year. Stocks (registered resources, agreements in force, open findings,
+prices in effect) are counted on the period's last day; flows (first filings, annual reports, revenue, volumes)
+are those within the period. The current year is evaluated year to date — its last day is today — and marked
+provisional. A fact with nothing to measure (a rate over zero filings) is None: the engine scores it 0 and flags
+it missing, so an empty record earns nothing.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from zoneinfo import ZoneInfo
 
-__all__ = ["FREQUENT", "agreement_resources", "facts_for", "in_region", "region_prefix"]
+from services.kernel.problems import Unprocessable
 
-FREQUENT = {"realtime", "daily", "weekly"}
-# The registry's compliance rules are "hard" (a broken statutory rule) or "soft" (DOMAIN §5).
-HIGH = {"hard", "high", "critical"}
-OPEN = {"open"}
-LIVE_AGREEMENTS = {"active"}
+from ..contract import Agreement, AnnualReport, Finding, Product, Registration, Resource
+
+__all__ = ["FACTS", "FREQUENT", "Period", "RecordSet", "facts_for", "in_region", "region_prefix"]
+
+CHINA = ZoneInfo("Asia/Shanghai")
+FREQUENT = frozenset({"realtime", "daily", "weekly"})
+# A registration stops covering its subject on the day it is revoked, cancelled, expired or superseded (its
+# successor then covers from its own code assignment).
+ENDS = frozenset({"revoked", "cancelled", "expired", "superseded"})
+# Agreements whose term ran in force; suspended and terminated ones carry no date of the change in the
+# registry's record, so they are not counted as in force on a past day.
+IN_FORCE_AGREEMENTS = frozenset({"active", "expired"})
 UNBOUNDED = 1e6
+FACTS = (
+    "registered_resources", "registered_products", "registration_on_time_rate", "registration_coverage",
+    "resource_fields_declared", "frequently_updated_share", "conditional_or_open_share", "security_assessed_share",
+    "open_compliance_records", "high_severity_open_records", "active_agreements", "priced_products",
+    "annual_reports_filed", "product_revenue", "product_volume", "revenue_deviation", "scenario_count",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    start: date
+    end: date  # the day stocks are counted on
+    provisional: bool
+
+    @classmethod
+    def of(cls, period: str, today: date) -> Period:
+        year = int(period)
+        if year > today.year:
+            raise Unprocessable(f"Period {period} has not started.", slug="period-not-started",
+                                errors=[{"field": "period", "message": f"after {today.year}"}])
+        if year == today.year:
+            return cls(year, date(year, 1, 1), today, True)
+        return cls(year, date(year, 1, 1), date(year, 12, 31), False)
 
 
 def region_prefix(code: str) -> str:
@@ -33,97 +70,106 @@ def in_region(region_code: str | None, region: str) -> bool:
     return bool(region_code) and str(region_code).startswith(region_prefix(region))
 
 
-def _year(value: Any) -> int | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).year
-    except ValueError:
-        return None
+def china_day(instant: datetime) -> date:
+    return instant.astimezone(CHINA).date()
 
 
-def _day(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
+@dataclass
+class RecordSet:
+    """Typed mirrored records of one evaluation, indexed once for every subject of the run."""
+
+    resources: list[Resource] = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
+    agreements: list[Agreement] = field(default_factory=list)
+    reports: list[AnnualReport] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.registrations_of: dict[str, list[Registration]] = defaultdict(list)
+        for r in self.registrations:
+            self.registrations_of[r.subject_id].append(r)
+        self.resource_owner = {r.id: r.org_id for r in self.resources}
+
+    def registered_on(self, subject_id: str, day: date) -> bool:
+        """Coded and in its validity on ``day``, and not ended on or before it (Art. 15; Art. 20)."""
+        for r in self.registrations_of.get(subject_id, ()):
+            if r.valid_from is None or r.valid_from > day or (r.valid_until is not None and day > r.valid_until):
+                continue
+            ended = min((china_day(e.at) for e in r.events if e.to_state in ENDS), default=None)
+            if ended is None or ended > day:
+                return True
+        return False
 
 
-def agreement_resources(agreement: dict[str, Any]) -> set[str]:
-    """The resources an agreement authorizes: ``resources[].resource_id`` at the registry."""
-    ids = {str(i["resource_id"]) for i in agreement.get("resources") or [] if isinstance(i, dict)
-           and i.get("resource_id")}
-    return ids | {str(i) for i in agreement.get("resource_ids") or []}
+def _in_force(agreement: Agreement, day: date) -> bool:
+    return agreement.status in IN_FORCE_AGREEMENTS and agreement.starts_on <= day <= agreement.ends_on
+
+
+def _open_on(finding: Finding, day: date) -> bool:
+    if china_day(finding.detected_at) > day:
+        return False
+    closed = [china_day(t) for t in (finding.resolved_at, finding.waived_at) if t is not None]
+    return not closed or min(closed) > day
 
 
 def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 6) if whole else None
+    return part / whole if whole else None
 
 
-def _as_of(records: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
-    return [r for r in records if (_year(r.get("created_at")) or year) <= year]
+def _deviation(report: AnnualReport) -> float | None:
+    if report.deviation is None:
+        return None
+    value = abs(float(report.deviation))  # "Infinity": revenue against a zero maximum
+    return min(value, UNBOUNDED)
 
 
-def facts_for(by_kind: dict[str, list[dict[str, Any]]], period: str,
-              all_agreements: list[dict[str, Any]] | None = None) -> dict[str, float | None]:
-    """``by_kind``: this subject's records (payload dicts with "id"); ``all_agreements``: every agreement, since
-    the agreements naming an agency's resources belong to the operators."""
-    year = int(period)
-    resources = _as_of(by_kind.get("resource", []), year)
-    products = _as_of(by_kind.get("product", []), year)
-    registered_res = [r for r in resources if r.get("status") == "registered"]
-    registered_prod = [p for p in products if p.get("status") == "registered"]
-    firsts = [g for g in _as_of(by_kind.get("registration", []), year)
-              if g.get("type") == "first" and g.get("filing_due_on") and g.get("submitted_at")]
-    on_time = sum(1 for g in firsts if (_day(g["submitted_at"]) or date.max) <= (_day(g["filing_due_on"]) or date.min))
-    agreements = [a for a in _as_of(by_kind.get("agreement", []), year)
-                  if str(a.get("status", "active")) in LIVE_AGREEMENTS]
-    live = [a for a in (all_agreements if all_agreements is not None else agreements)
-            if str(a.get("status", "active")) in LIVE_AGREEMENTS]
-    named = {rid for a in live for rid in agreement_resources(a)}
-    own_resources = {r["id"]: r for r in resources}
-    named_own = [rid for rid in named if rid in own_resources]
-    compliance = [c for c in _as_of(by_kind.get("compliance_record", []), year)
-                  if str(c.get("status", "open")) in OPEN]
-    # A product is priced once its operator has set a specific or trial price (layer "operator").
-    priced = {p.get("product_id") for p in by_kind.get("price", [])
-              if any(isinstance(x, dict) and x.get("layer") == "operator" for x in p.get("prices") or [])}
-    reports = [a for a in by_kind.get("annual_report", []) if str(a.get("year", "")) == period]
-    revenue = sum(float(a["revenue"]) if a.get("revenue") is not None else
-                  sum(float(line.get("revenue") or 0) for line in a.get("products") or []) for a in reports)
-    volume = sum(float(line.get("volume") or 0) for a in reports for line in a.get("products") or [])
-    deviations = []
-    for a in reports:
-        actual = a.get("revenue", a.get("actual_revenue"))
-        ceiling = a.get("benchmark") or a.get("max_allowed_revenue")
-        if a.get("deviation") is not None:
-            # Revenue against a zero maximum is an unbounded deviation ("Infinity" at the registry): keep JSON
-            # finite and let it score as the worst.
-            deviations.append(min(abs(float(a["deviation"])), UNBOUNDED))
-        elif actual is not None and ceiling:
-            deviations.append(abs(float(actual) - float(ceiling)) / float(ceiling))
-    scenarios = {s for p in registered_prod for s in p.get("scenarios") or [] if isinstance(s, str)}
+def facts_for(records: RecordSet, orgs: Iterable[str], period: Period) -> dict[str, float | None]:
+    """The facts of the organizations ``orgs`` taken together (one organization, or a region's members)."""
+    members = set(orgs)
+    end = period.end
+    resources = [r for r in records.resources if r.org_id in members and china_day(r.created_at) <= end]
+    products = [p for p in records.products if p.org_id in members and china_day(p.created_at) <= end]
+    registered_res = [r for r in resources if records.registered_on(r.id, end)]
+    registered_prod = [p for p in products if records.registered_on(p.id, end)]
+    own = {r.id for r in resources}
+    firsts = [(min(s.received_at for s in g.evidence.submissions), g.deadlines.filing_due_on)
+              for g in records.registrations if g.org_id in members and g.type == "first"
+              and g.evidence.submissions and g.deadlines.filing_due_on is not None]
+    firsts = [(china_day(received), due) for received, due in firsts
+              if period.start <= china_day(received) <= end]
+    in_force = [a for a in records.agreements if _in_force(a, end)]
+    involved = [a for a in in_force if a.operator_org_id in members or a.implementing_org_id in members
+                or any(i.resource_id in own for i in a.resources)]
+    named_own = {i.resource_id for a in in_force for i in a.resources} & own
+    findings = [f for f in records.findings if f.org_id in members and _open_on(f, end)]
+    # No findings is merit only where there is something to find fault with: records held or operated.
+    supervised = bool(resources or products or involved)
+    reports = [r for r in records.reports if r.operator_org_id in members and r.year == period.year]
+    deviations = [d for d in map(_deviation, reports) if d is not None]
+    scenarios = {s for p in registered_prod for s in p.scenarios}
     return {
         "registered_resources": float(len(registered_res)),
         "registered_products": float(len(registered_prod)),
-        "registration_on_time_rate": _share(on_time, len(firsts)),
-        "registration_coverage": _share(sum(1 for rid in named_own if own_resources[rid].get("status")
-                                            == "registered"), len(named_own)),
-        "resource_fields_declared": round(sum(len(r.get("data_items") or []) for r in resources) / len(resources), 6)
-        if resources else None,
-        "frequently_updated_share": _share(sum(1 for r in resources if str(r.get("update_frequency")).lower()
-                                               in FREQUENT), len(resources)),
-        "conditional_or_open_share": _share(sum(1 for r in resources if r.get("sharing_attribute")
+        "registration_on_time_rate": _share(sum(1 for received, due in firsts if received <= due), len(firsts)),
+        "registration_coverage": _share(sum(1 for rid in named_own if records.registered_on(rid, end)),
+                                        len(named_own)),
+        "resource_fields_declared": sum(len(r.data_items) for r in resources) / len(resources) if resources else None,
+        "frequently_updated_share": _share(sum(1 for r in resources if r.update_frequency in FREQUENT),
+                                           len(resources)),
+        "conditional_or_open_share": _share(sum(1 for r in resources if r.sharing_attribute
                                                 in ("unconditional", "conditional")), len(resources)),
-        "open_compliance_records": float(len(compliance)),
-        "high_severity_open_records": float(sum(1 for c in compliance if str(c.get("severity")).lower() in HIGH)),
-        "active_agreements": float(len(agreements)),
-        "priced_products": float(sum(1 for p in products if p["id"] in priced)),
+        "security_assessed_share": _share(sum(1 for r in resources if r.security_assessment.get("risk_level")),
+                                          len(resources)),
+        "open_compliance_records": float(len(findings)) if supervised else None,
+        "high_severity_open_records": float(sum(1 for f in findings if f.severity == "hard")) if supervised
+        else None,
+        "active_agreements": float(len(involved)),
+        "priced_products": float(sum(1 for p in products if any(
+            x.layer == "operator" and x.in_effect(end) for x in p.prices))),
         "annual_reports_filed": float(len(reports)),
-        "revenue_deviation": round(max(deviations), 6) if deviations else None,
-        "product_revenue": revenue,
-        "product_volume": volume,
+        "product_revenue": float(sum(r.revenue for r in reports)),
+        "product_volume": float(sum(line.volume for r in reports for line in r.products)),
+        "revenue_deviation": max(deviations) if deviations else None,
         "scenario_count": float(len(scenarios)),
     }

@@ -4,6 +4,7 @@ peers together (ranks are within the run), store every result; re-check a stored
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -11,95 +12,107 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.problems import NotFound
 from services.kernel.security import Principal
+from services.kernel.timeutil import utcnow
 
+from ..contract import Agreement, AnnualReport, Product, Resource, parse_record
 from ..digest import digest
 from ..indicators.store import get_system
 from ..mirror.consumer import feed_state
 from ..records import Evaluation, EvaluationRun, RegistryRecord, SubmittedValue
 from .compute import PeerInput, evaluate_peers
-from .facts import facts_for, in_region, region_prefix
+from .facts import CHINA, Period, RecordSet, facts_for, in_region, region_prefix
 
-__all__ = ["get_run", "mark_outdated", "replay", "run_evaluation", "subject_records"]
+__all__ = ["get_run", "load_records", "mark_outdated", "members_of", "replay", "run_evaluation"]
+
+KIND_LISTS = {"resource": "resources", "product": "products", "registration": "registrations",
+              "agreement": "agreements", "annual_report": "reports", "compliance_record": "findings"}
 
 
-async def subject_records(session: AsyncSession, kind: str, ids: list[str]) -> dict[str, dict[str, list[dict]]]:
-    """Each subject's mirrored records by kind. A region holds the records of organizations located in it."""
+async def members_of(session: AsyncSession, kind: str, ids: list[str]) -> dict[str, set[str]]:
+    """The organizations each subject stands for: itself, or those whose records lie in the region."""
     if kind == "organization":
-        rows = (await session.execute(select(RegistryRecord).where(
-            RegistryRecord.org_id.in_(ids), RegistryRecord.deleted.is_(False)))).scalars()
-        owner = {i: [i] for i in ids}
-        by_org_rows = list(rows)
-    else:
-        located = (await session.execute(select(RegistryRecord.org_id, RegistryRecord.region_code).where(
-            or_(*(RegistryRecord.region_code.startswith(region_prefix(r)) for r in ids)),
-            RegistryRecord.org_id.is_not(None)).distinct())).all()
-        owner = {r: sorted({org for org, code in located if in_region(code, r)}) for r in ids}
-        orgs = {org for members in owner.values() for org in members}
-        by_org_rows = list((await session.execute(select(RegistryRecord).where(
-            RegistryRecord.org_id.in_(orgs), RegistryRecord.deleted.is_(False))))
-            .scalars()) if orgs else []
-    by_org: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for row in sorted(by_org_rows, key=lambda r: (r.kind, r.record_id)):
-        by_org[row.org_id][row.kind].append({"id": row.record_id, **row.payload})
-    out: dict[str, dict[str, list[dict]]] = {}
-    for subject, members in owner.items():
-        merged: dict[str, list[dict]] = defaultdict(list)
-        for org in members:
-            for k, items in by_org.get(org, {}).items():
-                merged[k].extend(items)
-        out[subject] = dict(merged)
-    return out
+        return {i: {i} for i in ids}
+    located = (await session.execute(select(RegistryRecord.org_id, RegistryRecord.region_code).where(
+        or_(*(RegistryRecord.region_code.startswith(region_prefix(r)) for r in ids)),
+        RegistryRecord.org_id.is_not(None), RegistryRecord.deleted.is_(False)).distinct())).all()
+    return {r: {org for org, code in located if in_region(code, r)} for r in ids}
 
 
-def _names(records: dict[str, dict[str, list[dict]]], kind: str) -> dict[str, str]:
-    if kind == "region":
-        return {r: r for r in records}
-    names = {}
-    for subject, by_kind in records.items():
-        found = next((r.get("org_name") or r.get("operator_org_name") for items in by_kind.values() for r in items
-                      if r.get("org_name") or r.get("operator_org_name")), None)
-        names[subject] = found or subject
-    return names
+async def load_records(session: AsyncSession, orgs: set[str]) -> tuple[RecordSet, dict[str, str]]:
+    """The typed records of these organizations, every agreement (an agency is party to agreements over its
+    resources that others signed), and each organization's name as the registry spells it."""
+    rows = (await session.execute(select(RegistryRecord.kind, RegistryRecord.payload).where(
+        RegistryRecord.deleted.is_(False),
+        or_(RegistryRecord.org_id.in_(orgs), RegistryRecord.kind == "agreement")))).all()
+    lists: dict[str, list] = defaultdict(list)
+    names: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    for kind, payload in rows:
+        record = parse_record(kind, payload)
+        if (kind, record.id) in seen:
+            continue
+        seen.add((kind, record.id))
+        lists[KIND_LISTS[kind]].append(record)
+        if isinstance(record, Resource | Product):
+            names.setdefault(record.org_id, record.org_name)
+        elif isinstance(record, Agreement):
+            names.setdefault(record.operator_org_id, record.operator_org_name)
+        elif isinstance(record, AnnualReport):
+            names.setdefault(record.operator_org_id, record.operator_org_name)
+    return RecordSet(**lists), names
+
+
+def _today() -> date:
+    return utcnow().astimezone(CHINA).date()
 
 
 async def run_evaluation(session: AsyncSession, principal: Principal, *, subject_kind: str,
-                         subject_ids: list[str], period: str, model_version: str) -> EvaluationRun:
+                         subject_ids: list[str], period: str, model_version: str,
+                         today: date | None = None) -> EvaluationRun:
+    span = Period.of(period, today or _today())
     system, version = await get_system(session, model_version)
     ids = sorted(set(subject_ids))
-    records = await subject_records(session, subject_kind, ids)
+    members = await members_of(session, subject_kind, ids)
+    records, org_names = await load_records(session, set().union(*members.values()) if members else set())
     submitted = (await session.execute(select(SubmittedValue).where(
         SubmittedValue.subject_kind == subject_kind, SubmittedValue.subject_id.in_(ids),
         SubmittedValue.period == period))).scalars()
     evidence: dict[str, dict[str, Any]] = defaultdict(dict)
     for s in submitted:
-        evidence[s.subject_id][s.indicator_code] = {"value": s.value, "evidence_sha256": s.evidence_sha256}
+        evidence[s.subject_id][s.indicator_code] = {
+            "value": s.value, "evidence_sha256": s.evidence_sha256, "evidence_name": s.evidence_name,
+            "submitted_by": s.submitted_by, "submitted_org": s.submitted_org,
+            "submitted_at": s.submitted_at.isoformat()}
     snapshot: dict[str, Any] = {"model_version": version.version, "model_digest": version.digest,
-                                "period": period, "subject_kind": subject_kind, "subjects": {}}
-    agreements = [{"id": r.record_id, **r.payload} for r in (await session.execute(select(RegistryRecord).where(
-        RegistryRecord.kind == "agreement", RegistryRecord.deleted.is_(False)))).scalars()]
+                                "period": period, "as_of": span.end.isoformat(), "provisional": span.provisional,
+                                "subject_kind": subject_kind, "subjects": {}}
     for subject in ids:
-        facts = facts_for(records.get(subject, {}), period, agreements)
+        facts = facts_for(records, members[subject], span)
         values: dict[str, float | None] = {}
         for _, ind in system.indicators:
             if ind.source.kind == "computed":
                 values[ind.code] = facts[ind.source.fact]  # type: ignore[index]
             else:
                 values[ind.code] = evidence[subject].get(ind.code, {}).get("value")
-        snapshot["subjects"][subject] = {"values": values, "submitted": evidence.get(subject, {})}
+        snapshot["subjects"][subject] = {"values": values, "submitted": evidence.get(subject, {}),
+                                         "members": sorted(members[subject])}
     results, weights = evaluate_peers(system, [PeerInput(s, snapshot["subjects"][s]["values"]) for s in ids])
     cursor = (await feed_state(session)).cursor
     run = EvaluationRun(subject_kind=subject_kind, period=period, model_version=version.version, weights=weights,
                         inputs=snapshot, inputs_digest=digest(snapshot), feed_cursor=cursor,
-                        created_by=principal.subject)
+                        created_by=principal.subject, as_of=span.end, provisional=span.provisional)
     session.add(run)
-    names = _names(records, subject_kind)
     for r in results:
+        for item in r.indicators:  # who submitted a value, and the digest of the evidence behind it
+            if item["source"] == "submitted" and item["code"] in evidence[r.subject_id]:
+                item["evidence"] = {k: v for k, v in evidence[r.subject_id][item["code"]].items() if k != "value"}
+        name = org_names.get(r.subject_id, r.subject_id) if subject_kind == "organization" else r.subject_id
         session.add(Evaluation(
-            run_id=run.id, subject_kind=subject_kind, subject_id=r.subject_id, subject_name=names[r.subject_id][:200],
+            run_id=run.id, subject_kind=subject_kind, subject_id=r.subject_id, subject_name=name[:200],
             owner_org=r.subject_id if subject_kind == "organization" else None, period=period,
             model_version=version.version, total=r.total, grade=r.grade, rank=r.rank, peers=len(results),
             dimensions=r.dimensions, indicators=r.indicators, explanation=r.explanation,
-            inputs_digest=digest(snapshot["subjects"][r.subject_id])))
+            inputs_digest=digest(snapshot["subjects"][r.subject_id]), provisional=span.provisional))
     await session.flush()
     return run
 
@@ -126,6 +139,9 @@ async def replay(session: AsyncSession, run: EvaluationRun, stored: list[Evaluat
 
 
 async def mark_outdated(session: AsyncSession, org_ids: set[str]) -> None:
+    """Evaluations whose inputs a registry change touched: the organizations' own, and every region's (a
+    region's members are whoever has records in it, which the change itself may have moved)."""
     if org_ids:
         await session.execute(update(Evaluation).where(
-            Evaluation.owner_org.in_(org_ids), Evaluation.outdated.is_(False)).values(outdated=True))
+            or_(Evaluation.owner_org.in_(org_ids), Evaluation.subject_kind == "region"),
+            Evaluation.outdated.is_(False)).values(outdated=True))

@@ -14,9 +14,12 @@ from pydantic import ValidationError
 from .ahp import AhpResult, ahp_weights
 from .schema import IndicatorSystem, Weighting
 
-__all__ = ["DEFAULT_VERSION", "ModelError", "default_model", "default_yaml", "expert_weights", "parse_model"]
+__all__ = ["DEFAULT_VERSION", "SHIPPED", "ModelError", "default_model", "default_yaml", "expert_weights",
+           "parse_model"]
 
-DEFAULT_VERSION = "default-1.0"
+DEFAULT_VERSION = "default-2.0"
+# Versions shipped with the code (never stored): the default, and earlier defaults whose runs may be replayed.
+SHIPPED = {DEFAULT_VERSION: "default_model.yaml", "default-1.0": "default_model_1_0.yaml"}
 
 
 class ModelError(ValueError):
@@ -56,10 +59,10 @@ def expert_weights(weighting: Weighting, declared: list[float | None]) -> tuple[
     return [1.0 / len(declared)] * len(declared), None
 
 
-def default_yaml() -> str:
-    return resources.files("services.scoring.indicators").joinpath("default_model.yaml").read_text("utf-8")
+def default_yaml(version: str = DEFAULT_VERSION) -> str:
+    return resources.files("services.scoring.indicators").joinpath(SHIPPED[version]).read_text("utf-8")
 
 
 @cache
-def default_model() -> IndicatorSystem:
-    return parse_model(default_yaml())
+def default_model(version: str = DEFAULT_VERSION) -> IndicatorSystem:
+    return parse_model(default_yaml(version))

@@ -1,6 +1,8 @@
 """Normalization of raw indicator values to scores in [0, 1], per the indicator's declared method and direction.
 
 Three methods (issue 6, DOMAIN §4.1): min-max across the peers of one run, target-based, and logarithmic.
+Target and logarithmic scores depend on the value alone, so equal peers are not all given full marks; the
+default model uses them wherever a bound exists (docs/scoring-indicators.md).
 Pure functions; each returns floats rounded to 6 places so that a re-run reproduces the stored result exactly.
 """
 
@@ -17,8 +19,10 @@ PLACES = 6
 def _minmax(values: Sequence[float], higher: bool) -> list[float]:
     lo, hi = min(values), max(values)
     if hi == lo:
-        # Peers who all score the same are all at the frontier of the peer group.
-        return [1.0 for _ in values]
+        # No spread among the peers tells nothing about merit: equal peers score what the value itself earns,
+        # full marks for something (higher is better) or for nothing (lower is better), none otherwise.
+        earned = hi > 0 if higher else hi <= 0
+        return [1.0 if earned else 0.0 for _ in values]
     span = hi - lo
     return [(v - lo) / span if higher else (hi - v) / span for v in values]
 

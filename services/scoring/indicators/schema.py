@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from ..evaluation.facts import FACTS
+
 __all__ = [
     "COMPUTED_FACTS",
     "Dimension",
@@ -27,13 +29,8 @@ Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9
 Weight = Annotated[float, Field(ge=0, le=1)]
 Judgement = Annotated[float, Field(gt=0, le=9)]
 
-# The facts the scoring service can compute from registry records (see evaluation/facts.py).
-COMPUTED_FACTS = frozenset({
-    "registered_resources", "registered_products", "registration_on_time_rate", "registration_coverage",
-    "resource_fields_declared", "frequently_updated_share", "conditional_or_open_share",
-    "open_compliance_records", "high_severity_open_records", "active_agreements", "priced_products",
-    "annual_reports_filed", "revenue_deviation", "product_revenue", "product_volume", "scenario_count",
-})
+# The facts the scoring service can compute from registry records (docs/scoring-indicators.md).
+COMPUTED_FACTS = frozenset(FACTS)
 
 
 class Normalization(BaseModel):

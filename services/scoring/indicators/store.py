@@ -13,7 +13,7 @@ from services.kernel.security import Principal
 
 from ..records import IndicatorModelRow
 from .ahp import InconsistentJudgements
-from .loader import DEFAULT_VERSION, ModelError, default_model, default_yaml, parse_model
+from .loader import DEFAULT_VERSION, SHIPPED, ModelError, default_model, default_yaml, parse_model
 from .schema import IndicatorSystem
 
 __all__ = ["ModelVersion", "get_system", "inconsistent_problem", "list_versions", "parse_or_problem", "publish"]
@@ -26,9 +26,9 @@ class ModelVersion:
         self.published_by, self.published_at = published_by, published_at
 
 
-def _default() -> ModelVersion:
-    text = default_yaml()
-    return ModelVersion(DEFAULT_VERSION, default_model().name, text, hashlib.sha256(text.encode()).hexdigest(),
+def _default(version: str = DEFAULT_VERSION) -> ModelVersion:
+    text = default_yaml(version)
+    return ModelVersion(version, default_model(version).name, text, hashlib.sha256(text.encode()).hexdigest(),
                         "system", None)
 
 
@@ -52,8 +52,8 @@ def parse_or_problem(text: str) -> IndicatorSystem:
 
 
 async def get_system(session: AsyncSession, version: str) -> tuple[IndicatorSystem, ModelVersion]:
-    if version == DEFAULT_VERSION:
-        return default_model(), _default()
+    if version in SHIPPED:
+        return default_model(version), _default(version)
     row = await session.get(IndicatorModelRow, version)
     if row is None:
         raise NotFound(f"No indicator model version {version!r}.", slug="model-not-found")
@@ -63,14 +63,14 @@ async def get_system(session: AsyncSession, version: str) -> tuple[IndicatorSyst
 
 async def list_versions(session: AsyncSession) -> list[ModelVersion]:
     rows = (await session.execute(select(IndicatorModelRow).order_by(IndicatorModelRow.published_at))).scalars()
-    return [_default()] + [ModelVersion(r.version, r.name, r.document, r.digest, r.published_by,
+    return [_default(v) for v in SHIPPED] + [ModelVersion(r.version, r.name, r.document, r.digest, r.published_by,
                                         r.published_at) for r in rows]
 
 
 async def publish(session: AsyncSession, principal: Principal, text: str) -> ModelVersion:
     """Versions are immutable: a score names the version it used, so a version can never change under it."""
     system = parse_or_problem(text)
-    if system.version == DEFAULT_VERSION or await session.get(IndicatorModelRow, system.version) is not None:
+    if system.version in SHIPPED or await session.get(IndicatorModelRow, system.version) is not None:
         raise Conflict(f"Indicator model version {system.version!r} already exists; publish a new version.",
                        slug="model-version-exists", version=system.version)
     row = IndicatorModelRow(version=system.version, name=system.name, document=text,

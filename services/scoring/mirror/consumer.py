@@ -1,10 +1,11 @@
-"""The change-feed consumer: reads the registry's ledger feed after its stored cursor, refetches each changed
-record, applies it to the mirror, refreshes the affected value scores and flags affected evaluations, then
-advances the cursor, all in one transaction per page. A crash before the commit re-delivers the page; applying
-it again changes nothing (see ``store.apply_record``). While the registry is down every attempt is recorded as a
-failure, results are served marked stale, and the next successful sync catches up from the stored cursor.
+"""The change-feed consumer: reads the registry's feed after its stored cursor, with the current state of every
+record each page touched; validates each record against the contract; applies them to the mirror; refreshes the
+affected value scores and flags affected evaluations; then advances the cursor — all in one transaction per
+page. A crash before the commit re-delivers the page; applying it again changes nothing (``store``).
 
-Until the registry has a feed (``FeedMissing``) the consumer reads the REST lists of every kind instead.
+A failed sync — the registry down, our client refused, a record outside the contract — leaves the cursor where
+it was, is recorded (``/sync`` shows it, results are served marked stale), logged and counted; the next
+successful sync catches up from the stored cursor.
 """
 
 from __future__ import annotations
@@ -13,61 +14,90 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
 from services.kernel.timeutil import utcnow
 
+from ..contract import FeedRecord, Product, Record, parse_record
 from ..records import FeedState
-from .gateway import FeedMissing, RegistryGateway, RegistryUnavailable
-from .store import apply_record, record_attributes
+from .gateway import ContractViolation, RegistryGateway, SyncError
+from .store import Change, apply_records
 
-__all__ = ["FEED", "Refresher", "SyncReport", "affected_subjects", "feed_state", "run_forever", "sync_once"]
+__all__ = ["FEED", "BULK_IMPORT", "Refresher", "SyncReport", "affected", "feed_state", "run_forever", "sync_once"]
 
 log = logging.getLogger("pdr.scoring.feed")
 FEED = "registry"
+BULK_IMPORT = "resource.imported"  # one ledger entry for many resources; subject: the importing organization
 # Called with the (kind, id) pairs of products/resources and the org ids whose facts changed.
 Refresher = Callable[[AsyncSession, set[tuple[str, str]], set[str]], Awaitable[None]]
+OnError = Callable[[str], None]
 
 
 @dataclass
 class SyncReport:
-    mode: str
+    mode: str = "feed"
     events: int = 0
     applied: int = 0
     changed: int = 0
     cursor: int = 0
+    has_more: bool = False
     error: str | None = None
     subjects: set[tuple[str, str]] = field(default_factory=set)
 
 
-def affected_subjects(kind: str, record_id: str, payload: dict[str, Any] | None) -> set[tuple[str, str]]:
-    """The products and resources whose value score depends on this record."""
-    if kind == "resource":
-        return {(kind, record_id)}
-    if kind == "product":
-        # Its source resources' breadth counts the products built on them.
-        sources = (payload or {}).get("resource_ids") or []
-        return {(kind, record_id), *(("resource", str(r)) for r in sources if isinstance(r, str))}
-    out: set[tuple[str, str]] = set()
-    if not payload:
+def _typed(item: FeedRecord) -> tuple[str, str, Record | None]:
+    if item.deleted or item.record is None:
+        return item.kind, item.id, None
+    try:
+        return item.kind, item.id, parse_record(item.kind, item.record)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ContractViolation(f"{item.kind} {item.id}: {'.'.join(str(p) for p in first['loc'])}: "
+                                f"{first['msg']}") from None
+
+
+def affected(changes: list[Change]) -> tuple[set[tuple[str, str]], set[str]]:
+    """The products/resources whose value score, and the organizations whose facts, a set of changes moves."""
+    subjects: set[tuple[str, str]] = set()
+    orgs: set[str] = set()
+    for change in changes:
+        before = _parsed(change.kind, change.before)
+        for record in (before, change.after):  # what it was about before counts as much as what it is now
+            if record is not None:
+                orgs |= {record.owner} if record.owner else set()
+                subjects |= _subjects_of(change.kind, change.record_id, record)
+    return subjects, orgs
+
+
+def _parsed(kind: str, payload: dict | None) -> Record | None:
+    """A copy mirrored before: one from an older contract version is no longer readable, and need not be."""
+    try:
+        return parse_record(kind, payload) if payload is not None else None
+    except ValidationError:
+        return None
+
+
+def _subjects_of(kind: str, record_id: str, record: Record) -> set[tuple[str, str]]:
+    if kind in ("resource", "product"):
+        out = {(kind, record_id)}
+        if isinstance(record, Product):  # a resource's breadth counts the products built on it
+            out |= {("resource", r) for r in record.resource_ids}
         return out
-    subject = payload.get("subject_id") or payload.get("product_id") or payload.get("resource_id")
-    if subject:
-        subject_kind = payload.get("subject_type") or ("resource" if payload.get("resource_id") else "product")
-        if subject_kind in ("product", "resource"):
-            out.add((subject_kind, str(subject)))
-    for key, sub_kind in (("product_ids", "product"), ("resource_ids", "resource")):
-        out.update((sub_kind, str(i)) for i in payload.get(key) or [] if isinstance(i, str))
-    out.update(("resource", str(i["resource_id"])) for i in payload.get("resources") or []
-               if isinstance(i, dict) and i.get("resource_id"))
-    for line in payload.get("products") or []:
-        if isinstance(line, dict) and line.get("product_id"):
-            out.add(("product", str(line["product_id"])))
-    return out
+    if kind == "registration":
+        return {(record.subject_type, record.subject_id)}  # type: ignore[attr-defined]
+    if kind == "compliance_record":
+        return {(record.subject_type, record.subject_id)} \
+            if record.subject_type in ("resource", "product") else set()  # type: ignore[attr-defined]
+    if kind == "agreement":
+        return {("resource", i.resource_id) for i in record.resources} | \
+            {("product", p) for p in record.product_ids}  # type: ignore[attr-defined]
+    if kind == "annual_report":
+        return {("product", line.product_id) for line in record.products}  # type: ignore[attr-defined]
+    return set()
 
 
 async def feed_state(session: AsyncSession, *, lock: bool = False) -> FeedState:
@@ -92,98 +122,47 @@ async def _record_failure(db: Database, error: str) -> None:
         state.last_attempt_at = utcnow()
 
 
-async def _apply(session: AsyncSession, gateway: RegistryGateway, kind: str, record_id: str, seq: int,
-                 payload: dict[str, Any] | None, report: SyncReport, orgs: set[str]) -> None:
-    changed = await apply_record(session, kind, record_id, payload, seq)
-    report.applied += 1
-    if changed:
-        report.changed += 1
-        report.subjects |= affected_subjects(kind, record_id, payload)
-        org = record_attributes(kind, payload)["org_id"] if payload else None
-        if org:
-            orgs.add(org)
-
-
-async def _apply_prices(session: AsyncSession, gateway: RegistryGateway, product_id: str, seq: int,
-                        product: dict[str, Any] | None, report: SyncReport, orgs: set[str]) -> None:
-    """Prices are ledgered as changes of their product: mirror them as one ``price`` record per product."""
-    prices = await gateway.prices(product_id) if product is not None else []
-    payload = {"product_id": product_id, "org_id": product.get("org_id"), "prices": prices} if product else None
-    await _apply(session, gateway, "price", product_id, seq, payload, report, orgs)
-
-
-async def _sync_feed(session: AsyncSession, gateway: RegistryGateway, kinds: dict[str, str], page: int,
-                     report: SyncReport, orgs: set[str]) -> None:
+async def _consume(session: AsyncSession, gateway: RegistryGateway, refresh: Refresher, page: int,
+                   report: SyncReport) -> None:
     state = await feed_state(session, lock=True)
-    events = await gateway.events(state.cursor, page)
-    report.events = len(events)
-    latest: dict[tuple[str, str], int] = {}
-    for event in events:
-        kind = kinds.get(str(event.get("subject_type")))
-        seq = int(event["sequence"])
-        if kind is not None:
-            latest[(kind, str(event["subject_id"]))] = seq
-        report.cursor = max(report.cursor, seq)
-    # One fetch per changed record per page, whatever the number of events about it.
-    for (kind, record_id), seq in sorted(latest.items(), key=lambda item: item[1]):
-        payload = await gateway.fetch(kind, record_id)
-        await _apply(session, gateway, kind, record_id, seq, payload, report, orgs)
-        if kind == "product":
-            await _apply_prices(session, gateway, record_id, seq, payload, report, orgs)
-        elif kind == "registration" and payload and payload.get("subject_type") in ("resource", "product"):
-            # Coding, cancelling or revoking a registration changes its subject's status without a ledger
-            # entry of the subject's own: read the subject again with it.
-            subject_kind, subject_id = payload["subject_type"], str(payload.get("subject_id"))
-            if (subject_kind, subject_id) not in latest:
-                subject = await gateway.fetch(subject_kind, subject_id)
-                await _apply(session, gateway, subject_kind, subject_id, seq, subject, report, orgs)
-    if events:
-        state.cursor = report.cursor
-    report.cursor = state.cursor
+    feed = await gateway.page(state.cursor, page)
+    items = [_typed(r) for r in feed.records]
+    for org in dict.fromkeys(e.subject_id for e in feed.events if e.action == BULK_IMPORT):
+        async for record in gateway.imported(org):
+            items.append(_typed(record))
+    changes = await apply_records(session, items, feed.last_sequence)
+    subjects, orgs = affected(changes)
+    await refresh(session, subjects, orgs)
+    report.events, report.applied, report.changed = len(feed.events), len(items), len(changes)
+    report.subjects, report.has_more = subjects, feed.has_more
+    state.cursor = report.cursor = feed.last_sequence
+    state.mode, state.failures, state.last_error = "feed", 0, None
+    state.last_success_at = state.last_attempt_at = utcnow()
 
 
-async def _sync_rest(session: AsyncSession, gateway: RegistryGateway, report: SyncReport, orgs: set[str]) -> None:
-    state = await feed_state(session)
-    state.mode = "rest"
-    for kind in gateway.paths:
-        async for item in gateway.list_all(kind):
-            if isinstance(item, dict) and item.get("id"):
-                await _apply(session, gateway, kind, str(item["id"]), state.cursor, item, report, orgs)
-                if kind == "product":
-                    await _apply_prices(session, gateway, str(item["id"]), state.cursor, item, report, orgs)
-    report.cursor = state.cursor
-
-
-async def sync_once(db: Database, gateway: RegistryGateway, kinds: dict[str, str], refresh: Refresher,
-                    page: int = 500) -> SyncReport:
-    """One page of the feed (or one REST pass), committed with its effects; failures are recorded, not raised."""
-    report = SyncReport(mode="feed")
-    orgs: set[str] = set()
+async def sync_once(db: Database, gateway: RegistryGateway, refresh: Refresher, page: int = 500,
+                    on_error: OnError | None = None) -> SyncReport:
+    """One page of the feed, committed with its effects; a failure is recorded and reported, not raised."""
+    report = SyncReport()
     try:
         async with db.sessions.begin() as session:
-            try:
-                await _sync_feed(session, gateway, kinds, page, report, orgs)
-            except FeedMissing:
-                report.mode = "rest"
-                await _sync_rest(session, gateway, report, orgs)
-            await refresh(session, report.subjects, orgs)
-            state = await feed_state(session)
-            state.mode, state.failures, state.last_error = report.mode, 0, None
-            state.last_success_at = state.last_attempt_at = utcnow()
-    except RegistryUnavailable as exc:
-        report.error = str(exc)
-        log.warning("registry unavailable, serving stale results: %s", exc)
+            await _consume(session, gateway, refresh, page, report)
+    except SyncError as exc:
+        report.error = f"{exc.reason}: {exc}"
+        log.warning("registry sync failed (%s), serving the last results as stale: %s", exc.reason, exc)
+        if on_error is not None:
+            on_error(exc.reason)
         await _record_failure(db, report.error)
     return report
 
 
-async def run_forever(db: Database, gateway: RegistryGateway, kinds: dict[str, str], refresh: Refresher,
-                      interval: float, page: int = 500) -> None:
-    """Poll the feed; drain it while pages come back full, then wait ``interval`` seconds."""
+async def run_forever(db: Database, gateway: RegistryGateway, refresh: Refresher, interval: float,
+                      page: int = 500, on_error: OnError | None = None) -> None:
+    """Poll the feed; drain it while pages say there is more, then wait ``interval`` seconds."""
     while True:
         try:
-            report = await sync_once(db, gateway, kinds, refresh, page)
-            if report.error is None and report.mode == "feed" and report.events >= page:
+            report = await sync_once(db, gateway, refresh, page, on_error)
+            if report.error is None and report.has_more:
                 continue
         except asyncio.CancelledError:
             raise

@@ -1,8 +1,13 @@
-"""The registry as scoring sees it: its change feed and its REST API, over HTTP with the scoring service's
-machine client (client_credentials; scopes registry:read registry:feed). Services never import each other.
+"""The registry as scoring sees it: its change feed with the records each page touched, over HTTP with the
+scoring service's machine client (client_credentials, scope ``registry:feed``). Services never import each
+other; what crosses is the contract in ``services/scoring/contract.py``.
 
-Any transport error, timeout or 5xx answer is ``RegistryUnavailable``: the consumer records it and scoring keeps
-serving its last results, marked stale.
+    RegistryUnavailable   transport error, timeout, 5xx, 429: try again later, serve the last results as stale
+    RegistryRefused       401/403/404 and other 4xx: our client, its scopes or the registry's API are wrong
+    ContractViolation     the registry answered 200 with something the contract does not describe
+
+Each is a failed sync that shows (``/sync``, logs, ``pdr_scoring_feed_errors_total``); none is ever read as
+"the record is gone": only the registry's own ``deleted: true`` means that.
 """
 
 from __future__ import annotations
@@ -11,86 +16,83 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from services.kernel.http import ServiceClient
 
-__all__ = ["FeedMissing", "RegistryGateway", "RegistryUnavailable"]
+from ..contract import EventPage, FeedRecord, ResourcePage
+
+__all__ = ["ContractViolation", "RegistryGateway", "RegistryRefused", "RegistryUnavailable", "SyncError"]
 
 
-class RegistryUnavailable(Exception):
-    pass
+class SyncError(Exception):
+    reason = "error"
 
 
-class FeedMissing(Exception):
-    """The registry answers but has no change feed (older registry): read its REST API instead."""
+class RegistryUnavailable(SyncError):
+    reason = "unavailable"
+
+
+class RegistryRefused(SyncError):
+    reason = "refused"
+
+
+class ContractViolation(SyncError):
+    reason = "contract"
+
+
+def _validate(model: type[Any], response: httpx.Response, what: str) -> Any:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ContractViolation(f"{what}: {exc.error_count()} contract error(s), first at {where}: "
+                                f"{first['msg']}") from None
 
 
 class RegistryGateway:
-    def __init__(self, client: ServiceClient, paths: dict[str, str], page_size: int = 200) -> None:
+    def __init__(self, client: ServiceClient, page_size: int = 500) -> None:
         self.client = client
-        self.paths = paths  # kind → collection path, e.g. "product" → "/products"
         self.page_size = page_size
 
     async def _get(self, url: str, **params: Any) -> httpx.Response:
         try:
             response = await self.client.get(url, params={k: v for k, v in params.items() if v is not None})
+        except httpx.HTTPStatusError as exc:  # our token request was answered, and not with a token
+            status = exc.response.status_code
+            kind = RegistryUnavailable if status >= 500 or status == 429 else RegistryRefused
+            raise kind(f"GET {url}: the token endpoint answered {status}") from None
         except (httpx.HTTPError, OSError) as exc:
-            raise RegistryUnavailable(f"{type(exc).__name__}: {exc}") from None
-        if response.status_code >= 500 or response.status_code in (401, 429):
+            raise RegistryUnavailable(f"GET {url}: {type(exc).__name__}: {exc}") from None
+        if response.status_code >= 500 or response.status_code == 429:
             raise RegistryUnavailable(f"GET {url} answered {response.status_code}")
+        if response.status_code != 200:
+            detail = response.text[:300]
+            raise RegistryRefused(f"GET {url} answered {response.status_code}: {detail}")
         return response
 
     async def tree_size(self) -> int:
         """How many events the registry's ledger holds, from its public signed tree head."""
         response = await self._get("/ledger/sth")
-        if response.status_code != 200:
-            raise RegistryUnavailable(f"GET /ledger/sth answered {response.status_code}")
-        return int(response.json()["tree_size"])
+        try:
+            return int(response.json()["tree_size"])
+        except (ValueError, KeyError, TypeError):
+            raise ContractViolation("GET /ledger/sth: no tree_size") from None
 
-    async def events(self, after: int, limit: int) -> list[dict[str, Any]]:
-        response = await self._get("/events", after=after, limit=limit)
-        if response.status_code in (404, 405):
-            raise FeedMissing()
-        if response.status_code != 200:
-            raise RegistryUnavailable(f"GET /events answered {response.status_code}")
-        body = response.json()
-        items = body.get("items", body.get("events")) if isinstance(body, dict) else body
-        return list(items or [])
+    async def page(self, after: int, limit: int) -> EventPage:
+        """Events after ``after`` with the current state of every record they touched."""
+        response = await self._get("/events", after=after, limit=limit, include="records")
+        return _validate(EventPage, response, "GET /events")
 
-    async def fetch(self, kind: str, record_id: str) -> dict[str, Any] | None:
-        """The current state of one record; None when it is gone (or not readable by us)."""
-        base = self.paths.get(kind)
-        if base is None:
-            return None
-        response = await self._get(f"{base}/{record_id}")
-        if response.status_code in (403, 404, 410):
-            return None
-        if response.status_code != 200:
-            raise RegistryUnavailable(f"GET {base}/{record_id} answered {response.status_code}")
-        return response.json()
-
-    async def prices(self, product_id: str) -> list[dict[str, Any]]:
-        """A product's ceiling and operator price records (public at the registry)."""
-        response = await self._get(f"/products/{product_id}/prices")
-        if response.status_code != 200:
-            return []
-        body = response.json()
-        return body if isinstance(body, list) else []
-
-    async def list_all(self, kind: str) -> AsyncIterator[dict[str, Any]]:
-        """Every record of a kind through the keyset-paginated list (``{"items", "next_cursor"}``)."""
-        base = self.paths[kind]
-        cursor: str | None = None
+    async def imported(self, org_id: str) -> AsyncIterator[FeedRecord]:
+        """Every resource of an organization, for a bulk import's single feed entry."""
+        after: str | None = None
         while True:
-            response = await self._get(base, cursor=cursor, limit=self.page_size)
-            if response.status_code in (403, 404, 405):
-                return  # that part of the registry is not there (yet): nothing to mirror
-            if response.status_code != 200:
-                raise RegistryUnavailable(f"GET {base} answered {response.status_code}")
-            body = response.json()
-            items = body.get("items", []) if isinstance(body, dict) else body
-            for item in items:
-                yield item
-            cursor = body.get("next_cursor") if isinstance(body, dict) else None
-            if not cursor:
+            response = await self._get("/events/resources", org_id=org_id, after=after, limit=self.page_size)
+            page = _validate(ResourcePage, response, "GET /events/resources")
+            for record in page.records:
+                yield record
+            if not page.next_after:
                 return
+            after = page.next_after

@@ -42,7 +42,7 @@ async def sync_now(request: Request, session: SessionDep, principal: CurrentPrin
     """Pull one page of the registry's change feed now."""
     must_run(principal)
     app = request.app
-    report = await sync_once(app.state.db, app.state.registry, app.state.settings.feed_kinds, app.state.refresh,
-                             app.state.settings.feed_page_size)
+    report = await sync_once(app.state.db, app.state.registry, app.state.refresh,
+                             app.state.settings.feed_page_size, app.state.on_feed_error)
     session.expire_all()
     return _out(await feed_state(session), report)

@@ -1,77 +1,105 @@
-"""Writing registry records into the local mirror, idempotently: applying the same event twice, or an older
-event after a newer one, leaves the mirror as it was (at-least-once delivery from the feed)."""
+"""Writing registry records into the local mirror in bulk and idempotently: applying the same page twice, or an
+older page after a newer one, leaves the mirror as it was (at-least-once delivery from the feed).
+
+A mirrored payload is the record as the contract validated it (``contract.py``), so every key read later is a
+declared field; the organization, region and subject columns come from the typed record, never from guesses.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.timeutil import utcnow
 
+from ..contract import Agreement, Product, Record
 from ..records import RegistryRecord, RegistryRef
 
-__all__ = ["SUBJECT_KEYS", "apply_record", "record_attributes", "references"]
-
-# Fields naming the product or resource a record is about, in the order tried.
-SUBJECT_KEYS = ("subject_id", "product_id", "resource_id")
+__all__ = ["Change", "apply_records", "references"]
 
 
-def record_attributes(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-    org = payload.get("org_id") or payload.get("operator_org_id") or payload.get("registrant_org_id")
-    region = payload.get("region_code") or None
-    subject = next((payload[k] for k in SUBJECT_KEYS if payload.get(k)), None)
-    return {"org_id": str(org)[:64] if org else None, "region_code": str(region)[:6] if region else None,
-            "subject_id": str(subject)[:64] if subject else None}
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    record_id: str
+    before: dict[str, Any] | None  # the mirrored payload it replaced (None: new)
+    after: Record | None  # None: gone at the registry
 
 
-def references(kind: str, payload: dict[str, Any] | None) -> set[str]:
-    """The products and resources a product (its sources) or an agreement (its scope) names."""
-    if not payload or kind not in ("product", "agreement"):
-        return set()
-    refs = {str(i) for i in payload.get("resource_ids") or [] if isinstance(i, str)}
-    if kind == "agreement":
-        refs |= {str(i["resource_id"]) for i in payload.get("resources") or []
-                 if isinstance(i, dict) and i.get("resource_id")}
-        refs |= {str(i) for i in payload.get("product_ids") or [] if isinstance(i, str)}
-    return {r[:64] for r in refs}
+def references(record: Record | None) -> set[str]:
+    """The resources (and products) a product is made from or an agreement covers: indexed, not scanned."""
+    if isinstance(record, Product):
+        return set(record.resource_ids)
+    if isinstance(record, Agreement):
+        return {i.resource_id for i in record.resources} | set(record.product_ids)
+    return set()
 
 
-async def _replace_refs(session: AsyncSession, kind: str, record_id: str, payload: dict[str, Any] | None) -> None:
-    if kind not in ("product", "agreement"):
+def _columns(record: Record) -> dict[str, Any]:
+    return {"org_id": record.owner, "region_code": record.region, "subject_id": record.about}
+
+
+async def _existing(session: AsyncSession, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    by_kind: dict[str, list[str]] = {}
+    for kind, record_id in keys:
+        by_kind.setdefault(kind, []).append(record_id)
+    rows = (await session.execute(select(
+        RegistryRecord.kind, RegistryRecord.record_id, RegistryRecord.payload, RegistryRecord.seq,
+        RegistryRecord.deleted).where(or_(*(and_(RegistryRecord.kind == kind, RegistryRecord.record_id.in_(ids))
+                                            for kind, ids in by_kind.items()))))).all()
+    return {(r.kind, r.record_id): r for r in rows}
+
+
+async def apply_records(session: AsyncSession, items: list[tuple[str, str, Record | None]],
+                        seq: int) -> list[Change]:
+    """Upsert each (kind, id, record) — ``None`` marks it deleted — as of feed position ``seq``."""
+    latest = {(kind, record_id): record for kind, record_id, record in items}  # the last copy of a key wins
+    if not latest:
+        return []
+    existing = await _existing(session, list(latest))
+    now = utcnow()
+    inserts, updates, gone, changes = [], [], [], []
+    for (kind, record_id), record in latest.items():
+        row = existing.get((kind, record_id))
+        if row is not None and row.seq > seq:
+            continue  # a newer copy is already here: this page was delivered late
+        payload = record.model_dump(mode="json") if record is not None else None
+        if record is None:
+            if row is None or row.deleted:
+                continue
+            # A deleted record keeps its last payload: runs and scores computed from it may cite it.
+            gone.append({"b_kind": kind, "b_id": record_id, "seq": seq, "deleted": True, "updated_at": now})
+        elif row is None:
+            inserts.append({"kind": kind, "record_id": record_id, "payload": payload, "seq": seq, "deleted": False,
+                            "updated_at": now, **_columns(record)})
+        elif row.payload == payload and not row.deleted:
+            continue  # redelivery of what we already have
+        else:
+            updates.append({"b_kind": kind, "b_id": record_id, "payload": payload, "seq": seq, "deleted": False,
+                            "updated_at": now, **_columns(record)})
+        changes.append(Change(kind, record_id, row.payload if row is not None else None, record))
+    table = RegistryRecord.__table__
+    if inserts:
+        await session.execute(insert(table), inserts)
+    for batch in (updates, gone):
+        if batch:
+            await session.execute(update(table).where(table.c.kind == bindparam("b_kind"),
+                                                      table.c.record_id == bindparam("b_id")), batch)
+    await _replace_refs(session, [c for c in changes if c.kind in ("product", "agreement")])
+    return changes
+
+
+async def _replace_refs(session: AsyncSession, changes: list[Change]) -> None:
+    if not changes:
         return
-    await session.execute(delete(RegistryRef).where(RegistryRef.kind == kind, RegistryRef.record_id == record_id))
-    refs = references(kind, payload)
-    if refs:
-        await session.execute(insert(RegistryRef), [{"kind": kind, "record_id": record_id, "ref_id": r}
-                                                    for r in sorted(refs)])
-
-
-async def apply_record(session: AsyncSession, kind: str, record_id: str, payload: dict[str, Any] | None,
-                       seq: int) -> bool:
-    """Upsert (or mark deleted, for ``payload is None``); returns whether the mirror changed."""
-    row = (await session.execute(
-        select(RegistryRecord).where(RegistryRecord.kind == kind, RegistryRecord.record_id == record_id)
-    )).scalar_one_or_none()
-    if row is not None and row.seq > seq:
-        return False  # a newer copy is already here: this event was delivered late
-    if row is None:
-        if payload is None:
-            return False
-        row = RegistryRecord(kind=kind, record_id=record_id)
-        session.add(row)
-    elif payload is not None and row.payload == payload and not row.deleted:
-        row.seq = seq
-        return False  # redelivery of what we already have
-    if payload is None:
-        row.deleted = True
-    else:
-        row.payload, row.deleted = payload, False
-        for key, value in record_attributes(kind, payload).items():
-            setattr(row, key, value)
-    row.seq = seq
-    row.updated_at = utcnow()
-    await session.flush()
-    await _replace_refs(session, kind, record_id, payload)
-    return True
+    for kind in ("product", "agreement"):
+        ids = [c.record_id for c in changes if c.kind == kind]
+        if ids:
+            await session.execute(delete(RegistryRef).where(RegistryRef.kind == kind, RegistryRef.record_id.in_(ids)))
+    rows = [{"kind": c.kind, "record_id": c.record_id, "ref_id": ref} for c in changes
+            for ref in sorted(references(c.after))]
+    if rows:
+        await session.execute(insert(RegistryRef), rows)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -12,94 +11,92 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.pagination import encode_cursor, keyset_page
 from services.kernel.timeutil import utcnow
 
+from ..contract import Product, Record, Resource, parse_record
 from ..digest import digest
+from ..evaluation.facts import CHINA
 from ..records import ProductScore, RegistryRecord, RegistryRef
-from .inputs import RecordSet, build_inputs
+from .inputs import ValueRecords, build_inputs
 from .value import ValueRules, score_value
 
-__all__ = ["list_scores", "load_all", "read_all", "refresh_scores", "rescore_all", "score_records", "write_scores"]
+__all__ = ["list_scores", "read_all", "refresh_scores", "rescore_all", "score_records", "write_scores"]
 
 DEFAULT_RULES = ValueRules()  # frozen: one instance serves every call
+Subject = Resource | Product
 
 
-def _group(rows: list[RegistryRecord]) -> dict[str, list[dict[str, Any]]]:
-    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        if not row.deleted:
-            by_kind[row.kind].append({"id": row.record_id, **row.payload})
-    return by_kind
+def _typed(rows) -> list[Record]:
+    return [parse_record(kind, payload) for kind, payload in rows]
 
 
-async def read_all(session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
-    """Every live mirrored record as payload dicts by kind: three columns, no ORM objects (bulk rescoring)."""
-    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    result = await session.execute(select(RegistryRecord.kind, RegistryRecord.record_id, RegistryRecord.payload)
-                                   .where(RegistryRecord.deleted.is_(False)))
-    for kind, record_id, payload in result:
-        by_kind[kind].append({"id": record_id, **payload})
-    return by_kind
+async def read_all(session: AsyncSession) -> list[Record]:
+    """Every live mirrored record, typed: two columns, no ORM objects (bulk rescoring)."""
+    return _typed(await session.execute(select(RegistryRecord.kind, RegistryRecord.payload)
+                                        .where(RegistryRecord.deleted.is_(False))))
 
 
-async def load_all(session: AsyncSession) -> RecordSet:
-    return RecordSet(await read_all(session))
-
-
-async def _load_for(session: AsyncSession, subjects: set[tuple[str, str]]) -> RecordSet:
+async def _load_for(session: AsyncSession, subjects: set[tuple[str, str]]) -> tuple[list[Record], dict[str, int]]:
     """The subjects and every record their scores read, by index: five queries whatever their number."""
     ids = {i for _, i in subjects}
-    rows = list((await session.execute(select(RegistryRecord).where(
-        RegistryRecord.kind.in_(("product", "resource")), RegistryRecord.record_id.in_(ids)))).scalars())
-    orgs = {r.org_id for r in rows if r.org_id}
-    source_ids = {s for r in rows if r.kind == "product" for s in r.payload.get("resource_ids") or []}
-    rows += (await session.execute(select(RegistryRecord).where(
-        RegistryRecord.kind == "resource", RegistryRecord.record_id.in_(source_ids - ids)))).scalars()
+    live = RegistryRecord.deleted.is_(False)
+    columns = (RegistryRecord.kind, RegistryRecord.payload)
+    rows = list((await session.execute(select(*columns).where(
+        live, RegistryRecord.kind.in_(("product", "resource")), RegistryRecord.record_id.in_(ids)))).all())
+    found = _typed(rows)
+    orgs = {r.owner for r in found if r.owner}
+    source_ids = {s for r in found if isinstance(r, Product) for s in r.resource_ids}
+    rows = list((await session.execute(select(*columns).where(
+        live, RegistryRecord.kind == "resource", RegistryRecord.record_id.in_(source_ids - ids)))).all())
     # Agreements naming a subject (whoever signed them), registrations and compliance records about it, and
     # the annual reports of its organization.
     naming = select(RegistryRef.record_id).where(RegistryRef.kind == "agreement", RegistryRef.ref_id.in_(ids))
-    rows += (await session.execute(select(RegistryRecord).where(or_(
+    rows += (await session.execute(select(*columns).where(live, or_(
         (RegistryRecord.kind == "agreement") & RegistryRecord.record_id.in_(naming),
         RegistryRecord.kind.in_(("registration", "compliance_record")) & RegistryRecord.subject_id.in_(ids),
-        (RegistryRecord.kind == "annual_report") & RegistryRecord.org_id.in_(orgs))))).scalars()
+        (RegistryRecord.kind == "annual_report") & RegistryRecord.org_id.in_(orgs))))).all()
     # A resource's breadth counts the products built on it, whoever operates them.
     dependents = dict((await session.execute(select(RegistryRef.ref_id, func.count()).where(
         RegistryRef.kind == "product", RegistryRef.ref_id.in_(ids)).group_by(RegistryRef.ref_id))).all())
-    unique = {(r.kind, r.record_id): r for r in rows}
-    return RecordSet(_group(list(unique.values())), dependents)
+    return found + _typed(rows), dependents
 
 
-def score_records(records: RecordSet, subjects: list[tuple[str, dict[str, Any]]], as_of: date,
+def score_records(records: ValueRecords, subjects: list[Subject],
                   rules: ValueRules = DEFAULT_RULES) -> list[dict[str, Any]]:
-    """Pure: one score document per (kind, payload), with the SHA-256 of the inputs it was computed from."""
+    """Pure: one score document per product or resource, with the SHA-256 of the inputs it was computed from."""
     out = []
-    day = as_of.isoformat()
+    day = records.as_of.isoformat()
     # A resource feeds many products: hash it once and let each product's snapshot name its digest.
     resource_digests: dict[str, str] = {}
-    for kind, record in subjects:
-        inputs = build_inputs(records, kind, record, as_of)
+    for subject in subjects:
+        inputs = build_inputs(records, subject)
         sources = []
         for source in inputs.resources:
-            d = resource_digests.get(source["id"])
+            d = resource_digests.get(source.id)
             if d is None:
-                d = resource_digests[source["id"]] = digest(source)
+                d = resource_digests[source.id] = digest(source.model_dump(mode="json"))
             sources.append(d)
-        snapshot = {"kind": kind, "record": record, "resources": sources, "as_of": day,
+        kind = "product" if isinstance(subject, Product) else "resource"
+        snapshot = {"kind": kind, "record": subject.model_dump(mode="json"), "resources": sources, "as_of": day,
                     "open_compliance": inputs.open_compliance, "corrections": inputs.corrections,
                     "agreements": inputs.agreements, "volume": inputs.volume, "revenue": inputs.revenue,
                     "dependents": inputs.dependents}
-        out.append({"kind": kind, "id": record["id"], "org_id": record.get("org_id"),
-                    "name": str(record.get("name", ""))[:200], "as_of": as_of.isoformat(),
-                    "inputs_digest": digest(snapshot), **score_value(inputs, rules)})
+        out.append({"kind": kind, "id": subject.id, "org_id": subject.org_id, "name": subject.name[:200],
+                    "as_of": day, "inputs_digest": digest(snapshot), **score_value(inputs, rules)})
     return out
+
+
+def _today() -> date:
+    return utcnow().astimezone(CHINA).date()
 
 
 async def refresh_scores(session: AsyncSession, subjects: set[tuple[str, str]], seq: int = 0) -> int:
     """Recompute the scores of these products/resources (a deleted one loses its score)."""
     if not subjects:
         return 0
-    records = await _load_for(session, subjects)
-    present = [(kind, r) for kind in ("product", "resource") for r in records.by_kind.get(kind, [])
-               if (kind, r["id"]) in subjects]
-    scored = score_records(records, present, utcnow().date())
+    found, dependents = await _load_for(session, subjects)
+    records = ValueRecords(found, _today(), dependents)
+    present = [s for s in (*records.products.values(), *records.resources.values())
+               if ("product" if isinstance(s, Product) else "resource", s.id) in subjects]
+    scored = score_records(records, present)
     existing = {(s.subject_kind, s.subject_id): s for s in (await session.execute(select(ProductScore).where(
         ProductScore.subject_id.in_({i for _, i in subjects})))).scalars()}
     for doc in scored:
@@ -143,9 +140,7 @@ async def write_scores(session: AsyncSession, scored: list[dict[str, Any]], seq:
 
 async def rescore_all(session: AsyncSession, as_of: date | None = None) -> int:
     """Recompute the value score of every mirrored product and resource (after a model or rules change)."""
-    by_kind = await read_all(session)
-    records = RecordSet(by_kind)
-    subjects = [(kind, r) for kind in ("product", "resource") for r in by_kind.get(kind, [])]
-    scored = score_records(records, subjects, as_of or utcnow().date())
+    records = ValueRecords(await read_all(session), as_of or _today())
+    scored = score_records(records, [*records.products.values(), *records.resources.values()])
     await write_scores(session, scored)
     return len(scored)

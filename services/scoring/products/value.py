@@ -5,9 +5,11 @@ declared and observed facts, demand, and scenario breadth. Pure; the caller gath
               completeness   share of the registration materials filled in (Art. 9(1) list)
               accuracy       corrections needed after registration (1 / (1 + corrections))
               consistency    a product's source resources are themselves registered
-              timeliness     observed age of the record against its declared update frequency
+              timeliness     age of the data's last update (reported by its holder) against its declared
+                             update frequency; a product's is its sources' mean; no reported update: 0
               accessibility  opening attribute (resource) or delivery form (product)
-    demand    agreements naming it, annual-report volumes and revenue (log-scaled)
+    demand    agreements in force naming it, and the volume and revenue of its latest annual-report line
+              (log-scaled)
     breadth   application scenarios (product) or products built on it (resource)
 
 Weights and caps are rules with room in them: they live in ``ValueRules`` with these documented defaults.
@@ -17,14 +19,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from ..contract import Product, Resource
+
 __all__ = ["UPDATE_INTERVAL_DAYS", "ValueInputs", "ValueRules", "score_value"]
 
-UPDATE_INTERVAL_DAYS = {"realtime": 1, "daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92,
-                        "semiannual": 183, "yearly": 366, "annual": 366, "annually": 366, "irregular": 366}
+# The registry's update frequencies (registration/schemas.py Frequency) as the days between two updates; static
+# data is never refreshed, so any reported update keeps it current.
+UPDATE_INTERVAL_DAYS = {"realtime": 1, "daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "yearly": 366,
+                        "irregular": 366, "static": None}
 RESOURCE_FIELDS = ("name", "description", "data_items", "scale", "update_frequency", "quality",
                    "sharing_attribute", "opening_attribute", "grading", "source", "lawful_basis",
                    "security_assessment")
@@ -32,7 +38,8 @@ PRODUCT_FIELDS = ("name", "description", "form", "resource_ids", "scenarios", "u
                   "delivered_at")
 OPENNESS = {"unconditional": 1.0, "conditional": 0.6, "not": 0.2}
 FORMS = {"api": 1.0, "application": 1.0, "dataset": 0.8, "report": 0.8, "model": 0.7}
-STATUS = {"registered": 1.0, "coded": 1.0, "active": 1.0, "draft": 0.3, "pending": 0.5}
+# The registry's subject statuses: registered counts fully, a draft a little; cancelled, revoked, expired nothing.
+STATUS = {"registered": 1.0, "draft": 0.3}
 
 
 @dataclass(frozen=True)
@@ -48,10 +55,9 @@ class ValueRules:
 
 @dataclass
 class ValueInputs:
-    kind: str  # product | resource
-    record: dict[str, Any]
+    record: Resource | Product
     as_of: date
-    resources: list[dict[str, Any]] = field(default_factory=list)  # a product's sources, as mirrored
+    resources: list[Resource] = field(default_factory=list)  # a product's sources, as mirrored
     open_compliance: int = 0
     corrections: int = 0
     agreements: int = 0
@@ -70,45 +76,44 @@ def _log1p(cap: float) -> float:
 
 
 @lru_cache(maxsize=200_000)
-def _timeliness_of(frequency: str, stamp: str | None, as_of: date) -> float:
-    """Observed age against the declared update interval; cached, since many products share a resource."""
-    if not stamp:
+def _timeliness_of(frequency: str, updated_on: date | None, as_of: date) -> float:
+    """Age of the last data update against the declared interval; cached, since many products share a source."""
+    if updated_on is None:
         return 0.0
-    try:
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
-    except ValueError:
-        return 0.0
-    interval = UPDATE_INTERVAL_DAYS.get(frequency.lower(), 366)
-    age = max((as_of - when).days, 0)
+    interval = UPDATE_INTERVAL_DAYS.get(frequency, 366)
+    if interval is None:
+        return 1.0
+    age = max((as_of - updated_on).days, 0)
     return 1.0 if age <= interval else interval / age
 
 
-def _timeliness(record: dict[str, Any], as_of: date) -> float:
-    stamp = record.get("updated_at") or record.get("created_at")
-    return _timeliness_of(str(record.get("update_frequency") or ""), str(stamp) if stamp else None, as_of)
+def _timeliness(resource: Resource, as_of: date) -> float:
+    return _timeliness_of(resource.update_frequency, resource.data_updated_on, as_of)
+
+
+def _filled(record: Resource | Product, fields: tuple[str, ...]) -> float:
+    # Materials are strings, lists, dicts or dates: empty ones are falsy.
+    return sum(1 for f in fields if getattr(record, f)) / len(fields)
 
 
 def score_value(inputs: ValueInputs, rules: ValueRules = ValueRules()) -> dict[str, Any]:
     r = inputs.record
-    product = inputs.kind == "product"
-    fields = PRODUCT_FIELDS if product else RESOURCE_FIELDS
-    # Materials are strings, lists, dicts or dates: empty ones are falsy.
-    completeness = sum(1 for f in fields if r.get(f)) / len(fields)
-    conformity = STATUS.get(str(r.get("status", "")), 0.0) / (1 + inputs.open_compliance)
+    conformity = STATUS.get(r.status, 0.0) / (1 + inputs.open_compliance)
     accuracy = 1.0 / (1 + inputs.corrections)
-    if product:
-        declared = r.get("resource_ids") or []
-        registered = sum(1 for s in inputs.resources if s.get("status") == "registered")
-        consistency = registered / len(declared) if declared else 0.0
+    if isinstance(r, Product):
+        completeness = _filled(r, PRODUCT_FIELDS)
+        registered = sum(1 for s in inputs.resources if s.status == "registered")
+        consistency = registered / len(r.resource_ids) if r.resource_ids else 0.0
         timely = [_timeliness(s, inputs.as_of) for s in inputs.resources]
-        timeliness = sum(timely) / len(timely) if timely else _timeliness(r, inputs.as_of)
-        accessibility = FORMS.get(str(r.get("form", "")), 0.5)
-        breadth_count = len(r.get("scenarios") or [])
+        timeliness = sum(timely) / len(timely) if timely else 0.0
+        accessibility = FORMS.get(r.form, 0.5)
+        breadth_count = len(r.scenarios)
     else:
-        core_open = r.get("grading") == "core" and r.get("opening_attribute") == "unconditional"
+        completeness = _filled(r, RESOURCE_FIELDS)
+        core_open = r.grading == "core" and r.opening_attribute == "unconditional"
         consistency = 0.0 if core_open else 1.0  # core data is never opened unconditionally
         timeliness = _timeliness(r, inputs.as_of)
-        accessibility = OPENNESS.get(str(r.get("opening_attribute", "")), 0.2)
+        accessibility = OPENNESS.get(r.opening_attribute, 0.2)
         breadth_count = inputs.dependents
     quality = {"conformity": conformity, "completeness": completeness, "accuracy": accuracy,
                "consistency": consistency, "timeliness": timeliness, "accessibility": accessibility}

@@ -25,5 +25,5 @@ async def test_ledger_size_and_feed_lag_follow_the_registry(apps, people, regist
     assert size >= 3
     assert gauge((await scoring_client.get("/metrics")).text, "pdr_feed_lag_events") == size
     scoring = apps.scoring.state
-    await sync_once(scoring.db, scoring.registry, scoring.settings.feed_kinds, scoring.refresh)
+    await sync_once(scoring.db, scoring.registry, scoring.refresh)
     assert gauge((await scoring_client.get("/metrics")).text, "pdr_feed_lag_events") == 0

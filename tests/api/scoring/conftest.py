@@ -1,5 +1,5 @@
-"""Scoring API fixtures: a scriptable stand-in for the registry (feed and REST, up or down), a way to put
-registry records through the real consumer, and one caller of every kind for authorization tests."""
+"""Scoring API fixtures: the real registry app (scoring reads it over HTTP through the in-process router), a
+two-region world built through its API, and one caller of every kind for authorization tests."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ from dataclasses import dataclass
 
 import httpx
 import pytest_asyncio
-
 from sqlalchemy import delete
 
-from services.kernel.http import ServiceClient
-from services.scoring.mirror.gateway import RegistryGateway
 from services.scoring.records import FeedState
-
-from .support import FakeRegistry
+from tests.scoring_world import World, build_world
 
 ROLES = ("admin", "authority", "registrar", "agency", "operator", "auditor")
 _secrets = itertools.count(1)
@@ -39,30 +35,32 @@ async def quiet_feed(apps):
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def registry(apps, scoring_client):
-    """Points the scoring app's gateway at a FakeRegistry for the test, then restores the real one."""
-    state = apps.scoring.state
-    real = state.registry
-    fake = FakeRegistry(dict(state.settings.registry_paths))
-    client = ServiceClient("http://fake-registry.test", token_url="http://fake-registry.test/oauth/token",
-                           client_id="scoring", client_secret="x", transport=httpx.MockTransport(fake.handler))
-    state.registry = RegistryGateway(client, fake.paths)
-    try:
-        yield fake
-    finally:
-        state.registry = real
-        await client.aclose()
+async def demo_dates(apps):
+    """The registry takes X-PDR-Demo-Date for registration steps (as under `pdr up --demo`), so a world can
+    be dated without moving the process clock."""
+    settings = apps.registry.state.settings
+    settings.demo = True
+    yield
+    settings.demo = False
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def world(apps, auth_client, registry_client, people, scoring_machine_client, demo_dates) -> World:
+    """Two regions of agencies and operators with differing activity, built through the registry's API."""
+    admin = await people.person("admin")
+    return await build_world(auth_client, registry_client, admin.headers_for("pdr-auth"))
 
 
 @dataclass
 class Caller:
     name: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # for scoring
     org_id: str | None = None
+    registry: dict[str, str] | None = None  # the same person's headers for the registry
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def callers(apps, people, auth_client) -> dict[str, Caller]:
+async def callers(apps, people, auth_client, scoring_machine_client) -> dict[str, Caller]:
     """One person of every role (each in an organization of their own), anonymous, and two machine clients:
     one with scoring:read, one (the scoring service's own) without."""
     from services.auth.identities import ClientIn, create_client
@@ -70,7 +68,7 @@ async def callers(apps, people, auth_client) -> dict[str, Caller]:
     out = {}
     for role in ROLES:
         person = await people.person(role, region="310000")
-        out[role] = Caller(role, person.headers_for("pdr-scoring"), person.org_id)
+        out[role] = Caller(role, person.headers_for("pdr-scoring"), person.org_id, person.headers)
     out["anonymous"] = Caller("anonymous", {})
     for name, scopes in (("reader", ["scoring:read"]), ("feeder", ["registry:read", "registry:feed"])):
         client_id, secret = f"test-{name}-{next(_secrets)}", "client-secret-0123456789abcdef"

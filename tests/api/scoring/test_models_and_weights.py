@@ -1,19 +1,21 @@
 """Indicator model versions and the weighting endpoints (DOMAIN §4.1: AHP with CR < 0.1, entropy)."""
 
-from services.scoring.indicators.loader import default_yaml
+from services.scoring.indicators.loader import DEFAULT_VERSION, default_yaml
 
 INCONSISTENT = [[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]]
 
 
 def _version(text: str, version: str) -> str:
-    return text.replace('version: "default-1.0"', f'version: "{version}"', 1)
+    return text.replace(f'version: "{DEFAULT_VERSION}"', f'version: "{version}"', 1)
 
 
 async def test_the_default_model_is_listed_and_readable_by_every_signed_in_caller(scoring_client, callers):
     for name in ("admin", "authority", "registrar", "agency", "operator", "auditor", "client:reader"):
         listed = await scoring_client.get("/indicator-models", headers=callers[name].headers)
-        assert listed.status_code == 200 and listed.json()[0]["version"] == "default-1.0", name
-    model = (await scoring_client.get("/indicator-models/default-1.0", headers=callers["agency"].headers)).json()
+        assert listed.status_code == 200 and listed.json()[0]["version"] == "default-2.0", name
+        # The earlier default stays readable: runs made with it can still be replayed.
+        assert [v["version"] for v in listed.json()[:2]] == ["default-2.0", "default-1.0"], name
+    model = (await scoring_client.get("/indicator-models/default-2.0", headers=callers["agency"].headers)).json()
     assert len(model["weights"]) == 6 and "数据流通运营" in model["document"]
     assert (await scoring_client.get("/indicator-models", headers=callers["anonymous"].headers)).status_code == 401
 

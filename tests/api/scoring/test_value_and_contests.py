@@ -1,9 +1,14 @@
 """Value scores and valuations of products and resources (DOMAIN §4.2), and contests of scores (issue 6)."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from .support import product, resource, sync
+import pytest
+
+from services.registry.operation.dates import china_today
+
+from .support import sync_all
 
 EVERYONE = ("admin", "authority", "registrar", "agency", "operator", "auditor", "anonymous", "client:reader",
             "client:feeder")
@@ -17,35 +22,43 @@ def _half_up(exact: Fraction) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-async def _seed(registry, scoring_client, callers):
-    operator = callers["operator"].org_id
-    registry.put("resource", resource("r1", callers["agency"].org_id))
-    registry.put("product", product("p1", operator, ["r1"]))
-    await sync(scoring_client, callers)
-    return operator
+async def _seed(registry_client, scoring_client, callers) -> tuple[str, str]:
+    """The agency's resource and the operator's product made from it, in the real registry, mirrored."""
+    resource = await registry_client.post("/resources", headers=callers["agency"].registry, json={
+        "name": "公交到站数据", "description": "到站预测", "data_items": [{"name": "stop"}], "scale": "1 GB",
+        "update_frequency": "daily", "quality": "完整", "sharing_attribute": "conditional",
+        "opening_attribute": "conditional", "grading": "general", "region_code": "310000", "source": "调度系统",
+        "lawful_basis": "条例", "security_assessment": {"risk_level": "low"}})
+    assert resource.status_code == 201, resource.text
+    product = await registry_client.post("/products", headers=callers["operator"].registry, json={
+        "name": "到站预测 API", "description": "d", "form": "api", "resource_ids": [resource.json()["id"]],
+        "scenarios": ["出行", "物流"], "use_type": "industry", "conditions_of_use": "c", "region_code": "310000"})
+    assert product.status_code == 201, product.text
+    await sync_all(scoring_client, callers["admin"].headers)
+    return product.json()["id"], resource.json()["id"]
 
 
-async def test_every_role_reads_only_the_value_scores_it_may(registry, scoring_client, callers):
-    await _seed(registry, scoring_client, callers)
+async def test_every_role_reads_only_the_value_scores_it_may(registry_client, scoring_client, callers):
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
     expected = {"operator": 200, "agency": 403, "registrar": 403, "admin": 200, "authority": 200, "auditor": 200,
                 "anonymous": 401, "client:reader": 200, "client:feeder": 403}
     for name in EVERYONE:
-        response = await scoring_client.get("/value-scores/product/p1", headers=callers[name].headers)
+        response = await scoring_client.get(f"/value-scores/product/{p1}", headers=callers[name].headers)
         assert response.status_code == expected[name], (name, response.text)
     own = (await scoring_client.get("/value-scores", headers=callers["operator"].headers)).json()["items"]
-    assert [(s["subject_kind"], s["subject_id"]) for s in own] == [("product", "p1")]
+    assert [(s["subject_kind"], s["subject_id"]) for s in own] == [("product", p1)]
     agency_list = (await scoring_client.get("/value-scores", headers=callers["agency"].headers)).json()["items"]
-    assert [(s["subject_kind"], s["subject_id"]) for s in agency_list] == [("resource", "r1")]
+    assert [(s["subject_kind"], s["subject_id"]) for s in agency_list] == [("resource", r1)]
     everything = (await scoring_client.get("/value-scores", headers=callers["auditor"].headers)).json()["items"]
     assert len(everything) == 2
 
 
-async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_step(registry, scoring_client,
+async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_step(registry_client, scoring_client,
                                                                                       callers):
-    await _seed(registry, scoring_client, callers)
-    score = (await scoring_client.get("/value-scores/product/p1", headers=callers["operator"].headers)).json()
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
+    score = (await scoring_client.get(f"/value-scores/product/{p1}", headers=callers["operator"].headers)).json()
     response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
-        "subject_kind": "product", "subject_id": "p1", "approach": "cost", "cost": COST})
+        "subject_kind": "product", "subject_id": p1, "approach": "cost", "cost": COST})
     assert response.status_code == 201, response.text
     body = response.json()
     quality = Decimal(str(score["quality"]["score"]))
@@ -58,14 +71,14 @@ async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_
     assert body["steps"][1]["result"] == "0.75" and body["steps"][1]["exact"] is True
 
 
-async def test_cost_valuation_is_exact_where_rounding_each_step_was_off_by_seventy_fen(registry, scoring_client,
+async def test_cost_valuation_is_exact_where_rounding_each_step_was_off_by_seventy_fen(registry_client, scoring_client,
                                                                                         callers):
     """1 234 567.89 × 0.8765 × 5/7 = 772 927.68…; shares and δ rounded to 6 places gave 772 928.39."""
-    await _seed(registry, scoring_client, callers)
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
     cost = {"preparation": "1234567.89", "direct": "0", "indirect": "0", "used_years": "2", "remaining_years": "5",
             "quality_coefficient": "0.8765"}
     created = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
-        "subject_kind": "product", "subject_id": "p1", "approach": "cost", "cost": cost})
+        "subject_kind": "product", "subject_id": p1, "approach": "cost", "cost": cost})
     assert created.status_code == 201, created.text
     exact = Fraction(Decimal("1234567.89")) * Fraction(Decimal("0.8765")) * Fraction(5, 7)
     assert created.json()["value"] == _half_up(exact) == "772927.68"
@@ -76,25 +89,25 @@ async def test_cost_valuation_is_exact_where_rounding_each_step_was_off_by_seven
     assert stored.json()["value"] == "772927.68" and stored.json()["steps"] == created.json()["steps"]
 
 
-async def test_income_and_market_valuations_are_exact(registry, scoring_client, callers):
-    await _seed(registry, scoring_client, callers)
+async def test_income_and_market_valuations_are_exact(registry_client, scoring_client, callers):
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
     income = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
-        "subject_kind": "product", "subject_id": "p1", "approach": "income",
+        "subject_kind": "product", "subject_id": p1, "approach": "income",
         "income": {"risk_free_rate": "0.025", "risk_premium": "0.075", "cash_flows": ["110000", "121000"]}})
     assert income.status_code == 201 and income.json()["value"] == "200000.00"
     market = await scoring_client.post("/valuations", headers=callers["authority"].headers, json={
-        "subject_kind": "product", "subject_id": "p1", "approach": "market",
+        "subject_kind": "product", "subject_id": p1, "approach": "market",
         "market": {"comparables": [{"name": "A", "price": "100000", "quality": "1.1", "supply_demand": "0.9"},
                                    {"name": "B", "price": "80000", "date": "1.25"}]}})
     assert market.status_code == 201 and market.json()["value"] == "99500.00"
 
 
-async def test_income_on_exactly_half_a_fen_rounds_up_once(registry, scoring_client, callers):
+async def test_income_on_exactly_half_a_fen_rounds_up_once(registry_client, scoring_client, callers):
     """2.29/1.2 + 2.21/1.2² + 2.82/1.2³ = 5.075 exactly, from three non-terminating present values; JSON
     numbers are taken at their decimal value."""
-    await _seed(registry, scoring_client, callers)
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
     response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
-        "subject_kind": "product", "subject_id": "p1", "approach": "income",
+        "subject_kind": "product", "subject_id": p1, "approach": "income",
         "income": {"risk_free_rate": 0.1, "risk_premium": 0.1, "cash_flows": [2.29, 2.21, 2.82]}})
     assert response.status_code == 201, response.text
     growth = Fraction(6, 5)
@@ -103,14 +116,14 @@ async def test_income_on_exactly_half_a_fen_rounds_up_once(registry, scoring_cli
     assert [s["exact"] for s in response.json()["steps"][1:4]] == [False, False, False]
 
 
-async def test_valuation_input_is_validated(registry, scoring_client, callers):
-    await _seed(registry, scoring_client, callers)
+async def test_valuation_input_is_validated(registry_client, scoring_client, callers):
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
     for body in (
-        {"subject_kind": "product", "subject_id": "p1", "approach": "income"},
-        {"subject_kind": "product", "subject_id": "p1", "approach": "income",
+        {"subject_kind": "product", "subject_id": p1, "approach": "income"},
+        {"subject_kind": "product", "subject_id": p1, "approach": "income",
          "income": {"risk_free_rate": "0.02", "risk_premium": "0.05", "revenues": ["100"]}},
-        {"subject_kind": "product", "subject_id": "p1", "approach": "cost", "cost": {**COST, "direct": "-1"}},
-        {"subject_kind": "product", "subject_id": "p1", "approach": "market", "market": {"comparables": []}},
+        {"subject_kind": "product", "subject_id": p1, "approach": "cost", "cost": {**COST, "direct": "-1"}},
+        {"subject_kind": "product", "subject_id": p1, "approach": "market", "market": {"comparables": []}},
     ):
         response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json=body)
         assert response.status_code == 422, (body, response.text)
@@ -120,8 +133,8 @@ async def test_valuation_input_is_validated(registry, scoring_client, callers):
 
 
 async def test_non_finite_out_of_range_or_over_precise_valuation_input_is_a_problem_naming_the_field(
-        registry, scoring_client, callers):
-    await _seed(registry, scoring_client, callers)
+        registry_client, scoring_client, callers):
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
     income = {"risk_free_rate": "0.02", "risk_premium": "0.05", "cash_flows": ["100"]}
     comparable = {"name": "A", "price": "100"}
     for approach, params, field in (
@@ -140,15 +153,15 @@ async def test_non_finite_out_of_range_or_over_precise_valuation_input_is_a_prob
         ("market", {"comparables": [{**comparable, "date": "10.5"}]}, "body.market.comparables.0.date"),
     ):
         response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
-            "subject_kind": "product", "subject_id": "p1", "approach": approach, approach: params})
+            "subject_kind": "product", "subject_id": p1, "approach": approach, approach: params})
         assert response.status_code == 422, (params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert field in [e["field"] for e in response.json()["errors"]], (field, response.text)
 
 
-async def test_every_role_may_value_and_read_valuations_only_as_allowed(registry, scoring_client, callers):
-    await _seed(registry, scoring_client, callers)
-    body = {"subject_kind": "product", "subject_id": "p1", "approach": "cost",
+async def test_every_role_may_value_and_read_valuations_only_as_allowed(registry_client, scoring_client, callers):
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
+    body = {"subject_kind": "product", "subject_id": p1, "approach": "cost",
             "cost": {**COST, "quality_coefficient": "0.8"}}
     create = {"operator": 201, "authority": 201, "admin": 201, "agency": 403, "registrar": 403, "auditor": 403,
               "anonymous": 401, "client:reader": 403, "client:feeder": 403}
@@ -165,10 +178,10 @@ async def test_every_role_may_value_and_read_valuations_only_as_allowed(registry
         assert response.status_code == status, (name, response.text)
 
 
-async def test_contest_and_resolution_stay_with_the_score(registry, scoring_client, callers):
-    await _seed(registry, scoring_client, callers)
+async def test_contest_and_resolution_stay_with_the_score(registry_client, scoring_client, callers):
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
     filed = await scoring_client.post("/contests", headers=callers["operator"].headers, json={
-        "target_kind": "value_score", "target_id": "product/p1",
+        "target_kind": "value_score", "target_id": f"product/{p1}",
         "reason": "Our product has three more scenarios since March."})
     assert filed.status_code == 201, filed.text
     contest = filed.json()
@@ -183,13 +196,13 @@ async def test_contest_and_resolution_stay_with_the_score(registry, scoring_clie
     again = await scoring_client.post(f"/contests/{contest['id']}/resolution", headers=callers["admin"].headers,
                                       json={"status": "upheld", "resolution": "second thoughts"})
     assert again.status_code == 409
-    score = (await scoring_client.get("/value-scores/product/p1", headers=callers["operator"].headers)).json()
+    score = (await scoring_client.get(f"/value-scores/product/{p1}", headers=callers["operator"].headers)).json()
     assert [(c["id"], c["status"], c["resolution"]) for c in score["contests"]] == [
         (contest["id"], "rejected", "The scenarios are not registered.")]
 
 
-async def test_only_the_scored_organization_may_contest(registry, scoring_client, callers):
-    await _seed(registry, scoring_client, callers)
+async def test_only_the_scored_organization_may_contest(registry_client, scoring_client, callers):
+    p1, r1 = await _seed(registry_client, scoring_client, callers)
     run = (await scoring_client.post("/evaluation-runs", headers=callers["authority"].headers, json={
         "subject_kind": "organization", "subject_ids": [callers["agency"].org_id], "period": "2025"})).json()
     evaluation_id = run["evaluations"][0]["id"]
@@ -209,15 +222,47 @@ async def test_only_the_scored_organization_may_contest(registry, scoring_client
     assert missing.status_code == 404
 
 
-async def test_a_resource_counts_the_agreements_and_products_of_other_organizations_that_use_it(
-        registry, scoring_client, callers):
-    await _seed(registry, scoring_client, callers)
-    registry.put("agreement", {"id": "ag1", "operator_org_id": callers["operator"].org_id, "status": "active",
-                               "resources": [{"resource_id": "r1"}], "product_ids": ["p1"]})
-    await sync(scoring_client, callers)
-    registry.put("product", product("p2", callers["operator"].org_id, ["r1"]))
-    await sync(scoring_client, callers)  # a new product alone refreshes the resource it is built on
-    score = (await scoring_client.get("/value-scores/resource/r1", headers=callers["agency"].headers)).json()
+async def test_demand_counts_agreements_in_force_products_built_on_it_and_reported_use(world, scoring_client):
+    """A resource's demand and breadth come from other organizations' agreements and products; a product's
+    from its agreement and its latest annual-report line (DOMAIN §4.2)."""
+    await sync_all(scoring_client, world.parties["admin"].scoring)
+    source = world.resources["sh-agency"][0]
+    score = (await scoring_client.get(f"/value-scores/resource/{source}",
+                                      headers=world.parties["sh-agency"].scoring)).json()
     assert score["demand"]["agreements"] == 1 and score["breadth"]["count"] == 2
-    product_score = (await scoring_client.get("/value-scores/product/p1", headers=callers["operator"].headers)).json()
-    assert product_score["demand"]["agreements"] == 1
+    first, second = world.products["sh-operator"]
+    operator = world.parties["sh-operator"].scoring
+    one = (await scoring_client.get(f"/value-scores/product/{first}", headers=operator)).json()
+    two = (await scoring_client.get(f"/value-scores/product/{second}", headers=operator)).json()
+    assert one["demand"] == {"agreements": 1, "volume": 1000.0, "revenue": 475000.0, "score": one["demand"]["score"]}
+    assert two["demand"]["volume"] == 2000.0 and two["demand"]["score"] > one["demand"]["score"]
+    unused = (await scoring_client.get(f"/value-scores/resource/{world.resources['sh-agency'][7]}",
+                                       headers=world.parties["sh-agency"].scoring)).json()
+    assert unused["demand"]["agreements"] == 0 and unused["breadth"]["count"] == 0
+
+
+async def test_timeliness_is_the_age_of_the_last_data_update_against_the_declared_frequency(
+        world, registry_client, scoring_client):
+    agency = world.parties["bj-agency"]
+    daily, monthly = world.resources["bj-agency"][:2]
+    await sync_all(scoring_client, world.parties["admin"].scoring)
+
+    async def timeliness(resource_id: str) -> float:
+        score = await scoring_client.get(f"/value-scores/resource/{resource_id}", headers=agency.scoring)
+        return score.json()["quality"]["timeliness"]
+
+    age = (china_today() - date(2026, 11, 30)).days  # reported when the world was built; updated daily
+    assert await timeliness(daily) == pytest.approx(min(1.0, 1 / age) if age else 1.0, abs=1e-4)
+    assert await timeliness(monthly) == 0.0  # no data update reported yet: no credit
+    reported = await registry_client.post(f"/resources/{monthly}/data-updates", headers=agency.registry,
+                                          json={"updated_on": str(china_today())})
+    assert reported.status_code == 200 and reported.json()["data_updated_on"] == str(china_today())
+    await sync_all(scoring_client, world.parties["admin"].scoring)
+    assert await timeliness(monthly) == 1.0
+    future = await registry_client.post(f"/resources/{monthly}/data-updates", headers=agency.registry,
+                                        json={"updated_on": str(china_today() + timedelta(days=1))})
+    assert future.status_code == 422 and future.json()["type"].endswith("future-data-update")
+    foreign = await registry_client.post(f"/resources/{monthly}/data-updates",
+                                         headers=world.parties["sh-agency"].registry,
+                                         json={"updated_on": str(china_today())})
+    assert foreign.status_code == 404

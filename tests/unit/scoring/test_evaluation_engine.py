@@ -1,10 +1,16 @@
 """The evaluation engine: totals on 0–100, grades, ranks within a run, contributions, reproducibility."""
 
+from datetime import date
+
 import pytest
 
+from services.scoring.contract import AnnualReport, Registration
 from services.scoring.evaluation.compute import PeerInput, evaluate_peers
-from services.scoring.evaluation.facts import facts_for, in_region
+from services.scoring.evaluation.facts import Period, RecordSet, facts_for, in_region
 from services.scoring.indicators.loader import default_model
+from services.scoring.indicators.normalize import normalize_column
+
+PERIOD = Period(2025, date(2025, 1, 1), date(2025, 12, 31), False)
 
 
 def _peer(subject: str, level: float) -> PeerInput:
@@ -47,24 +53,62 @@ def test_missing_value_scores_zero_and_is_flagged():
     assert item["missing"] is True and item["normalized"] == 0.0 and item["contribution"] == 0.0
 
 
-def test_on_time_rate_counts_first_registrations_filed_by_their_due_date():
-    """DOMAIN §1, Art. 9(1): a first registration is due 20 working days after operation starts."""
-    records = {"registration": [
-        {"id": "r1", "type": "first", "submitted_at": "2025-03-03T09:00:00Z", "filing_due_on": "2025-03-28"},
-        {"id": "r2", "type": "first", "submitted_at": "2025-04-30T09:00:00Z", "filing_due_on": "2025-03-28"},
-        {"id": "r3", "type": "change", "submitted_at": "2025-04-30T09:00:00Z", "filing_due_on": "2025-03-28"},
-    ]}
-    assert facts_for(records, "2025")["registration_on_time_rate"] == 0.5
+def _registration(rid: str, type: str, received: str, due: str | None) -> Registration:
+    return Registration(id=rid, subject_type="resource", subject_id=f"s{rid}", type=type, state="submitted",
+                        org_id="o", valid_from=None, valid_until=None, deadlines={"filing_due_on": due},
+                        evidence={"submissions": [{"seq": 1, "received_at": received}]}, events=[],
+                        created_at=received)
+
+
+def _report(**over) -> AnnualReport:
+    return AnnualReport(**{"id": "a", "operator_org_id": "o", "operator_org_name": "运营", "year": 2025,
+                           "revenue": "1100000.00", "products": [], "benchmark": "1000000.00", "deviation": "0.1",
+                           "submitted_at": "2026-03-01T00:00:00Z", **over})
+
+
+def test_on_time_rate_counts_first_registrations_by_their_first_receipt():
+    """DOMAIN §1, Art. 9(1): a first registration is due 20 working days after operation starts; the filing
+    date is the first receipt (a return for supplement restarts only the acceptance clock)."""
+    records = RecordSet(registrations=[
+        _registration("1", "first", "2025-03-03T09:00:00Z", "2025-03-28"),
+        _registration("2", "first", "2025-04-30T09:00:00Z", "2025-03-28"),
+        _registration("3", "change", "2025-04-30T09:00:00Z", "2025-03-28"),
+        _registration("4", "first", "2024-12-30T09:00:00Z", "2025-01-10"),  # filed in another period
+    ])
+    assert facts_for(records, {"o"}, PERIOD)["registration_on_time_rate"] == 0.5
+
+
+def test_a_registration_counts_from_its_code_until_it_ends():
+    """Art. 15 validity; a revocation (Art. 20) or cancellation ends it on its day."""
+    coded = Registration(id="g", subject_type="resource", subject_id="r", type="first", state="revoked", org_id="o",
+                         valid_from="2025-03-20", valid_until="2028-03-19", deadlines={"filing_due_on": None},
+                         evidence={"submissions": []}, created_at="2025-03-01T00:00:00Z",
+                         events=[{"to_state": "registered", "at": "2025-03-20T02:00:00Z"},
+                                 {"to_state": "revoked", "at": "2025-09-01T02:00:00Z"}])
+    records = RecordSet(registrations=[coded])
+    assert not records.registered_on("r", date(2025, 3, 19))
+    assert records.registered_on("r", date(2025, 8, 31))
+    assert not records.registered_on("r", date(2025, 9, 1))
 
 
 def test_revenue_deviation_is_measured_against_the_maximum_allowed_revenue():
-    """DOMAIN §3: deviation of actual revenue from the maximum allowed revenue."""
-    records = {"annual_report": [{"id": "a", "year": 2025, "revenue": "1100000.00", "benchmark": "1000000.00",
-                                  "deviation": None,
-                                  "products": [{"product_id": "p", "volume": 10, "revenue": "1100000.00"}]}]}
-    facts = facts_for(records, "2025")
+    """DOMAIN §3: deviation of actual revenue from the maximum allowed revenue, the year's flows only."""
+    records = RecordSet(reports=[_report(), _report(id="b", year=2024, revenue="5.00", deviation="-0.9")])
+    facts = facts_for(records, {"o"}, PERIOD)
     assert facts["revenue_deviation"] == pytest.approx(0.1)
     assert facts["product_revenue"] == 1100000 and facts["annual_reports_filed"] == 1
+
+
+def test_a_current_period_is_provisional_and_counted_to_date():
+    today = date(2026, 12, 7)
+    assert Period.of("2026", today) == Period(2026, date(2026, 1, 1), today, True)
+    assert Period.of("2025", today).end == date(2025, 12, 31) and not Period.of("2025", today).provisional
+
+
+def test_nothing_held_is_nothing_measured():
+    facts = facts_for(RecordSet(), {"o"}, PERIOD)
+    assert facts["open_compliance_records"] is None and facts["registration_on_time_rate"] is None
+    assert facts["registered_resources"] == 0
 
 
 def test_a_province_contains_its_cities_but_not_other_provinces():
@@ -86,6 +130,19 @@ def test_combined_weighting_mixes_declared_weights_with_the_entropy_of_the_peers
 
 def test_an_unbounded_revenue_deviation_stays_finite_and_scores_worst():
     """DOMAIN §3: revenue earned against a zero maximum is reported by the registry as an infinite deviation."""
-    facts = facts_for({"annual_report": [{"id": "a", "year": 2025, "revenue": "10.00", "benchmark": "0.00",
-                                          "deviation": "Infinity"}]}, "2025")
+    facts = facts_for(RecordSet(reports=[_report(revenue="10.00", benchmark="0.00", deviation="Infinity")]),
+                      {"o"}, PERIOD)
     assert facts["revenue_deviation"] == 1e6
+
+
+def test_equal_peers_score_what_their_value_earns_not_full_marks_for_nothing():
+    assert normalize_column([0.0, 0.0], method="minmax", direction="higher") == [0.0, 0.0]
+    assert normalize_column([3.0, 3.0], method="minmax", direction="higher") == [1.0, 1.0]
+    assert normalize_column([0.0, 0.0], method="minmax", direction="lower") == [1.0, 1.0]
+    assert normalize_column([2.0, 2.0], method="minmax", direction="lower") == [0.0, 0.0]
+    assert normalize_column([1.0, 3.0], method="minmax", direction="higher") == [0.0, 1.0]
+
+
+def test_the_default_model_normalizes_every_indicator_by_a_bound():
+    """Target and log scores depend on the value alone (docs/scoring-indicators.md)."""
+    assert {ind.normalization.method for _, ind in default_model().indicators} <= {"target", "log"}

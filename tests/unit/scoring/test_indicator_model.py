@@ -13,7 +13,7 @@ SIX = ["infrastructure", "resource_supply", "sharing_exchange", "development_use
 def test_default_model_has_the_six_first_level_dimensions_of_the_guide():
     model = default_model()
     assert [d.code for d in model.dimensions] == SIX
-    assert model.version == "default-1.0"
+    assert model.version == "default-2.0"
     for dim in model.dimensions:
         assert dim.indicators
         for ind in dim.indicators:
