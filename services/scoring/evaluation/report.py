@@ -137,7 +137,7 @@ def _previous(e: Evaluation) -> PreviousResult:
 
 def build_report(run: EvaluationRun, rows: Sequence[Evaluation], previous: Mapping[str, Evaluation]) -> RunReport:
     """``previous``: subject id → that subject's latest evaluation of the period before (where there is one)."""
-    ordered = sorted(rows, key=lambda e: (e.rank, e.subject_name, e.subject_id))
+    ordered = sorted(rows, key=lambda e: (e.rank, e.subject_id))  # the comparison chart's order
     dimensions = [ReportDimension(code=d["code"], name=d["name"], weight=float(d.get("weight", 0.0)))
                   for d in (ordered[0].dimensions if ordered else [])]
     out = []
