@@ -46,8 +46,8 @@ class ReportOut(BaseModel):
     operating_cost: Decimal
     revenue: Decimal
     profit: Decimal
-    products: list
-    price_adjustments: list
+    products: list[ProductFigures]
+    price_adjustments: list[PriceAdjustment]
     benchmark: Decimal | None
     deviation: str | None
     who_adjusts: str | None

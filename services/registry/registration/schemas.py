@@ -153,7 +153,7 @@ class ResourceOut(_Subject):
     lawful_basis: str
     security_assessment: dict
     operation_started_on: date | None
-    data_updated_on: date | None = None
+    data_updated_on: date | None
 
 
 class ProductOut(_Subject):
