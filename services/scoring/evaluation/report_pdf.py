@@ -110,7 +110,8 @@ def _movers(row: ReportRow, t: Callable[[str], str]) -> Table:
     keys = ("indicator", "value", "previous_value", "contribution", "previous_contribution", "delta", "shortfall")
     widths = [FRAME_WIDTH - 6 * 70, *([70] * 6)]
     header = [_cell(t(k), w) for k, w in zip(keys, widths, strict=True)]
-    body = [[_cell(f"{m.name} ({m.code})", widths[0]), _cell(_value(m.value, m.unit), 70),
+    body = [[_cell(f"{m.name} ({m.code})", widths[0]),
+             _cell(t("missing") if m.missing else _value(m.value, m.unit), 70),
              _cell(_value(m.previous_value, m.unit), 70), _num(m.contribution), _num(m.previous_contribution),
              _delta(m.delta), _num(m.shortfall)] for m in row.movers]
     return _table([header, *body] if body else [header, [t("movers.none"), "", "", "", "", "", ""]], widths,
