@@ -3,103 +3,19 @@ through its API (tests/scoring_world.py), mirrored through its feed, evaluated, 
 checked against what the registry's own REST API answers."""
 
 import base64
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 
 from services.registry.operation.dates import china_today
+
+from tests.scoring_world import expected_facts
 
 from .support import evaluate, sync_all
 
 ALL_CALLERS = ("admin", "authority", "registrar", "agency", "operator", "auditor", "anonymous", "client:reader",
                "client:feeder")
 ORGS = ("bj-empty", "bj-agency", "sh-agency", "bj-operator", "sh-operator")
-FREQUENT = {"realtime", "daily", "weekly"}
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-async def _get(client, path, headers, **params):
-    response = await client.get(path, headers=headers, params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def _all(client, path, headers, **params) -> list[dict]:
-    """Every item of a registry list, whichever of its paging styles it uses."""
-    items, cursor, after = [], None, None
-    while True:
-        body = await _get(client, path, headers, **params, limit=100,
-                          **({"cursor": cursor} if cursor else {}), **({"after": after} if after else {}))
-        page = body["items"] if isinstance(body, dict) else body
-        items += page
-        if isinstance(body, dict):
-            cursor = body.get("next_cursor")
-            if not cursor:
-                return items
-        else:
-            if len(page) < 100:
-                return items
-            after = page[-1]["id"]
-
-
-async def expected_facts(registry_client, world, key: str, year: int) -> dict:
-    """What the registry's REST API says, read as an auditor and counted here, independently of scoring."""
-    auditor = world.parties["auditor"].registry
-    org = world.org(key)
-    end = min(date(year, 12, 31), china_today())
-    def existed(record: dict) -> bool:  # stocks are counted on the period's last day (China time)
-        return datetime.fromisoformat(record["created_at"]).astimezone(CHINA).date() <= end
-
-    resources = [r for r in await _all(registry_client, "/resources", auditor) if r["org_id"] == org and existed(r)]
-    products = [p for p in await _all(registry_client, "/products", auditor) if p["org_id"] == org and existed(p)]
-    registrations = [await _get(registry_client, f"/registrations/{g['id']}", auditor)
-                     for g in await _all(registry_client, "/registrations", auditor) if g["org_id"] == org]
-
-    def registered(subject_id: str) -> bool:
-        return any(g["subject_id"] == subject_id and g["valid_from"] and date.fromisoformat(g["valid_from"]) <= end
-                   and g["state"] == "registered" for g in registrations)
-
-    agreements = [a for a in await _all(registry_client, "/operation/agreements", auditor, status="active")
-                  if date.fromisoformat(a["starts_on"]) <= end <= date.fromisoformat(a["ends_on"])]
-    own = {r["id"] for r in resources}
-    involved = [a for a in agreements if org in (a["operator_org_id"], a["implementing_org_id"])
-                or own & {i["resource_id"] for i in a["resources"]}]
-    named = own & {i["resource_id"] for a in agreements for i in a["resources"]}
-    findings = [f for f in await _all(registry_client, "/compliance/records", auditor, status="open")
-                if f["org_id"] == org and datetime.fromisoformat(f["detected_at"]).astimezone(CHINA).date() <= end]
-    reports = [r for r in await _all(registry_client, "/operation/reports", auditor, year=year)
-               if r["operator_org_id"] == org]
-    firsts = [(date.fromisoformat(g["evidence"]["submissions"][0]["received_at"][:10]),
-               date.fromisoformat(g["deadlines"]["filing_due_on"])) for g in registrations
-              if g["type"] == "first" and g["deadlines"]["filing_due_on"]
-              and date.fromisoformat(g["evidence"]["submissions"][0]["received_at"][:10]).year == year]
-    priced = 0
-    for p in products:
-        prices = await _get(registry_client, f"/products/{p['id']}/prices", auditor)
-        priced += any(x["layer"] == "operator" and date.fromisoformat(x["effective_from"]) <= end
-                      for x in prices)
-    n = len(resources)
-    supervised = bool(resources or products or involved)
-    registered_products = [p for p in products if registered(p["id"])]
-    return {
-        "registered_resources": sum(registered(r["id"]) for r in resources),
-        "fields_per_resource": sum(len(r["data_items"]) for r in resources) / n if n else None,
-        "registration_coverage": sum(registered(r) for r in named) / len(named) if named else None,
-        "frequent_update_share": sum(r["update_frequency"] in FREQUENT for r in resources) / n if n else None,
-        "on_time_registration": sum(received <= due for received, due in firsts) / len(firsts) if firsts else None,
-        "shareable_share": sum(r["sharing_attribute"] != "not" for r in resources) / n if n else None,
-        "security_assessment_rate": sum(bool(r["security_assessment"]) for r in resources) / n if n else None,
-        "registered_products": len(registered_products),
-        "scenario_breadth": len({s for p in registered_products for s in p["scenarios"]}),
-        "priced_products": priced,
-        "open_compliance_records": len(findings) if supervised else None,
-        "high_severity_open": sum(f["severity"] == "hard" for f in findings) if supervised else None,
-        "active_agreements": len(involved),
-        "operating_revenue": sum(float(r["revenue"]) for r in reports),
-        "revenue_deviation": max((abs(float(r["deviation"])) for r in reports), default=None),
-        "annual_reports_filed": len(reports),
-    }
 
 
 @pytest.mark.parametrize("year", [2025, 2026])

@@ -75,3 +75,16 @@ def test_log_normalization_reaches_one_at_the_cap_and_missing_values_score_zero(
     scores = normalize_column([0, 9, 99, None], method="log", direction="higher", cap=99)
     assert scores[0] == 0.0 and scores[2] == 1.0 and scores[3] == 0.0
     assert scores[1] == pytest.approx(0.5)
+
+
+def test_every_indicator_and_fact_is_tabled_in_the_docs():
+    """docs/scoring-indicators.md is the bureau's reference: each indicator's registry fields, formula, period."""
+    from pathlib import Path
+
+    from services.scoring.evaluation.facts import FACTS
+
+    doc = (Path(__file__).parents[3] / "docs" / "scoring-indicators.md").read_text("utf-8")
+    for _, indicator in default_model().indicators:
+        assert f"`{indicator.code}`" in doc, indicator.code
+    for fact in FACTS:
+        assert f"`{fact}`" in doc, fact
