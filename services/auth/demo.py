@@ -1,4 +1,5 @@
-"""Demo identities for the embedded setup: organizations of every kind, one account per role, two clients.
+"""Demo identities for the embedded setup: organizations of every kind in two regions (Beijing 110000, Shanghai
+310000), one account per role and organization, two clients.
 
 Idempotent: running it again leaves existing records alone and returns the same credentials.
 """
@@ -28,6 +29,10 @@ ORGS = [
     ("operator2", "上海数据集团有限公司", "91310000MA000006", "310000", "operator"),
     ("auditor", "国家数据审计中心", "12100000MB000007", "110000", "audit_body"),
     ("price", "北京市发展和改革委员会", "11110000MB000008", "110000", "price_authority"),
+    ("agency3", "北京市生态环境局", "11110000MB000009", "110000", "agency"),
+    ("agency4", "上海市卫生健康委员会", "11310000MB000010", "310000", "agency"),
+    ("authority2", "上海市数据局", "11310000MB000011", "310000", "authority"),
+    ("price2", "上海市发展和改革委员会", "11310000MB000012", "310000", "price_authority"),
 ]
 
 ACCOUNTS = [
@@ -40,6 +45,10 @@ ACCOUNTS = [
     ("operator", "operator", ["operator"]),
     ("operator2", "operator2", ["operator"]),
     ("auditor", "auditor", ["auditor"]),
+    ("agency3", "agency3", ["agency"]),
+    ("agency4", "agency4", ["agency"]),
+    ("authority2", "authority2", ["authority"]),
+    ("price2", "price2", ["authority"]),
 ]
 
 CLIENTS = [
