@@ -1,92 +1,126 @@
-"""Demo data of registration for ``pdr up --demo``: resources, a product, one registration walked to its code.
+"""Demo data of registration for ``pdr up --demo``: every resource and product of ``demo_subjects``, described by
+its owner and taken as far through the first registration as its fate says (file, accept, approve, close notice):
+resources before the operation step, products after it.
 
-Idempotent: everything is found by name first, and each registration step is taken only from the state that
-needs it. The notice period (10 working days) is passed by naming the date in ``X-PDR-Demo-Date``, which the
-registry honours only when it runs in demo mode.
+A coded subject is walked on the dates it names, a few weeks back: the registry in demo mode takes the date of
+a registration step from ``X-PDR-Demo-Date``, so the 10 working days of public notice are over by today and
+the registration is in force now. A subject left in notice is filed today; once its notice has ended, a later
+start closes it, as the registrar would. Holders report once when they last refreshed their registered data.
+Idempotent: subjects are found by name, a draft is only completed (empty fields filled), and each registration
+step is taken only from the state that needs it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
 from datetime import date, timedelta
 
 import httpx
 
-__all__ = ["registration_demo"]
+from .demo_client import DemoDates, DemoFailed, DemoRegistry, Tokens
+from .demo_subjects import EVIDENCE, SUBJECTS, DemoSubject
 
-RESOURCES = [
-    {"name": "城市道路交通流量数据（演示）", "description": "全市主要道路分钟级交通流量与拥堵指数",
-     "data_items": [{"name": "road_id"}, {"name": "flow", "type": "integer"}, {"name": "speed", "type": "number"}],
-     "scale": "1.2 TB", "update_frequency": "realtime", "quality": "完整率 99.2%",
-     "sharing_attribute": "conditional", "opening_attribute": "conditional", "grading": "general",
-     "domain": "交通", "region_code": "110000", "source": "交通管理部门道路卡口采集",
-     "lawful_basis": "《中华人民共和国道路交通安全法》", "security_assessment": {"risk_level": "low",
-                                                                        "summary": "已脱敏，无个人信息"}},
-    {"name": "企业登记基础信息（演示）", "description": "市场主体登记的公开基础信息",
-     "data_items": [{"name": "uscc"}, {"name": "name"}, {"name": "registered_on", "type": "date"}],
-     "scale": "320 万条", "update_frequency": "daily", "quality": "与登记系统日同步",
-     "sharing_attribute": "unconditional", "opening_attribute": "conditional", "grading": "general",
-     "domain": "市场监管", "region_code": "110000", "source": "市场监管部门登记系统",
-     "lawful_basis": "《市场主体登记管理条例》", "security_assessment": {"risk_level": "low"}},
-]
-PRODUCT = {"name": "出行热力指数 API（演示）", "description": "按小时发布的道路拥堵热力指数", "form": "api",
-           "scenarios": ["物流路径规划", "城市交通治理"], "use_type": "industry",
-           "conditions_of_use": "签署授权运营服务协议后调用", "region_code": "110000"}
-EVIDENCE = [{"name": "存证记录.pdf", "sha256": "5" * 64, "description": "内部业务审核及存证"}]
+__all__ = ["product_registration_demo", "registration_demo"]
+
+ENDED = {"withdrawn", "refused", "terminated"}
+PLURAL = {"resource": "resources", "product": "products"}
+STARTED = {"resource": "operation_started_on", "product": "delivered_at"}
 
 
-def _find_or_create(client: httpx.Client, path: str, headers: dict, body: dict) -> dict:
-    listed = client.get(path, params={"limit": 200}, headers=headers)
-    listed.raise_for_status()
-    for item in listed.json()["items"]:
-        if item["name"] == body["name"]:
-            return item
-    created = client.post(path, json=body, headers=headers)
-    created.raise_for_status()
-    return created.json()
+def _filed_on(subject: DemoSubject, dates: DemoDates) -> date:
+    return dates.ago(subject.filed_days_ago) if subject.fate == "coded" else dates.today
 
 
-def _registration(client: httpx.Client, headers: dict, subject_type: str, subject_id: str) -> dict:
-    listed = client.get("/registrations", params={"subject_id": subject_id}, headers=headers)
-    listed.raise_for_status()
-    live = [r for r in listed.json()["items"] if r["state"] not in {"withdrawn", "refused", "terminated"}]
-    if live:
-        return live[0]
-    filed = client.post("/registrations", headers=headers, json={
-        "subject_type": subject_type, "subject_id": subject_id, "type": "first", "attachments": EVIDENCE})
-    filed.raise_for_status()
-    return filed.json()
+def _wanted(subject: DemoSubject, dates: DemoDates, ids: dict[str, str]) -> dict:
+    fields = dict(subject.body)
+    if subject.lead_days is not None:
+        fields[STARTED[subject.kind]] = (_filed_on(subject, dates) - timedelta(days=subject.lead_days)).isoformat()
+    if subject.sources:
+        fields["resource_ids"] = [ids[name] for name in subject.sources]
+    return fields
 
 
-def _walk(client: httpx.Client, registrar: dict, registration: dict, *, to_code: bool) -> dict:
+def _registrations(api: DemoRegistry, subject: DemoSubject, subject_id: str) -> list[dict]:
+    """The subject's registrations that still count, newest first."""
+    listed = api.get(subject.owner, "/registrations", subject_id=subject_id)["items"]
+    return [r for r in listed if r["state"] not in ENDED]
+
+
+def _describe(api: DemoRegistry, subject: DemoSubject, wanted: dict) -> tuple[dict, list[dict]]:
+    plural = PLURAL[subject.kind]
+    current = api.owned(subject.owner, plural).get(subject.name)
+    if current is None:
+        if subject.imported:
+            raise DemoFailed(f"demo: {subject.name} should have come in with {subject.owner}'s catalogue")
+        return api.post(subject.owner, f"/{plural}", wanted), []
+    registrations = _registrations(api, subject, current["id"])
+    empty = {k: v for k, v in wanted.items() if current.get(k) in (None, "", [], {})}
+    if empty and current["status"] == "draft" and not registrations:
+        current = api.patch(subject.owner, f"/{plural}/{current['id']}", empty)
+    return current, registrations
+
+
+def _walk(api: DemoRegistry, subject: DemoSubject, described: dict, registrations: list[dict],
+          dates: DemoDates) -> str:
+    """Take the first registration as far as the subject's fate; returns where it stands."""
+    coded = subject.fate == "coded"
+    filed_on = _filed_on(subject, dates)
+    if registrations:
+        registration = registrations[0]
+    elif described["status"] != "draft":
+        return described["status"]
+    else:
+        registration = api.post(subject.owner, "/registrations", {
+            "subject_type": subject.kind, "subject_id": described["id"], "type": "first", "attachments": EVIDENCE},
+            on=filed_on if coded else None)
+    if registration["type"] != "first":
+        return described["status"]  # a later registration (the cancellation in operation_demo) has taken over
     rid = registration["id"]
-    for state, action in (("submitted", "accept"), ("under_review", "approve")):
-        if registration["state"] == state:
-            response = client.post(f"/registrations/{rid}/{action}", json={}, headers=registrar)
-            response.raise_for_status()
-            registration = response.json()
-    if to_code and registration["state"] == "in_notice":
-        after = date.fromisoformat(registration["deadlines"]["notice_ends_on"]) + timedelta(days=1)
-        response = client.post(f"/registrations/{rid}/close-notice", headers=registrar | {
-            "X-PDR-Demo-Date": after.isoformat()})
-        response.raise_for_status()
-        registration = response.json()
-    return registration
+    if registration["state"] == "submitted":
+        registration = api.post("registrar", f"/registrations/{rid}/accept", on=filed_on if coded else None)
+    if registration["state"] == "under_review":
+        registration = api.post("registrar", f"/registrations/{rid}/approve",
+                                on=filed_on + timedelta(days=1) if coded else None)
+    if registration["state"] == "in_notice":
+        ends = date.fromisoformat(registration["deadlines"]["notice_ends_on"])
+        if coded:
+            registration = api.post("registrar", f"/registrations/{rid}/close-notice", on=ends + timedelta(days=1))
+        elif ends < dates.today:
+            registration = api.post("registrar", f"/registrations/{rid}/close-notice")
+    return registration["state"]
 
 
-def registration_demo(urls: dict[str, str], tokens: Callable[[str, str], str]) -> None:
-    def auth(user: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {tokens(user, 'pdr-registry')}"}
+def _refresh(api: DemoRegistry, subject: DemoSubject, described: dict, dates: DemoDates) -> None:
+    """Report the data's last refresh once: afterwards its age grows with the days, as it would."""
+    if subject.refreshed_days_ago is not None and not described.get("data_updated_on"):
+        api.post(subject.owner, f"/resources/{described['id']}/data-updates",
+                 {"updated_on": dates.ago(subject.refreshed_days_ago).isoformat()})
 
-    agency, operator, registrar = auth("agency"), auth("operator"), auth("registrar")
+
+def _registration_step(urls: dict[str, str], tokens: Tokens, kind: str) -> None:
+    dates = DemoDates()
+    ids: dict[str, str] = {}
+    states: Counter[str] = Counter()
     with httpx.Client(base_url=urls["registry"], timeout=30) as client:
-        resources = [_find_or_create(client, "/resources", agency, body) for body in RESOURCES]
-        product = _find_or_create(client, "/products", operator,
-                                  PRODUCT | {"resource_ids": [resources[0]["id"]],
-                                             "delivered_at": date.today().isoformat()})
-        coded = _walk(client, registrar, _registration(client, agency, "resource", resources[0]["id"]),
-                      to_code=True)
-        # The second resource and the product stay in public notice, so the public page has something.
-        _walk(client, registrar, _registration(client, agency, "resource", resources[1]["id"]), to_code=False)
-        _walk(client, registrar, _registration(client, operator, "product", product["id"]), to_code=False)
-        print(f"registration demo: {resources[0]['name']} → {coded['state']} {coded.get('query_code') or ''}")
+        api = DemoRegistry(client, tokens)
+        for subject in SUBJECTS:
+            described, registrations = _describe(api, subject, _wanted(subject, dates, ids))
+            ids[subject.name] = described["id"]
+            if subject.kind != kind:
+                continue
+            if subject.fate == "draft" and not registrations:
+                states[described["status"]] += 1
+            else:
+                states[_walk(api, subject, described, registrations, dates)] += 1
+            _refresh(api, subject, described, dates)
+    print(f"registration demo, {kind}s: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())))
+
+
+def registration_demo(urls: dict[str, str], tokens: Tokens) -> None:
+    """Describe every resource and product; register the resources (agreements name registered ones only)."""
+    _registration_step(urls, tokens, "resource")
+
+
+def product_registration_demo(urls: dict[str, str], tokens: Tokens) -> None:
+    """Register the products, after the agreements that list them: validity ends with the agreement (Art. 15)."""
+    _registration_step(urls, tokens, "product")

@@ -124,28 +124,3 @@ def sync_cmd(data_dir: DataDir = None) -> None:
         raise typer.Exit(1)
     console.print(f"[green]{report.mode}: {report.applied} applied, {report.changed} changed, cursor "
                   f"{report.cursor}[/green]")
-
-
-def scoring_demo(urls: dict[str, str], tokens) -> None:
-    """Demo step for ``pdr up --demo``: pull the registry feed, then evaluate the demo agencies and operators
-    for last year once (idempotent: skipped when that evaluation exists)."""
-    import datetime
-
-    import httpx
-
-    period = str(datetime.date.today().year - 1)
-    scoring = urls["scoring"]
-    authority = {"Authorization": f"Bearer {tokens('authority', 'pdr-scoring')}"}
-    admin = {"Authorization": f"Bearer {tokens('admin', 'pdr-scoring')}"}
-    with httpx.Client(timeout=30) as http:
-        http.post(f"{scoring}/sync", headers=admin)
-        existing = http.get(f"{scoring}/evaluations", headers=authority, params={"period": period, "limit": 1})
-        if existing.status_code != 200 or existing.json()["items"]:
-            return
-        orgs = http.get(f"{urls['auth']}/orgs", headers={"Authorization": f"Bearer {tokens('admin', 'pdr-auth')}"})
-        if orgs.status_code != 200:
-            return
-        ids = [o["id"] for o in orgs.json() if o["kind"] in ("agency", "operator")]
-        if ids:
-            http.post(f"{scoring}/evaluation-runs", headers=authority,
-                      json={"subject_kind": "organization", "subject_ids": ids[:500], "period": period})
