@@ -100,6 +100,7 @@ async def apps(databases) -> AsyncIterator[Apps]:
         registry_url="http://registry.test", token_url=f"{ISSUER}/oauth/token",
         client_id=SCORING_CLIENT_ID, client_secret=SCORING_CLIENT_SECRET,
         feed_poll_seconds=0,  # tests sync the feed explicitly; no background poller between tests
+        directory_ttl_seconds=0,  # each test makes its own organizations: read the directory afresh
     ), transport=router)
     router.hosts.update({
         "auth.test": httpx.ASGITransport(app=auth),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.http import ServiceClient
 from services.kernel.observability import observe_feed_lag, record_feed_error
 
+from .directory import OrgDirectory
 from .evaluation.service import mark_outdated
 from .mirror.consumer import FEED, run_forever
 from .mirror.gateway import RegistryGateway
@@ -32,6 +33,9 @@ async def start_registry(app: FastAPI) -> None:
                            client_secret=s.client_secret, audience=s.registry_audience, scope=s.registry_scopes,
                            transport=app.state.transport)
     app.state.registry = RegistryGateway(client, s.feed_page_size)
+    app.state.directory = OrgDirectory(ServiceClient(
+        s.directory_url, token_url=s.token_url, client_id=s.client_id, client_secret=s.client_secret,
+        audience="pdr-auth", scope="orgs:read", transport=app.state.transport), s.directory_ttl_seconds)
     app.state.refresh = refresh_after_sync
     app.state.on_feed_error = lambda reason: record_feed_error(app, reason)
     observe_feed_lag(app, _feed_lag)
@@ -58,3 +62,5 @@ async def stop_registry(app: FastAPI) -> None:
             await task
     if getattr(app.state, "registry", None) is not None:
         await app.state.registry.client.aclose()
+    if getattr(app.state, "directory", None) is not None:
+        await app.state.directory.client.aclose()

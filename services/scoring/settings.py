@@ -21,6 +21,14 @@ class ScoringSettings(ServiceSettings):
     registry_audience: str = "pdr-registry"
     # The feed with its records is all scoring reads (services/scoring/contract.py).
     registry_scopes: str = "registry:feed"
+    # auth's organization directory (names and regions of evaluated organizations); default: the token URL's
+    # service. Read with scope orgs:read, kept directory_ttl_seconds.
+    auth_url: str | None = None
+    directory_ttl_seconds: float = 60.0
+
+    @property
+    def directory_url(self) -> str:
+        return self.auth_url or self.token_url.removesuffix("/oauth/token")
     # Seconds between feed polls; 0 turns the background consumer off (tests sync explicitly).
     feed_poll_seconds: float = 5.0
     feed_page_size: int = 500

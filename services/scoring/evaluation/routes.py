@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -51,11 +51,13 @@ def _image(svg: str, fmt: str) -> Response:
 
 
 @router.post("/evaluation-runs", status_code=201, responses=ERRORS)
-async def create_run(data: EvaluationRunIn, session: SessionDep, principal: CurrentPrincipal) -> RunOut:
+async def create_run(data: EvaluationRunIn, request: Request, session: SessionDep,
+                     principal: CurrentPrincipal) -> RunOut:
     """Evaluate organizations or regions for a period, as peers of one run."""
     must_run(principal)
     run = await run_evaluation(session, principal, subject_kind=data.subject_kind, subject_ids=data.subject_ids,
-                               period=data.period, model_version=data.model_version)
+                               period=data.period, model_version=data.model_version,
+                               directory=await request.app.state.directory.all())
     run, rows = await get_run(session, run.id)
     return RunOut(**run.model_dump(exclude={"feed_cursor"}), evaluations=[_summary(e) for e in rows])
 
@@ -79,13 +81,13 @@ async def replay_run(run_id: str, session: SessionDep, principal: CurrentPrincip
 
 
 @router.post("/evaluation-runs/{run_id}/rerun", status_code=201, responses=ERRORS)
-async def rerun(run_id: str, session: SessionDep, principal: CurrentPrincipal) -> RunOut:
+async def rerun(run_id: str, request: Request, session: SessionDep, principal: CurrentPrincipal) -> RunOut:
     """Evaluate the same peers, period and model version again on the current registry data (a new run)."""
     must_run(principal)
     old, _ = await get_run(session, run_id)
     run = await run_evaluation(session, principal, subject_kind=old.subject_kind,
                                subject_ids=sorted(old.inputs.get("subjects", {})), period=old.period,
-                               model_version=old.model_version)
+                               model_version=old.model_version, directory=await request.app.state.directory.all())
     run, rows = await get_run(session, run.id)
     return RunOut(**run.model_dump(exclude={"feed_cursor"}), evaluations=[_summary(e) for e in rows])
 

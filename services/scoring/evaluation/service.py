@@ -16,6 +16,7 @@ from services.kernel.timeutil import utcnow
 
 from ..contract import Agreement, AnnualReport, Product, Resource, parse_record
 from ..digest import digest
+from ..directory import Org
 from ..indicators.store import get_system
 from ..mirror.consumer import feed_state
 from ..records import Evaluation, EvaluationRun, RegistryRecord, SubmittedValue
@@ -28,13 +29,16 @@ KIND_LISTS = {"resource": "resources", "product": "products", "registration": "r
               "agreement": "agreements", "annual_report": "reports", "compliance_record": "findings"}
 
 
-async def members_of(session: AsyncSession, kind: str, ids: list[str]) -> dict[str, set[str]]:
-    """The organizations each subject stands for: itself, or those whose records lie in the region."""
+async def members_of(session: AsyncSession, kind: str, ids: list[str],
+                     directory: dict[str, Org] | None = None) -> dict[str, set[str]]:
+    """The organizations each subject stands for: itself; or, for a region, those the directory locates in it
+    and those whose records lie in it (GB/T 2260 prefix)."""
     if kind == "organization":
         return {i: {i} for i in ids}
     located = (await session.execute(select(RegistryRecord.org_id, RegistryRecord.region_code).where(
         or_(*(RegistryRecord.region_code.startswith(region_prefix(r)) for r in ids)),
         RegistryRecord.org_id.is_not(None), RegistryRecord.deleted.is_(False)).distinct())).all()
+    located += [(o.id, o.region_code) for o in (directory or {}).values()]
     return {r: {org for org, code in located if in_region(code, r)} for r in ids}
 
 
@@ -68,12 +72,14 @@ def _today() -> date:
 
 async def run_evaluation(session: AsyncSession, principal: Principal, *, subject_kind: str,
                          subject_ids: list[str], period: str, model_version: str,
-                         today: date | None = None) -> EvaluationRun:
+                         directory: dict[str, Org] | None = None, today: date | None = None) -> EvaluationRun:
+    """``directory``: auth's organizations by id, for names and regions (the records' own when it is empty)."""
     span = Period.of(period, today or _today())
     system, version = await get_system(session, model_version)
     ids = sorted(set(subject_ids))
-    members = await members_of(session, subject_kind, ids)
+    members = await members_of(session, subject_kind, ids, directory)
     records, org_names = await load_records(session, set().union(*members.values()) if members else set())
+    org_names.update((o.id, o.name) for o in (directory or {}).values())
     submitted = (await session.execute(select(SubmittedValue).where(
         SubmittedValue.subject_kind == subject_kind, SubmittedValue.subject_id.in_(ids),
         SubmittedValue.period == period))).scalars()

@@ -49,6 +49,7 @@ async def test_a_bureau_sees_differing_grades_and_what_each_operator_did(world, 
     assert len(totals) == len(ORGS), "every organization's activity differs, so must its score"
     empty = next(e for e in current["evaluations"] if e["subject_id"] == world.org("bj-empty"))
     assert empty["total"] == 0 and empty["rank"] == len(ORGS)  # nothing held earns nothing
+    assert empty["subject_name"] == "bj-empty 测试机构"  # named by auth's directory, with no record of its own
     detail = await scoring_client.get(f"/evaluations/{empty['id']}", headers=body)
     assert all(d["score"] == 0 for d in detail.json()["dimensions"])
 
@@ -69,7 +70,10 @@ async def test_region_evaluation_gathers_the_organizations_located_in_it(world, 
     run = await evaluate(scoring_client, world.parties["bj-body"].scoring, ["110000", "310000"], "2026",
                          subject_kind="region")
     subjects = run["inputs"]["subjects"]
-    assert set(subjects["310000"]["members"]) == {world.org("sh-agency"), world.org("sh-operator")}
+    # Every organization auth locates in the region is a member, holding records or not.
+    located = {p.org_id for p in world.parties.values() if p.region == "310000"}
+    assert located == {world.org(k) for k in ("sh-agency", "sh-operator", "sh-body", "sh-price")}
+    assert set(subjects["310000"]["members"]) >= located
     assert subjects["310000"]["values"]["registered_resources"] == 6
     assert subjects["110000"]["values"]["registered_resources"] == 2
     assert subjects["110000"]["values"]["high_severity_open"] == 1  # the price above the lowered ceiling
