@@ -119,7 +119,11 @@ def _movers(row: ReportRow, t: Callable[[str], str]) -> Table:
 
 
 def _value(value: float | None, unit: str | None) -> str:
-    return "–" if value is None else f"{value:g} {unit or ''}".strip()
+    """A raw indicator value as a reader writes it: 1,160,000 CNY, 0.6667 ratio (never 1.16e+06)."""
+    if value is None:
+        return "–"
+    figure = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}".rstrip("0").rstrip(".")
+    return f"{figure} {unit or ''}".strip()
 
 
 def _subject(row: ReportRow, report: RunReport, t: Callable[[str], str]) -> list[Any]:
