@@ -36,9 +36,6 @@ class DemoDates:
     def ago(self, days: int) -> date:
         return self.today - timedelta(days=days)
 
-    def day(self, year: int, month: int, day: int) -> str:
-        return date(year, month, day).isoformat()
-
 
 class DemoRegistry:
     def __init__(self, client: httpx.Client, tokens: Tokens) -> None:

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import httpx
 
 from .demo_client import DemoDates, DemoRegistry, Tokens
-from .demo_subjects import EVIDENCE, SUBJECTS, BEIJING, SHANGHAI
+from .demo_subjects import BEIJING, EVIDENCE, SHANGHAI, SUBJECTS
 
 __all__ = ["CANCELLED", "OPERATIONS", "DemoOperation", "operation_demo", "subject_ids"]
 
