@@ -64,7 +64,7 @@ def _open(width: float, height: float) -> list[str]:
 
 
 def radar_svg(title: str, dimensions: list[dict], radius: float = 130, label_width: float = 120) -> str:
-    """``dimensions``: [{"code", "name", "score" (0–100)}] in model order."""
+    """``dimensions``: [{"code", "name", "score" (0–100), "applicable"}] in model order."""
     n = len(dimensions)
 
     def unit(i: int) -> tuple[float, float]:
@@ -76,7 +76,9 @@ def radar_svg(title: str, dimensions: list[dict], radius: float = 130, label_wid
     for i, d in enumerate(dimensions):
         c, s = unit(i)
         anchor = "middle" if abs(c) < 0.3 else ("start" if c > 0 else "end")
-        label = _Label([*wrap(d["name"], label_width, FONT_SIZE), f"{float(d['score']):.1f}"], anchor=anchor)
+        # A dimension that does not apply to the subject (an agency makes no products) is marked, not scored 0.
+        figure = f"{float(d['score']):.1f}" if d.get("applicable", True) else "—"
+        label = _Label([*wrap(d["name"], label_width, FONT_SIZE), figure], anchor=anchor)
         px, py = (radius + 10) * c, (radius + 10) * s
         top = py - label.height if s < -0.3 else (py if s > 0.3 else py - label.height / 2)
         left = {"start": px, "end": px - label.width, "middle": px - label.width / 2}[anchor]

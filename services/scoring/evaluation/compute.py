@@ -22,6 +22,7 @@ PLACES = 4
 class PeerInput:
     subject_id: str
     values: dict[str, float | None]  # indicator code → raw value (None: not available)
+    kind: str | None = None  # the organization's kind; None (a region, or unknown): every indicator applies
 
 
 @dataclass
@@ -76,33 +77,47 @@ def evaluate_peers(system: IndicatorSystem, peers: list[PeerInput]) -> tuple[lis
     }
     per_subject: list[list[dict[str, Any]]] = [[] for _ in peers]
     dim_scores: list[list[dict[str, Any]]] = [[] for _ in peers]
-    for d, big_w in zip(system.dimensions, dim_weights, strict=True):
+    # Only what applies to a subject is weighed: the weights of what does are scaled up to carry the whole,
+    # inside each dimension and across the dimensions (an agency is not scored on products it cannot make).
+    applies = [[[ind.applies(p.kind) for ind in d.indicators] for d in system.dimensions] for p in peers]
+    dim_share = []
+    for k in range(n):
+        held = [w for w, mask in zip(dim_weights, applies[k], strict=True) if any(mask)]
+        if len(held) == len(dim_weights):
+            dim_share.append(1.0)  # everything applies: the weights as the model gives them
+        else:
+            dim_share.append(1.0 / sum(held) if held and sum(held) > 0 else 0.0)
+    for j, (d, big_w) in enumerate(zip(system.dimensions, dim_weights, strict=True)):
         columns = []
         for ind in d.indicators:
             raw = [p.values.get(ind.code) for p in peers]
             columns.append(normalize_column(raw, method=ind.normalization.method, direction=ind.direction,
                                             target=ind.normalization.target, cap=ind.normalization.cap))
-        rows = [[col[k] for col in columns] for k in range(n)]
+        rows = [[col[k] for col in columns] for k in range(n) if any(applies[k][j])]
         weights, detail = _indicator_weights(d, rows)
         weights_doc["indicators"][d.code] = {"weights": dict(zip((i.code for i in d.indicators), weights,
                                                                  strict=True)), **detail}
         for k, peer in enumerate(peers):
+            mask = applies[k][j]
+            held = sum(w for w, on in zip(weights, mask, strict=True) if on)
+            big = big_w * dim_share[k] if held > 0 else 0.0
             dim_score = 0.0
-            for ind, w, col in zip(d.indicators, weights, columns, strict=True):
-                s = col[k]
-                contribution = 100.0 * big_w * w * s
-                dim_score += w * s
+            for ind, w, col, on in zip(d.indicators, weights, columns, mask, strict=True):
+                local = w / held if on and held > 0 else 0.0
+                s = col[k] if on else 0.0
+                contribution = 100.0 * big * local * s
+                dim_score += local * s
                 per_subject[k].append({
                     "code": ind.code, "name": ind.name, "dimension": d.code, "unit": ind.unit,
                     "source": ind.source.kind, "value": peer.values.get(ind.code), "normalized": s,
-                    "weight": w, "global_weight": round(big_w * w, 6),
+                    "weight": round(local, 6), "global_weight": round(big * local, 6),
                     "contribution": round(contribution, PLACES),
-                    "shortfall": round(100.0 * big_w * w - contribution, PLACES),
-                    "missing": peer.values.get(ind.code) is None,
+                    "shortfall": round(100.0 * big * local - contribution, PLACES),
+                    "missing": on and peer.values.get(ind.code) is None, "applicable": on,
                 })
-            dim_scores[k].append({"code": d.code, "name": d.name, "weight": round(big_w, 6),
+            dim_scores[k].append({"code": d.code, "name": d.name, "weight": round(big, 6),
                                   "score": round(100.0 * dim_score, PLACES),
-                                  "contribution": round(100.0 * big_w * dim_score, PLACES)})
+                                  "contribution": round(100.0 * big * dim_score, PLACES), "applicable": held > 0})
     totals = [round(sum(item["contribution"] for item in dims), 2) for dims in dim_scores]
     ranks = _ranks(totals)
     results = []

@@ -100,9 +100,11 @@ async def run_evaluation(session: AsyncSession, principal: Principal, *, subject
                 values[ind.code] = facts[ind.source.fact]  # type: ignore[index]
             else:
                 values[ind.code] = evidence[subject].get(ind.code, {}).get("value")
+        org = (directory or {}).get(subject) if subject_kind == "organization" else None
         snapshot["subjects"][subject] = {"values": values, "submitted": evidence.get(subject, {}),
-                                         "members": sorted(members[subject])}
-    results, weights = evaluate_peers(system, [PeerInput(s, snapshot["subjects"][s]["values"]) for s in ids])
+                                         "members": sorted(members[subject]), "kind": org.kind if org else None}
+    results, weights = evaluate_peers(system, [PeerInput(s, snapshot["subjects"][s]["values"],
+                                                         snapshot["subjects"][s]["kind"]) for s in ids])
     cursor = (await feed_state(session)).cursor
     run = EvaluationRun(subject_kind=subject_kind, period=period, model_version=version.version, weights=weights,
                         inputs=snapshot, inputs_digest=digest(snapshot), feed_cursor=cursor,
@@ -136,7 +138,7 @@ async def replay(session: AsyncSession, run: EvaluationRun, stored: list[Evaluat
     """Recompute a run from its own snapshot: same model version + same inputs must give the same result."""
     system, _ = await get_system(session, run.model_version)
     subjects = run.inputs.get("subjects", {})
-    results, _ = evaluate_peers(system, [PeerInput(s, v["values"]) for s, v in subjects.items()])
+    results, _ = evaluate_peers(system, [PeerInput(s, v["values"], v.get("kind")) for s, v in subjects.items()])
     recomputed = {r.subject_id: (r.total, r.grade, r.rank, r.dimensions) for r in results}
     kept = {e.subject_id: (e.total, e.grade, e.rank, e.dimensions) for e in stored}
     return {"run_id": run.id, "inputs_digest": run.inputs_digest, "digest_matches": digest(run.inputs)

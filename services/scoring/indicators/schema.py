@@ -27,6 +27,7 @@ __all__ = [
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Weight = Annotated[float, Field(ge=0, le=1)]
+OrgKind = Literal["agency", "operator", "authority", "registration_body", "audit_body", "price_authority"]
 Judgement = Annotated[float, Field(gt=0, le=9)]
 
 # The facts the scoring service can compute from registry records (docs/scoring-indicators.md).
@@ -68,6 +69,13 @@ class Indicator(BaseModel):
     source: Source
     weight: Weight | None = None
     description: str = Field(default="", max_length=2000)
+    # The kinds of organization (auth's directory) the indicator applies to; absent: every kind, and every
+    # region. An organization is scored only on what applies to it: an agency makes no products, an operator
+    # holds no resources of its own.
+    applies_to: list[OrgKind] | None = Field(default=None, min_length=1)
+
+    def applies(self, kind: str | None) -> bool:
+        return kind is None or self.applies_to is None or kind in self.applies_to
 
 
 class Weighting(BaseModel):

@@ -146,3 +146,20 @@ def test_equal_peers_score_what_their_value_earns_not_full_marks_for_nothing():
 def test_the_default_model_normalizes_every_indicator_by_a_bound():
     """Target and log scores depend on the value alone (docs/scoring-indicators.md)."""
     assert {ind.normalization.method for _, ind in default_model().indicators} <= {"target", "log"}
+
+
+def test_an_organization_is_weighed_only_on_what_applies_to_its_kind():
+    """An agency makes no products, an operator holds no resources: full marks on everything that applies to
+    it is 100, and what does not apply is marked, not scored 0."""
+    model = default_model()
+    best = {ind.code: (0.0 if ind.direction == "lower" else 1e9) for _, ind in model.indicators}
+    results, _ = evaluate_peers(model, [PeerInput("a", best, "agency"), PeerInput("o", best, "operator"),
+                                        PeerInput("r", best)])
+    assert [r.total for r in results] == [100.0, 100.0, 100.0]
+    agency = {d["code"]: d for d in results[0].dimensions}
+    assert agency["development_use"]["applicable"] is False and agency["development_use"]["weight"] == 0
+    assert sum(d["weight"] for d in results[0].dimensions) == pytest.approx(1.0, abs=1e-5)
+    products = next(i for i in results[0].indicators if i["code"] == "registered_products")
+    assert products["applicable"] is False and products["missing"] is False and products["contribution"] == 0
+    operator = {d["code"]: d for d in results[1].dimensions}
+    assert operator["sharing_exchange"]["applicable"] is False and operator["development_use"]["applicable"]
