@@ -103,6 +103,8 @@ def test_both_periods_are_evaluated_for_every_organization_and_both_regions_and_
         assert {e["subject_id"] for e in regions} == {"110000", "310000"}
         assert len({e["total"] for e in orgs}) > 1 and len({e["total"] for e in regions}) == 2, \
             "a ranking, not one score for everyone"
+    current = [e for e in evaluations if e["period"] == str(year) and e["subject_kind"] == "organization"]
+    assert len({e["grade"] for e in current}) > 1, "the first screen shows differing grades"
 
 
 def test_a_second_start_changes_nothing(demo):
