@@ -12,9 +12,10 @@ it missing, so an empty record earns nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from services.kernel.problems import Unprocessable
@@ -24,6 +25,7 @@ from ..contract import Agreement, AnnualReport, Finding, Product, Registration, 
 __all__ = ["FACTS", "FREQUENT", "Period", "RecordSet", "facts_for", "in_region", "region_prefix"]
 
 CHINA = ZoneInfo("Asia/Shanghai")
+R = TypeVar("R")
 FREQUENT = frozenset({"realtime", "daily", "weekly"})
 # A registration stops covering its subject on the day it is revoked, cancelled, expired or superseded (its
 # successor then covers from its own code assignment).
@@ -74,6 +76,36 @@ def china_day(instant: datetime) -> date:
     return instant.astimezone(CHINA).date()
 
 
+def _group(records: Iterable[R], key: Callable[[R], str | None]) -> dict[str | None, list[R]]:
+    groups: dict[str | None, list[R]] = defaultdict(list)
+    for record in records:
+        groups[key(record)].append(record)
+    return groups
+
+
+class InForce:
+    """Agreements in force on one day, by party (operator or implementing body) and by resource in their scope;
+    as positions in the list, so an agreement found several ways counts once."""
+
+    def __init__(self, agreements: list[Agreement]) -> None:
+        self.by_party: dict[str, set[int]] = defaultdict(set)
+        self.by_resource: dict[str, set[int]] = defaultdict(set)
+        for n, a in enumerate(agreements):
+            self.by_party[a.operator_org_id].add(n)
+            self.by_party[a.implementing_org_id].add(n)
+            for item in a.resources:
+                self.by_resource[item.resource_id].add(n)
+
+    def involving(self, orgs: set[str], resources: set[str]) -> set[int]:
+        """Agreements an organization of ``orgs`` is party to, or that name one of ``resources``."""
+        found: set[int] = set()
+        for org in orgs:
+            found |= self.by_party.get(org, set())
+        for rid in resources:
+            found |= self.by_resource.get(rid, set())
+        return found
+
+
 @dataclass
 class RecordSet:
     """Typed mirrored records of one evaluation, indexed once for every subject of the run."""
@@ -90,6 +122,20 @@ class RecordSet:
         for r in self.registrations:
             self.registrations_of[r.subject_id].append(r)
         self.resource_owner = {r.id: r.org_id for r in self.resources}
+        # Each organization's own records: a subject's facts read its share, not every record of the run.
+        self.resources_of = _group(self.resources, lambda r: r.org_id)
+        self.products_of = _group(self.products, lambda p: p.org_id)
+        self.filed_by = _group(self.registrations, lambda g: g.org_id)
+        self.reports_of = _group(self.reports, lambda r: r.operator_org_id)
+        self.findings_of = _group(self.findings, lambda f: f.org_id)
+        self._in_force: dict[date, InForce] = {}
+
+    def in_force(self, day: date) -> InForce:
+        """The agreements in force on ``day``, indexed (once per day, whatever the number of subjects)."""
+        found = self._in_force.get(day)
+        if found is None:
+            found = self._in_force[day] = InForce([a for a in self.agreements if _in_force(a, day)])
+        return found
 
     def registered_on(self, subject_id: str, day: date) -> bool:
         """Coded and in its validity on ``day``, and not ended on or before it (Art. 15; Art. 20)."""
@@ -128,24 +174,23 @@ def facts_for(records: RecordSet, orgs: Iterable[str], period: Period) -> dict[s
     """The facts of the organizations ``orgs`` taken together (one organization, or a region's members)."""
     members = set(orgs)
     end = period.end
-    resources = [r for r in records.resources if r.org_id in members and china_day(r.created_at) <= end]
-    products = [p for p in records.products if p.org_id in members and china_day(p.created_at) <= end]
+    resources = [r for m in members for r in records.resources_of.get(m, ()) if china_day(r.created_at) <= end]
+    products = [p for m in members for p in records.products_of.get(m, ()) if china_day(p.created_at) <= end]
     registered_res = [r for r in resources if records.registered_on(r.id, end)]
     registered_prod = [p for p in products if records.registered_on(p.id, end)]
     own = {r.id for r in resources}
     firsts = [(min(s.received_at for s in g.evidence.submissions), g.deadlines.filing_due_on)
-              for g in records.registrations if g.org_id in members and g.type == "first"
+              for m in members for g in records.filed_by.get(m, ()) if g.type == "first"
               and g.evidence.submissions and g.deadlines.filing_due_on is not None]
     firsts = [(china_day(received), due) for received, due in firsts
               if period.start <= china_day(received) <= end]
-    in_force = [a for a in records.agreements if _in_force(a, end)]
-    involved = [a for a in in_force if a.operator_org_id in members or a.implementing_org_id in members
-                or any(i.resource_id in own for i in a.resources)]
-    named_own = {i.resource_id for a in in_force for i in a.resources} & own
-    findings = [f for f in records.findings if f.org_id in members and _open_on(f, end)]
+    in_force = records.in_force(end)
+    involved = in_force.involving(members, own)
+    named_own = {rid for rid in own if rid in in_force.by_resource}
+    findings = [f for m in members for f in records.findings_of.get(m, ()) if _open_on(f, end)]
     # No findings is merit only where there is something to find fault with: records held or operated.
     supervised = bool(resources or products or involved)
-    reports = [r for r in records.reports if r.operator_org_id in members and r.year == period.year]
+    reports = [r for m in members for r in records.reports_of.get(m, ()) if r.year == period.year]
     deviations = [d for d in map(_deviation, reports) if d is not None]
     scenarios = {s for p in registered_prod for s in p.scenarios}
     return {
