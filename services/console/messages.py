@@ -278,6 +278,8 @@ _UI = {
     "evaluations.run_report": ("批次报告", "Run report"),
     "report.title": ("评估批次报告", "Evaluation run report"),
     "report.compared_with": ("对比期", "compared with"),
+    "report.as_of": ("统计截止日", "counted as of"),
+    "report.provisional": ("本年度截至统计日，为临时结果", "current year to date: provisional"),
     "report.download_pdf": ("下载 PDF 报告", "Download the PDF report"),
     "report.download_xlsx": ("下载 Excel 表格", "Download the Excel workbook"),
     "report.ranking": ("排名", "Ranking"),

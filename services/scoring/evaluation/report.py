@@ -9,6 +9,7 @@ nothing changed), the indicators with the largest shortfall against their full w
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel
@@ -83,6 +84,8 @@ class RunReport(BaseModel):
     run_id: str
     subject_kind: str
     period: str
+    as_of: date  # the day stocks were counted on
+    provisional: bool  # the current year, evaluated to date
     previous_period: str
     model_version: str
     inputs_digest: str
@@ -151,7 +154,7 @@ def build_report(run: EvaluationRun, rows: Sequence[Evaluation], previous: Mappi
             previous=_previous(before) if before else None,
             delta_total=round(e.total - before.total, 2) if before else None,
             movers_basis=basis, movers=movers, radar=f"/evaluations/{e.id}/radar"))
-    return RunReport(run_id=run.id, subject_kind=run.subject_kind, period=run.period,
-                     previous_period=previous_period(run.period), model_version=run.model_version,
+    return RunReport(run_id=run.id, subject_kind=run.subject_kind, period=run.period, as_of=run.as_of,
+                     provisional=run.provisional, previous_period=previous_period(run.period), model_version=run.model_version,
                      inputs_digest=run.inputs_digest, created_at=run.created_at, dimensions=dimensions, rows=out,
                      comparison=f"/evaluation-runs/{run.id}/comparison")

@@ -163,6 +163,7 @@ def to_pdf(report: RunReport, lang: Lang = "zh") -> bytes:
 
     facts = [[t("run"), report.run_id, t("kind"), t(f"kind.{report.subject_kind}")],
              [t("period"), report.period, t("previous_period"), report.previous_period],
+             [t("as_of"), f"{report.as_of} · {t('provisional') if report.provisional else t('final')}", "", ""],
              [t("model"), report.model_version, t("created"), report.created_at.strftime("%Y-%m-%d %H:%M UTC")],
              [t("digest"), report.inputs_digest, "", ""]]
     meta = Table(facts, colWidths=[80, 330, 80, FRAME_WIDTH - 490])

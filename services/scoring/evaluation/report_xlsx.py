@@ -73,6 +73,7 @@ def to_xlsx(report: RunReport, lang: Lang = "zh") -> bytes:
     about = book.create_sheet(t("about"))
     for key, value in (("title", ""), ("run", report.run_id), ("kind", t(f"kind.{report.subject_kind}")),
                        ("period", report.period), ("previous_period", report.previous_period),
+                       ("as_of", f"{report.as_of} · {t('provisional') if report.provisional else t('final')}"),
                        ("model", report.model_version), ("digest", report.inputs_digest),
                        ("created", report.created_at.isoformat())):
         about.append([t(key), value])

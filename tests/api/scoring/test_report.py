@@ -10,6 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from services.registry.operation.dates import china_today
+
 from .support import evaluate, sync_all
 
 ALLOWED = {"admin": 200, "authority": 200, "auditor": 200, "client:reader": 200, "agency": 403, "operator": 403,
@@ -40,6 +42,7 @@ async def test_report_ranks_peers_and_shows_the_change_since_the_previous_period
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["period"] == "2026" and report["previous_period"] == "2025"
+    assert report["provisional"] is (china_today().year == 2026) and report["as_of"] == run["as_of"]
     assert [d["code"] for d in report["dimensions"]] == ["infrastructure", "resource_supply", "sharing_exchange",
                                                          "development_use", "security_assurance",
                                                          "circulation_operation"]

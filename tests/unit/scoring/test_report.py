@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -36,7 +36,8 @@ def _evaluation(subject: str, period: str, total: float, rank: int, contribution
 
 def _run() -> EvaluationRun:
     return EvaluationRun(id="run", subject_kind="organization", period="2025", model_version="default-1.0",
-                         inputs_digest="a" * 64, created_by="someone", created_at=datetime(2026, 1, 5, tzinfo=UTC))
+                         inputs_digest="a" * 64, created_by="someone", created_at=datetime(2026, 1, 5, tzinfo=UTC),
+                         as_of=date(2025, 12, 31), provisional=False)
 
 
 def _peers():
