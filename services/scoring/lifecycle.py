@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.http import ServiceClient
@@ -16,15 +17,23 @@ from .evaluation.service import mark_outdated
 from .mirror.consumer import FEED, run_forever
 from .mirror.gateway import RegistryGateway
 from .products.service import refresh_scores
-from .records import FeedState
+from .records import FeedState, RegistryRecord
 
 __all__ = ["refresh_after_sync", "start_registry", "stop_registry"]
 
 
 async def refresh_after_sync(session: AsyncSession, subjects: set[tuple[str, str]], orgs: set[str]) -> None:
-    """What a registry change means for scoring: value scores recomputed, evaluations flagged outdated."""
+    """What a registry change means for scoring: value scores recomputed, evaluations flagged outdated — those of
+    the records' organizations and of the owners of the products and resources they touch (an agreement signed
+    by an operator moves the agency whose resources it covers)."""
     await refresh_scores(session, subjects)
-    await mark_outdated(session, orgs)
+    owners = set()
+    ids = [i for _, i in subjects]
+    for start in range(0, len(ids), 1000):
+        owners |= set((await session.scalars(select(RegistryRecord.org_id).where(
+            RegistryRecord.kind.in_(("resource", "product")), RegistryRecord.record_id.in_(ids[start:start + 1000]),
+            RegistryRecord.org_id.is_not(None)).distinct())).all())
+    await mark_outdated(session, orgs | owners)
 
 
 async def start_registry(app: FastAPI) -> None:

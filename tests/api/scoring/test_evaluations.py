@@ -231,3 +231,19 @@ async def test_an_authority_submits_values_for_regions_it_governs_only(scoring_c
     hidden = await scoring_client.get("/submitted-values", headers=callers["operator"].headers,
                                       params={"subject_kind": "region", "subject_id": "310100"})
     assert hidden.status_code == 403
+
+
+async def test_an_agreement_change_outdates_the_agency_whose_resources_it_covers(world, registry_client,
+                                                                               scoring_client):
+    admin, body, agency = (world.parties[k] for k in ("admin", "sh-body", "sh-agency"))
+    await sync_all(scoring_client, admin.scoring)
+    run = await evaluate(scoring_client, body.scoring, [agency.org_id], "2026")
+    suspended = await registry_client.post(f"/operation/agreements/{world.agreements['sh-operator']}/transitions",
+                                           headers=body.registry, json={"action": "suspend", "on": str(china_today()),
+                                                                        "reason": "安全整改"})
+    assert suspended.status_code == 200, suspended.text
+    await sync_all(scoring_client, admin.scoring)
+    detail = (await scoring_client.get(f"/evaluations/{run['evaluations'][0]['id']}", headers=agency.scoring)).json()
+    assert detail["outdated"] is True
+    rerun = (await scoring_client.post(f"/evaluation-runs/{run['id']}/rerun", headers=body.scoring)).json()
+    assert rerun["inputs"]["subjects"][agency.org_id]["values"]["active_agreements"] == 0
