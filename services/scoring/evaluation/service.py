@@ -14,19 +14,20 @@ from services.kernel.problems import NotFound
 from services.kernel.security import Principal
 from services.kernel.timeutil import utcnow
 
-from ..contract import Agreement, AnnualReport, Product, Resource, parse_record
+from ..contract import Agreement, AnnualReport, Finding, Product, Record, Registration, Resource
 from ..digest import digest
 from ..directory import Org
 from ..indicators.store import get_system
 from ..mirror.consumer import feed_state
+from ..mirror.reads import collector_paused, mirrored_payloads, typed
 from ..records import Evaluation, EvaluationRun, RegistryRecord, SubmittedValue
 from .compute import PeerInput, evaluate_peers
 from .facts import CHINA, Period, RecordSet, facts_for, in_region, region_prefix
 
-__all__ = ["get_run", "load_records", "mark_outdated", "members_of", "replay", "run_evaluation"]
+__all__ = ["get_run", "load_facts", "mark_outdated", "members_of", "record_set", "replay", "run_evaluation"]
 
-KIND_LISTS = {"resource": "resources", "product": "products", "registration": "registrations",
-              "agreement": "agreements", "annual_report": "reports", "compliance_record": "findings"}
+KIND_LISTS = {Resource: "resources", Product: "products", Registration: "registrations", Agreement: "agreements",
+              AnnualReport: "reports", Finding: "findings"}
 
 
 async def members_of(session: AsyncSession, kind: str, ids: list[str],
@@ -42,21 +43,12 @@ async def members_of(session: AsyncSession, kind: str, ids: list[str],
     return {r: {org for org, code in located if in_region(code, r)} for r in ids}
 
 
-async def load_records(session: AsyncSession, orgs: set[str]) -> tuple[RecordSet, dict[str, str]]:
-    """The typed records of these organizations, every agreement (an agency is party to agreements over its
-    resources that others signed), and each organization's name as the registry spells it."""
-    rows = (await session.execute(select(RegistryRecord.kind, RegistryRecord.payload).where(
-        RegistryRecord.deleted.is_(False),
-        or_(RegistryRecord.org_id.in_(orgs), RegistryRecord.kind == "agreement")))).all()
+def record_set(records: list[Record]) -> tuple[RecordSet, dict[str, str]]:
+    """The records by kind, and each organization's name as the registry spells it."""
     lists: dict[str, list] = defaultdict(list)
     names: dict[str, str] = {}
-    seen: set[tuple[str, str]] = set()
-    for kind, payload in rows:
-        record = parse_record(kind, payload)
-        if (kind, record.id) in seen:
-            continue
-        seen.add((kind, record.id))
-        lists[KIND_LISTS[kind]].append(record)
+    for record in records:
+        lists[KIND_LISTS[type(record)]].append(record)
         if isinstance(record, Resource | Product):
             names.setdefault(record.org_id, record.org_name)
         elif isinstance(record, Agreement):
@@ -64,6 +56,22 @@ async def load_records(session: AsyncSession, orgs: set[str]) -> tuple[RecordSet
         elif isinstance(record, AnnualReport):
             names.setdefault(record.operator_org_id, record.operator_org_name)
     return RecordSet(**lists), names
+
+
+def _facts(payloads, members: dict[str, set[str]], span: Period) -> tuple[dict[str, dict], dict[str, str]]:
+    records, names = record_set(typed(payloads))
+    return {subject: facts_for(records, orgs, span) for subject, orgs in members.items()}, names
+
+
+async def load_facts(session: AsyncSession, members: dict[str, set[str]],
+                     span: Period) -> tuple[dict[str, dict[str, float | None]], dict[str, str]]:
+    """Each subject's facts, from the typed records of its organizations and every agreement (an agency is party
+    to agreements over its resources that others signed); and each organization's name."""
+    orgs = set().union(*members.values()) if members else set()
+    payloads = await mirrored_payloads(session, RegistryRecord.deleted.is_(False),
+                                       or_(RegistryRecord.org_id.in_(orgs), RegistryRecord.kind == "agreement"))
+    with collector_paused():  # the records are built, used and dropped inside (mirror/reads.py)
+        return _facts(payloads, members, span)
 
 
 def _today() -> date:
@@ -78,7 +86,7 @@ async def run_evaluation(session: AsyncSession, principal: Principal, *, subject
     system, version = await get_system(session, model_version)
     ids = sorted(set(subject_ids))
     members = await members_of(session, subject_kind, ids, directory)
-    records, org_names = await load_records(session, set().union(*members.values()) if members else set())
+    facts_of, org_names = await load_facts(session, members, span)
     org_names.update((o.id, o.name) for o in (directory or {}).values())
     submitted = (await session.execute(select(SubmittedValue).where(
         SubmittedValue.subject_kind == subject_kind, SubmittedValue.subject_id.in_(ids),
@@ -93,7 +101,7 @@ async def run_evaluation(session: AsyncSession, principal: Principal, *, subject
                                 "period": period, "as_of": span.end.isoformat(), "provisional": span.provisional,
                                 "subject_kind": subject_kind, "subjects": {}}
     for subject in ids:
-        facts = facts_for(records, members[subject], span)
+        facts = facts_of[subject]
         values: dict[str, float | None] = {}
         for _, ind in system.indicators:
             if ind.source.kind == "computed":
