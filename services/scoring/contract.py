@@ -28,7 +28,7 @@ from services.kernel.timeutil import as_utc
 
 __all__ = [
     "AnnualReport", "Agreement", "EventPage", "FeedRecord", "Finding", "KINDS", "MODELS", "Price", "Product", "Record",
-    "Registration", "Resource", "ResourcePage", "parse_record",
+    "Registration", "Resource", "ResourcePage", "Subject", "parse_record",
 ]
 
 Instant = Annotated[datetime, AfterValidator(as_utc)]
@@ -54,13 +54,23 @@ class Record(BaseModel):
         return None
 
 
-class Resource(Record):
+class Subject(Record):
+    """What a resource and a product share: their registrant, region, registration status, name."""
+
     org_id: str
     org_name: str
     region_code: str
     status: str
     name: str
     description: str
+    created_at: Instant
+    updated_at: Instant
+
+    owner = property(lambda self: self.org_id)
+    region = property(lambda self: self.region_code)
+
+
+class Resource(Subject):
     data_items: list[dict[str, Any]]
     scale: str
     update_frequency: str
@@ -72,11 +82,6 @@ class Resource(Record):
     lawful_basis: str
     security_assessment: dict[str, Any]
     data_updated_on: date | None
-    created_at: Instant
-    updated_at: Instant
-
-    owner = property(lambda self: self.org_id)
-    region = property(lambda self: self.region_code)
 
 
 class Price(BaseModel):
@@ -94,13 +99,7 @@ class Price(BaseModel):
         return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
 
 
-class Product(Record):
-    org_id: str
-    org_name: str
-    region_code: str
-    status: str
-    name: str
-    description: str
+class Product(Subject):
     form: str
     resource_ids: list[str]
     scenarios: list[str]
@@ -108,11 +107,6 @@ class Product(Record):
     conditions_of_use: str
     delivered_at: date | None
     prices: list[Price]
-    created_at: Instant
-    updated_at: Instant
-
-    owner = property(lambda self: self.org_id)
-    region = property(lambda self: self.region_code)
 
 
 class Receipt(BaseModel):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.pagination import encode_cursor, keyset_page
 from services.kernel.timeutil import utcnow
 
-from ..contract import Product, Record, Resource, parse_record
+from ..contract import Product, Record, Subject, parse_record
 from ..digest import digest
 from ..evaluation.facts import CHINA
 from ..records import ProductScore, RegistryRecord, RegistryRef
@@ -21,7 +21,6 @@ from .value import ValueRules, score_value
 __all__ = ["list_scores", "read_all", "refresh_scores", "rescore_all", "score_records", "write_scores"]
 
 DEFAULT_RULES = ValueRules()  # frozen: one instance serves every call
-Subject = Resource | Product
 
 
 def _typed(rows) -> list[Record]:

@@ -8,7 +8,6 @@ import contextlib
 import itertools
 from dataclasses import dataclass
 
-import httpx
 import pytest_asyncio
 from sqlalchemy import delete
 
