@@ -14,7 +14,7 @@ from ..operation.schemas import Instant
 
 __all__ = [
     "BillingUnit", "PriceIn", "PriceListItem", "PriceOut", "QuoteIn", "QuoteLineOut", "QuoteOut", "RevenueCapIn",
-    "RevenueCapOut", "TierIn", "YieldIn", "YieldOut",
+    "RevenueCapOut", "TierIn", "TierOut", "YieldIn", "YieldOut",
 ]
 
 BillingUnit = Literal["per_product", "per_service", "per_time", "per_call"]
@@ -155,16 +155,25 @@ class QuoteOut(BaseModel):
     free_reason: str | None = None
 
 
+class TierOut(BaseModel):
+    """One cumulative tier: the unit price up to ``up_to`` units (open-ended when null)."""
+
+    up_to: int | None = None
+    unit_price: Decimal
+
+
 class PriceListItem(BaseModel):
+    """A product's price in force today (明码标价): free for public welfare, else the operator's price."""
+
     product_id: str
     product_name: str
     operator_org_id: str
     operator_org_name: str
-    use_type: str
+    use_type: Literal["public_welfare", "industry"]
     free: bool
-    kind: str | None
-    billing_unit: str | None
-    tiers: list[dict]
+    kind: Literal["specific", "trial"] | None
+    billing_unit: BillingUnit | None
+    tiers: list[TierOut]
     unit_price: Decimal
     effective_from: date | None
     effective_to: date | None
