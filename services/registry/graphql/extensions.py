@@ -20,6 +20,7 @@ from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtensio
 
 from services.kernel.problems import PROBLEM_BASE, Problem
 
+from .gate import may_query
 from .models import QueryLog
 
 __all__ = ["ProblemAwareMasking", "QueryLogger", "cost_limit", "operation_cost"]
@@ -94,7 +95,7 @@ class ProblemAwareMasking(MaskErrors):
 
 class QueryLogger(SchemaExtension):
     """Every operation by a signed-in person is logged (who, when, operation, variables) in the request's
-    transaction; refused ones too, marked ``allowed = false``."""
+    transaction. Callers refused at the door are logged by ``gate``, marked ``allowed = false``."""
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -112,4 +113,4 @@ class QueryLogger(SchemaExtension):
             subject=principal.subject, org_id=principal.org, roles=sorted(principal.roles),
             operation_name=(ctx.operation_name or None) and ctx.operation_name[:200], operation_type=operation_type,
             query=ctx.query or "", variables=ctx.variables or {},
-            allowed=not principal.client and principal.has_role("auditor", "admin"), error_count=len(errors)))
+            allowed=may_query(principal), error_count=len(errors)))

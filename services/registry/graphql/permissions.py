@@ -1,5 +1,8 @@
 """Who may query: people with the auditor or admin role (DOMAIN.md §1, Arts. 6 and 19: registrations are
-confidential to the parties, the registration body and auditors). Machine clients never pass."""
+confidential to the parties, the registration body and auditors). Machine clients never pass.
+
+Everyone else is refused at the door with 401/403 (``gate``); these field permissions stay as the schema's own
+statement of who reads what, and ``IsAdmin`` refuses an auditor the query log inside an authorized execution."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 from strawberry.types import Info
+
+from .gate import may_query
 
 __all__ = ["IsAdmin", "IsAuditorOrAdmin"]
 
@@ -16,8 +21,7 @@ class IsAuditorOrAdmin(BasePermission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        return principal is not None and not principal.client and principal.has_role("auditor", "admin")
+        return may_query(info.context.principal)
 
 
 class IsAdmin(BasePermission):

@@ -177,9 +177,11 @@ class Query:
                              after: str | None = None) -> Connection[LedgerEntry]:
         return await _connection(info, "ledger", filter, first, after, LedgerEntry.of)
 
-    @strawberry.field(permission_classes=[IsAdmin], description="Operations run by auditors and admins, newest first.")
+    # Nullable: an auditor may ask for it beside other fields, and its refusal then nulls only this field.
+    @strawberry.field(permission_classes=[IsAdmin], description="Operations run by auditors and admins, newest "
+                      "first; admins only (null with an error for an auditor).")
     async def query_log(self, info: Info, filter: Filter | None = None, first: int = DEFAULT_PAGE,
-                        after: str | None = None) -> Connection[QueryLogEntry]:
+                        after: str | None = None) -> Connection[QueryLogEntry] | None:
         return await _connection(info, "query_log", filter, first, after, QueryLogEntry.of)
 
 

@@ -91,10 +91,15 @@ class GraphQL:
         self.callers = headers_of
 
     async def __call__(self, query: str, variables: dict | None = None, as_: str = "auditor") -> dict:
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                          headers=self.callers[as_])
+        """An operation run by a caller GraphQL admits: 200, with data and perhaps GraphQL errors."""
+        response = await self.post(query, variables, as_=as_)
         assert response.status_code == 200, response.text
         return response.json()
+
+    async def post(self, query: str, variables: dict | None = None, as_: str = "auditor"):
+        """The raw HTTP answer, for callers refused at the door."""
+        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                      headers=self.callers[as_])
 
 
 @pytest_asyncio.fixture(loop_scope="session")
