@@ -1,4 +1,5 @@
-"""DCAT-AP 3.0.0 export of the public catalog: every registered resource and product as a dcat:Dataset.
+"""DCAT-AP 3.0.0 export of the public catalog: every registered resource and product as a dcat:Dataset, and
+every public authorization of operation as a sub-catalog of the operator's products (dcat_operation.py).
 
 Chinese text is tagged ``zh``. Every node the shapes constrain by class is typed explicitly (agents, locations,
 concepts, frequencies, rights statements), because a portal validating with SHACL does no inference.
@@ -18,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.timeutil import as_utc, utcnow
 
+from ..operation.disclosure import every_authorization
+from ..operation.disclosure_schemas import AuthorizationOut
 from ..registration.models import IssuedCode
+from .dcat_operation import ODRL, add_authorization
 from .models import CatalogEntry
 from .search import PUBLIC_STATUSES
 from .vocab import ACCESS_LABELS, ACCESS_RIGHTS, EU_ACCESS_RIGHT, EU_FREQUENCY, EU_LANGUAGE_ZH, FORM_LABELS, frequency_code
@@ -28,7 +32,7 @@ __all__ = ["CatalogInfo", "build_graph", "catalog_graph", "to_jsonld", "to_turtl
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 CONTEXT = {"dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF), "skos": str(SKOS), "xsd": str(XSD),
-           "adms": str(ADMS)}
+           "adms": str(ADMS), "odrl": str(ODRL)}
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,10 @@ class _Builder:
 
 
 def build_graph(info: CatalogInfo, entries: Iterable, codes: dict[tuple[str, str], str],
-                next_page: str | None = None) -> Graph:
-    """The catalog graph of ``entries`` (rows of catalog_entries) with their registration query codes; a
-    ``next_page`` URL adds a Hydra partial-collection view, as paged DCAT catalogs do."""
+                next_page: str | None = None, authorizations: Iterable[AuthorizationOut] = ()) -> Graph:
+    """The catalog graph of ``entries`` (rows of catalog_entries) with their registration query codes, and each
+    public authorization as a sub-catalog of its products (catalog/dcat_operation.py); a ``next_page`` URL adds
+    a Hydra partial-collection view, as paged DCAT catalogs do."""
     b = _Builder(info)
     catalog = b.typed(b.iri("catalog"), DCAT.Catalog, (DCTERMS.title, _zh(info.title_zh)),
                       (DCTERMS.title, Literal(info.title_en, lang="en")),
@@ -114,6 +119,8 @@ def build_graph(info: CatalogInfo, entries: Iterable, codes: dict[tuple[str, str
     b.g.add((catalog, DCTERMS.language, b.typed(URIRef(EU_LANGUAGE_ZH), DCTERMS.LinguisticSystem)))
     for entry in entries:
         b.dataset(entry, codes.get((entry.subject_type, entry.subject_id)), catalog)
+    for authorization in authorizations:
+        add_authorization(b, catalog, authorization)
     if next_page:
         b.g.bind("hydra", HYDRA)
         view = b.typed(URIRef(info.page_url or b.iri("catalog")), HYDRA.PartialCollectionView,
@@ -124,8 +131,9 @@ def build_graph(info: CatalogInfo, entries: Iterable, codes: dict[tuple[str, str
 
 async def catalog_graph(session: AsyncSession, info: CatalogInfo, *, after: int | None = None,
                         limit: int = 500) -> tuple[Graph, int | None]:
-    """One page of registered subjects after ``after`` (a seq), with their latest query codes: two queries.
-    Returns the graph and the seq to continue after, if there is more."""
+    """One page of registered subjects after ``after`` (a seq), with their latest query codes: two queries; the
+    first page also carries every public authorization (a few per region). Returns the graph and the seq to
+    continue after, if there is more."""
     query = select(CatalogEntry).where(CatalogEntry.status.in_(PUBLIC_STATUSES))
     if after is not None:
         query = query.where(CatalogEntry.seq > after)
@@ -140,7 +148,9 @@ async def catalog_graph(session: AsyncSession, info: CatalogInfo, *, after: int 
         for subject_type, subject_id, code in rows.all():
             codes[(subject_type, subject_id)] = code  # ordered by time: the last one wins
     next_after = entries[-1].seq if more else None
-    return build_graph(info, entries, codes, info.next_url(next_after) if next_after else None), next_after
+    authorizations = await every_authorization(session) if after is None else []
+    return build_graph(info, entries, codes, info.next_url(next_after) if next_after else None,
+                       authorizations), next_after
 
 
 def to_turtle(graph: Graph) -> str:

@@ -7,8 +7,9 @@ authority tables (frequency, access-right) lives here, in one place, read both w
 from __future__ import annotations
 
 __all__ = [
-    "ACCESS_RIGHTS", "ATTRIBUTE_ALIASES", "EU_ACCESS_RIGHT", "EU_FREQUENCY", "FORM_LABELS", "FREQUENCIES",
-    "FREQUENCY_ALIASES", "FREQUENCY_FROM_EU", "GRADING_ALIASES", "OPENING_FROM_EU", "frequency_code",
+    "ACCESS_RIGHTS", "AGREEMENT_STATUS_LABELS", "ATTRIBUTE_ALIASES", "EU_ACCESS_RIGHT", "EU_FREQUENCY", "FORM_LABELS",
+    "FREQUENCIES", "FREQUENCY_ALIASES", "FREQUENCY_FROM_EU", "GRADING_ALIASES", "MODE_LABELS", "OPENING_FROM_EU",
+    "PRICE_KIND_LABELS", "UNIT_LABELS", "USE_LABELS", "frequency_code",
 ]
 
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
@@ -37,6 +38,13 @@ GRADING_ALIASES = {"一般": "general", "一般数据": "general", "重要": "im
 ACCESS_RIGHTS = {"unconditional": "PUBLIC", "conditional": "RESTRICTED", "not": "NON_PUBLIC"}
 OPENING_FROM_EU = {v: k for k, v in ACCESS_RIGHTS.items()}
 ACCESS_LABELS = {"unconditional": "无条件开放", "conditional": "有条件开放", "not": "不予开放"}
+
+# Authorized operation as the public disclosure words it (spec Arts. 9, 18–19; pricing notice).
+MODE_LABELS = {"whole": "整体授权", "domain": "分领域授权", "scenario": "依场景授权"}
+AGREEMENT_STATUS_LABELS = {"active": "履行中", "suspended": "已暂停", "expired": "已到期", "terminated": "已终止"}
+USE_LABELS = {"public_welfare": "公共治理、公益事业", "industry": "产业发展、行业发展"}
+UNIT_LABELS = {"per_product": "按产品", "per_service": "按服务", "per_time": "按服务时长", "per_call": "按调用量"}
+PRICE_KIND_LABELS = {"specific": "具体收费标准", "trial": "试行收费标准"}
 
 FORM_LABELS = {"dataset": "数据集", "api": "数据接口", "model": "数据模型", "report": "数据报告", "application": "数据应用"}
 
