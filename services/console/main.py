@@ -16,8 +16,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from . import (pages_auth, pages_oversight, pages_public, pages_records, pages_registrar, pages_reports,
-               pages_workspace)
+from . import (pages_auth, pages_disclosure, pages_oversight, pages_public, pages_records, pages_registrar,
+               pages_reports, pages_workspace)
 from .protection import CsrfFailed, SecurityHeaders
 from .session import LoginRequired, Refresher, RoleRequired
 from .settings import ConsoleSettings
@@ -59,8 +59,8 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
                        https_only=settings.secure_cookies)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-    for module in (pages_public, pages_auth, pages_records, pages_workspace, pages_registrar, pages_oversight,
-                   pages_reports):
+    for module in (pages_public, pages_disclosure, pages_auth, pages_records, pages_workspace, pages_registrar,
+                   pages_oversight, pages_reports):
         app.include_router(module.router)
     _install_handlers(app)
 
