@@ -1,7 +1,8 @@
 """Deadline checks on registrations and delivered products (发改数据规〔2025〕26号 Arts. 9–12, 15; spec Art. 16).
 
 The deadlines themselves were computed in official working days by the registration workflow and stored on
-each registration; these checks only compare them with today (China Standard Time).
+each registration; which step is late is defined once, in ``registration.overdue``, and read here and by the
+registration view alike (a step shown overdue has a finding; issue 14).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..operation.dates import CHINA
 from ..registration.calendar import load_calendar
 from ..registration.models import Product, Registration
+from ..registration.overdue import LATE_STEPS, late_registrations
+from ..registration.validity import validity_starts_on
+from ..registration.workflow import OPEN_STATES
 from .checks_base import CheckContext, Violation, where
 
 __all__ = ["CHECKS"]
@@ -20,37 +23,36 @@ __all__ = ["CHECKS"]
 PRODUCT_FILING_WORKING_DAYS = 20
 
 
-def _overdue(state: str, column_name: str, what: str):
+def _late(rule_id: str):
+    """Registrations late on the step this rule records, by the definition the registration view shows."""
     async def check(session: AsyncSession, ctx: CheckContext) -> list[Violation]:
-        column = getattr(Registration, column_name)
-        q = where(select(Registration.id, Registration.org_id, column),
-                  Registration.state == state, column.is_not(None), column < ctx.today, ctx.scope(Registration.id))
-        return [Violation("registration", rid, org, f"{what} was due on {due}", {"due_on": str(due)})
-                for rid, org, due in (await session.execute(q)).all()]
+        return [Violation("registration", row.id, row.org_id, detail, facts)
+                for row, detail, facts in await late_registrations(session, rule_id, ctx.today,
+                                                                   ctx.scope(Registration.id))]
     return check
 
 
-async def first_late(session: AsyncSession, ctx: CheckContext) -> list[Violation]:
-    q = where(select(Registration.id, Registration.org_id, Registration.filing_due_on, Registration.submitted_at),
-              Registration.type == "first", Registration.filing_due_on.is_not(None), ctx.scope(Registration.id))
+async def validity_ends_before_start(session: AsyncSession, ctx: CheckContext) -> list[Violation]:
+    """Open first registrations and renewals of products whose agreement ends before the validity would start.
+
+    Filing and approval refuse these (REG Art. 15); the agreement can still end or be shortened while a
+    registration is in progress, and the sweep records it until the registrar decides.
+    """
+    previous = Registration.__table__.alias("previous")
+    q = where(select(Registration.id, Registration.org_id, Registration.type, Product.agreement_ends_on,
+                     previous.c.valid_until)
+              .join(Product, Product.id == Registration.subject_id)
+              .outerjoin(previous, previous.c.id == Registration.previous_id),
+              Registration.subject_type == "product", Registration.type.in_(("first", "renewal")),
+              Registration.state.in_(OPEN_STATES), Product.agreement_ends_on.is_not(None),
+              ctx.scope(Registration.id))
     out = []
-    for rid, org, due, submitted in (await session.execute(q)).all():
-        day = submitted.astimezone(CHINA).date() if submitted.tzinfo else submitted.date()
-        if day > due:
-            out.append(Violation("registration", rid, org, f"filed on {day}, due by {due}",
-                                 {"filed_on": str(day), "due_on": str(due)}))
+    for rid, org, kind, ends, previous_until in (await session.execute(q)).all():
+        starts = validity_starts_on(kind, ctx.today, previous_until)
+        if starts is not None and ends < starts:
+            out.append(Violation("registration", rid, org, f"the agreement ended on {ends}; validity would start "
+                                 f"on {starts}", {"agreement_ends_on": str(ends), "valid_from": str(starts)}))
     return out
-
-
-async def expired_not_renewed(session: AsyncSession, ctx: CheckContext) -> list[Violation]:
-    renewal = Registration.__table__.alias("renewal")
-    renewed = exists().where(renewal.c.previous_id == Registration.id, renewal.c.type == "renewal",
-                             renewal.c.state.not_in(("withdrawn", "refused")))
-    q = where(select(Registration.id, Registration.org_id, Registration.valid_until),
-              Registration.state.in_(("registered", "expired")), Registration.valid_until.is_not(None),
-              Registration.valid_until < ctx.today, ~renewed, ctx.scope(Registration.id))
-    return [Violation("registration", rid, org, f"valid until {until}; no renewal filed", {"valid_until": str(until)})
-            for rid, org, until in (await session.execute(q)).all()]
 
 
 async def delivered_unregistered(session: AsyncSession, ctx: CheckContext) -> list[Violation]:
@@ -73,10 +75,7 @@ async def delivered_unregistered(session: AsyncSession, ctx: CheckContext) -> li
 
 
 CHECKS = {
-    "REG-FIRST-LATE": first_late,
-    "REG-ACCEPTANCE-OVERDUE": _overdue("submitted", "acceptance_due_on", "acceptance"),
-    "REG-REVIEW-OVERDUE": _overdue("under_review", "review_due_on", "formal review"),
-    "REG-NOTICE-OVERDUE": _overdue("in_notice", "notice_ends_on", "closing the public notice"),
-    "REG-EXPIRED-NOT-RENEWED": expired_not_renewed,
+    **{step.rule_id: _late(step.rule_id) for step in LATE_STEPS},
+    "REG-VALIDITY-ENDS-BEFORE-START": validity_ends_before_start,
     "PRD-DELIVERED-UNREGISTERED": delivered_unregistered,
 }

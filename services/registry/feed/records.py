@@ -38,6 +38,7 @@ from ..pricing.schemas import PriceOut
 from ..registration.evidence import today_in_china
 from ..registration.models import Product, Registration, RegistrationEvent, RegistrationSubmission, Resource
 from ..registration.schemas import ProductOut, RegistrationOut, ResourceOut
+from ..registration.overdue import renewals_filed
 from ..registration.views import registration_view
 
 __all__ = ["BULK_IMPORT", "FeedRecord", "KINDS", "ProductWithPrices", "ResourceRecord", "imported_resources", "keys_of",
@@ -134,7 +135,9 @@ async def _registrations(session: AsyncSession, ids: list[str]) -> dict[str, Any
                                     .order_by(RegistrationEvent.at, RegistrationEvent.id))).all():
         events[e.registration_id].append(e)
     today = today_in_china()
-    return {r.id: RegistrationOut.model_validate(registration_view(r, submissions[r.id], events[r.id], today),
+    renewed = await renewals_filed(session, [r.id for r in rows])
+    return {r.id: RegistrationOut.model_validate(registration_view(r, submissions[r.id], events[r.id], today,
+                                                                   renewal_filed=r.id in renewed),
                                                  from_attributes=True) for r in rows}
 
 

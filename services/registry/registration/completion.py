@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from services.kernel.problems import Conflict
 
@@ -22,7 +22,8 @@ from .context import Ctx
 from .models import Objection, Registration, SubjectVersion
 from .steps import move, registration_or_404
 from .subjects import snapshot, subject_or_404
-from .validity import first_validity, renewal_validity
+from .validity import first_validity, renewal_validity, require_validity, validity_starts_on
+from .workflow import OPEN_STATES
 
 __all__ = ["close_notice", "complete", "sweep"]
 
@@ -37,6 +38,9 @@ async def complete(ctx: Ctx, registration: Registration) -> None:
     subject = await subject_or_404(ctx.session, registration.subject_type, registration.subject_id, for_update=True)
     previous = (await registration_or_404(ctx, registration.previous_id)) if registration.previous_id else None
     agreement_ends_on = getattr(subject, "agreement_ends_on", None)
+    # Art. 15: no code and no renewal for a validity that would end before it starts (the agreement ended).
+    require_validity(validity_starts_on(registration.type, ctx.today, previous.valid_until if previous else None),
+                     agreement_ends_on)
     now = ctx.now
     if registration.type == "first":
         registration.query_code = await issue_code(
@@ -97,8 +101,30 @@ async def close_notice(ctx: Ctx, registration_id: str, *, system: bool = False) 
     return registration
 
 
+def application_pending():
+    """SQL: an application against this registration (renewal, change, correction, cancellation) is undecided.
+
+    Such an application was filed while the registration was in force (filing requires it, and a renewal its
+    60-day window), so it is timely: the registration stays in force past ``valid_until`` until it is decided
+    on its merits. An approved renewal then runs from the day after the old expiry, without a gap (Art. 15);
+    a refused or withdrawn one lets the next sweep expire the registration.
+    """
+    application = Registration.__table__.alias("application")
+    return exists().where(application.c.previous_id == Registration.id, application.c.state.in_(OPEN_STATES))
+
+
+async def _codable(ctx: Ctx, registration_id: str) -> bool:
+    """Whether coding today keeps Art. 15; if not, the notice stays open for the registrar (a finding says why)."""
+    registration = await registration_or_404(ctx, registration_id, lock=False)
+    subject = await subject_or_404(ctx.session, registration.subject_type, registration.subject_id)
+    starts = validity_starts_on(registration.type, ctx.today, None)
+    ends = getattr(subject, "agreement_ends_on", None)
+    return starts is None or ends is None or ends >= starts
+
+
 async def sweep(ctx: Ctx, *, system: bool = False) -> dict[str, list[str]]:
-    """Scheduled work of a day: close ended notices that have no pending objection, expire lapsed registrations."""
+    """Scheduled work of a day: close ended notices that have no pending objection, expire lapsed registrations
+    that no timely application still holds in force."""
     if not system:
         ensure_registrar(ctx.principal)
     ended = (await ctx.session.scalars(select(Registration.id).where(
@@ -107,11 +133,12 @@ async def sweep(ctx: Ctx, *, system: bool = False) -> dict[str, list[str]]:
     for registration_id in ended:
         undecided = (await ctx.session.scalars(select(Objection.id).where(
             Objection.registration_id == registration_id, Objection.status == "pending"))).first()
-        if undecided is None:
+        if undecided is None and await _codable(ctx, registration_id):
             await close_notice(ctx, registration_id, system=True)
             closed.append(registration_id)
     lapsed = (await ctx.session.scalars(select(Registration).where(
-        Registration.state == "registered", Registration.valid_until < ctx.today).with_for_update())).all()
+        Registration.state == "registered", Registration.valid_until < ctx.today, ~application_pending())
+        .with_for_update())).all()
     for registration in lapsed:
         # Art. 15: not renewed → no longer in force; the subject is no longer registered.
         await move(ctx, registration, "expire")

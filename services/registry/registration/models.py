@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Date, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field
 
 from services.kernel.timeutil import new_id, utcnow
@@ -137,6 +137,10 @@ class Registration(RegistryTable, table=True):
     __table_args__ = (
         Index("ix_registrations_subject", "subject_type", "subject_id", "created_at"),
         Index("ix_registrations_state_notice_ends_on", "state", "notice_ends_on"),
+        # Art. 15: validity runs from coding (or the day after the old expiry) to an end that is never earlier;
+        # the workflow refuses such a registration (REG-VALIDITY-ENDS-BEFORE-START), the database makes sure.
+        CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from",
+                        name="validity_order"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -155,16 +159,21 @@ class Registration(RegistryTable, table=True):
     # Evidence preservation of the current submission (the history is in registration_submissions).
     materials: dict = Field(default_factory=dict, sa_column=_json())
     materials_digest: str = Field(max_length=64)
-    submitted_at: datetime = Field(sa_column=_ts())
+    submitted_at: datetime = Field(sa_column=_ts())  # receipt of the current (latest) submission
+    # The filing date is the first receipt; a return for supplement restarts only the acceptance clock (Art. 10).
+    filed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     submission_count: int = Field(default=1)
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))  # why a change/cancellation
+    # Change registration: the day the material change happened, as the registrant states it (Art. 9).
+    changed_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     missing_items: list = Field(default_factory=list, sa_column=_json())
     refusal_reasons: list = Field(default_factory=list, sa_column=_json())
     late_review_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     query_code: str | None = Field(default=None, max_length=64, index=True)
     valid_from: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     valid_until: date | None = Field(default=None, sa_column=Column(Date, index=True, nullable=True))
-    # Every deadline of the workflow, computed in official working days (DOMAIN §1 table).
+    # Every deadline of the workflow, computed in official working days (DOMAIN §1 table). filing_due_on: of a
+    # first registration, from operation start or delivery (Art. 9(1)); of a change, from ``changed_on`` (Art. 9).
     filing_due_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     acceptance_due_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     review_due_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))

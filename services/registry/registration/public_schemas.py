@@ -82,6 +82,7 @@ class RegistrationSummary(BaseModel):
     previous_id: str | None
     materials_digest: str
     submitted_at: Instant
+    filed_at: Instant
     query_code: str | None
     valid_from: date | None
     valid_until: date | None

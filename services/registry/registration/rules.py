@@ -25,6 +25,9 @@ class RegistrationRules(BaseSettings):
     review_working_days: int = Field(20, ge=1)  # Art. 11
     notice_working_days: int = Field(10, ge=1)  # Art. 12
     cancellation_working_days: int = Field(10, ge=1)  # Art. 9(4)
+    # Art. 9: a change registration is due "promptly" after a material change; the number is not in the text
+    # (DOMAIN §1: configurable, default 20 working days from the day the change happened).
+    change_filing_working_days: int = Field(20, ge=1)
     validity_years: int = Field(3, ge=1)  # Art. 15
     renewal_window_calendar_days: int = Field(60, ge=1)  # Art. 15
     renewal_max_years: int = Field(3, ge=1)  # Art. 15

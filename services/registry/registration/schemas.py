@@ -174,6 +174,9 @@ class RegistrationIn(_In):
     reason: Text = ""
     # For change and correction: the subject fields as they should read after registration.
     changes: dict | None = None
+    # For change: the day the material change happened (China time, not in the future); the change
+    # registration is due a configurable number of working days later (Art. 9, default 20).
+    changed_on: date | None = None
     attachments: Annotated[list[Attachment], Field(max_length=100)] = []
 
 
@@ -265,6 +268,8 @@ class RegistrationOut(BaseModel):
     short_description: str
     previous_id: str | None
     reason: str
+    changed_on: date | None
+    filed_at: Instant
     materials: dict
     evidence: Evidence
     missing_items: list[dict]

@@ -20,7 +20,7 @@ from .models import Registration, RegistrationSubmission
 from .schemas import ApproveIn, RegistrationIn, ResubmitIn
 from .steps import log_event, move, registration_or_404
 from .subjects import snapshot, subject_or_404, validate_changes
-from .validity import renewal_opens_on, require_renewal_window
+from .validity import renewal_opens_on, require_renewal_window, require_validity, validity_starts_on
 from .workflow import IN_FORCE, OPEN_STATES, next_state
 
 __all__ = ["accept", "approve", "file_registration", "refuse", "resubmit", "return_for_supplement", "revoke",
@@ -60,13 +60,38 @@ async def _check_type(ctx: Ctx, subject, data_type: str, kind: str, changes: dic
     if current is None:
         raise Conflict(f"A {data_type} registration needs a registration in force; the {kind} is {subject.status}.",
                        slug="subject-not-registered", current_state=subject.status)
+    if data_type == "renewal":
+        require_renewal_window(ctx.today, current.valid_until, ctx.rules)
+    elif current.valid_until is not None and current.valid_until < ctx.today:
+        # Held in force past its expiry only to decide an application filed before it (completion.sweep).
+        raise Conflict(f"The registration lapsed on {current.valid_until.isoformat()}; it stays in force only "
+                       "until the application filed before then is decided.", slug="registration-lapsed",
+                       current_state=current.state, valid_until=current.valid_until.isoformat())
     if data_type in {"change", "correction"} and not changes:
         raise Unprocessable(f"A {data_type} registration states the changed fields.", slug="changes-required")
     if data_type not in {"change", "correction"} and changes:
         raise Unprocessable(f"A {data_type} registration carries no changes.", slug="changes-not-allowed")
-    if data_type == "renewal":
-        require_renewal_window(ctx.today, current.valid_until, ctx.rules)
     return current
+
+
+def _check_changed_on(ctx: Ctx, data: RegistrationIn) -> None:
+    """Art. 9: the day a material change happened dates a change registration's deadline; it is not ahead."""
+    if data.changed_on is None:
+        return
+    if data.type != "change":
+        raise Unprocessable("Only a change registration states when the material change happened.",
+                            slug="changed-on-not-allowed", errors=[{"field": "changed_on", "message": "not allowed"}])
+    if data.changed_on > ctx.today:
+        raise Unprocessable(f"The change cannot have happened after today ({ctx.today.isoformat()}).",
+                            slug="changed-on-in-future", errors=[{"field": "changed_on", "message": "in the future"}])
+
+
+def _check_validity(ctx: Ctx, registration_type: str, subject, previous: Registration | None) -> None:
+    """Art. 15 at the first step that can know it: a product whose agreement has ended before the validity
+    would start cannot be registered or renewed (REG-VALIDITY-ENDS-BEFORE-START). A first registration is coded
+    no earlier than today, so today is the earliest day its validity could start."""
+    starts = validity_starts_on(registration_type, ctx.today, previous.valid_until if previous else None)
+    require_validity(starts, getattr(subject, "agreement_ends_on", None))
 
 
 async def _submit(ctx: Ctx, registration: Registration, materials: dict[str, Any]) -> None:
@@ -93,6 +118,8 @@ async def file_registration(ctx: Ctx, data: RegistrationIn) -> Registration:
                        current_state=pending.state, registration_id=pending.id)
     changes = await validate_changes(ctx.session, data.subject_type, data.changes) if data.changes else None
     current = await _check_type(ctx, subject, data.type, data.subject_type, changes)
+    _check_changed_on(ctx, data)
+    _check_validity(ctx, data.type, subject, current)
     attachments = [a.model_dump() for a in data.attachments]
     registration = Registration(
         subject_type=data.subject_type, subject_id=subject.id, subject_version=subject.version, type=data.type,
@@ -101,7 +128,7 @@ async def file_registration(ctx: Ctx, data: RegistrationIn) -> Registration:
         data_name=(changes or {}).get("name") or subject.name,
         short_description=((changes or {}).get("description") or subject.description)[:200],
         previous_id=current.id if current else None, reason=data.reason, materials={}, materials_digest="",
-        submitted_at=ctx.now, created_by=ctx.actor,
+        submitted_at=ctx.now, filed_at=ctx.now, changed_on=data.changed_on, created_by=ctx.actor,
         query_code=current.query_code if current else None,
     )
     await _set_filing_due(ctx, registration, subject, current)
@@ -113,7 +140,11 @@ async def file_registration(ctx: Ctx, data: RegistrationIn) -> Registration:
 
 
 async def _set_filing_due(ctx: Ctx, registration: Registration, subject, current: Registration | None) -> None:
-    """Art. 9(1): first registration within 20 working days of operation start or product delivery."""
+    """Art. 9(1): first registration within 20 working days of operation start or product delivery; Art. 9:
+    change registration promptly after the material change (a setting, default 20 working days)."""
+    if registration.type == "change" and registration.changed_on is not None:
+        due = ctx.calendar.add_working_days(registration.changed_on, ctx.rules.change_filing_working_days)
+        registration.filing_due_on, registration.provisional = due.due_on, due.provisional
     if registration.type == "first":
         started = getattr(subject, "operation_started_on", None) or getattr(subject, "delivered_at", None)
         if started and started < ctx.rules.measures_in_force_on:
@@ -202,6 +233,11 @@ async def approve(ctx: Ctx, registration_id: str, data: ApproveIn) -> Registrati
     if late and not data.late_reason:
         raise Unprocessable("The review is late: the registration body records why (Art. 11).",
                             slug="late-reason-required", due_on=due.isoformat())
+    if registration.state == "under_review" and registration.type in {"first", "renewal"}:
+        subject = await subject_or_404(ctx.session, registration.subject_type, registration.subject_id)
+        previous = (await registration_or_404(ctx, registration.previous_id, lock=False)
+                    if registration.previous_id else None)
+        _check_validity(ctx, registration.type, subject, previous)
     await move(ctx, registration, "approve", {"late_reason": data.late_reason} if late else {})
     registration.reviewed_at = ctx.now
     if late:

@@ -12,8 +12,8 @@ from services.kernel.problems import Forbidden
 
 from .access import ensure_readable, is_overseer
 from .context import Ctx
-from .evidence import local_date
 from .models import Registration, RegistrationEvent, RegistrationSubmission
+from .overdue import overdue_steps, renewals_filed
 from .steps import registration_or_404
 
 __all__ = ["get_registration", "list_registrations", "overdue_steps", "registration_view", "summary_view"]
@@ -22,41 +22,17 @@ DEADLINE_FIELDS = ("filing_due_on", "acceptance_due_on", "review_due_on", "notic
                    "processing_due_on", "renewal_opens_on")
 
 
-def _late(done_at, due: date | None, still_open: bool, today: date) -> bool:
-    if due is None:
-        return False
-    if done_at is not None:
-        return local_date(done_at) > due
-    return still_open and today > due
-
-
-def overdue_steps(r: Registration, today: date) -> list[str]:
-    """Steps done after their due date, or still open past it (DOMAIN §5 compliance checks read this)."""
-    steps = []
-    if r.filing_due_on and local_date(r.submitted_at) > r.filing_due_on and r.submission_count == 1:
-        steps.append("filing")
-    if _late(r.accepted_at, r.acceptance_due_on, r.state == "submitted", today):
-        steps.append("acceptance")
-    if _late(r.reviewed_at, r.review_due_on, r.state == "under_review", today):
-        steps.append("review")
-    if _late(r.reviewed_at, r.processing_due_on, r.state == "under_review", today):
-        steps.append("processing")
-    if r.state == "in_notice" and r.notice_ends_on and today > r.notice_ends_on:
-        steps.append("notice")
-    if r.state == "registered" and r.valid_until and today > r.valid_until:
-        steps.append("renewal")
-    return steps
-
-
-def summary_view(r: Registration, today: date) -> dict[str, Any]:
+def summary_view(r: Registration, today: date, *, renewal_filed: bool = False) -> dict[str, Any]:
     view = r.model_dump(exclude={"materials"})
     view["deadlines"] = {f: getattr(r, f) for f in DEADLINE_FIELDS} | {"provisional": r.provisional}
-    view["overdue"] = overdue_steps(r, today)
+    # The same definition the compliance rules record findings from (overdue.LATE_STEPS).
+    view["overdue"] = overdue_steps(r, today, renewal_filed=renewal_filed)
     return view
 
 
-def registration_view(r: Registration, submissions: list, events: list, today: date) -> dict[str, Any]:
-    view = summary_view(r, today)
+def registration_view(r: Registration, submissions: list, events: list, today: date, *,
+                      renewal_filed: bool = False) -> dict[str, Any]:
+    view = summary_view(r, today, renewal_filed=renewal_filed)
     view["materials"] = r.materials
     view["evidence"] = {"digest": r.materials_digest, "submitted_at": r.submitted_at, "submissions": submissions}
     view["events"] = events
@@ -71,7 +47,9 @@ async def get_registration(ctx: Ctx, registration_id: str) -> dict[str, Any]:
     events = (await ctx.session.scalars(select(RegistrationEvent).where(
         RegistrationEvent.registration_id == registration.id)
         .order_by(RegistrationEvent.at, RegistrationEvent.id))).all()
-    return registration_view(registration, list(submissions), list(events), ctx.today)
+    renewed = registration.state in ("registered", "expired") and bool(
+        await renewals_filed(ctx.session, [registration.id]))
+    return registration_view(registration, list(submissions), list(events), ctx.today, renewal_filed=renewed)
 
 
 async def list_registrations(ctx: Ctx, *, state: str | None, subject_type: str | None, subject_id: str | None,
@@ -93,7 +71,8 @@ async def list_registrations(ctx: Ctx, *, state: str | None, subject_type: str |
                                                        descending=True))).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    views = [summary_view(r, ctx.today) for r in rows]
+    renewed = await renewals_filed(ctx.session, [r.id for r in rows if r.state in ("registered", "expired")])
+    views = [summary_view(r, ctx.today, renewal_filed=r.id in renewed) for r in rows]
     if overdue_only:
         views = [v for v in views if v["overdue"]]
     return views, (encode_cursor([rows[-1].id]) if more else None)
