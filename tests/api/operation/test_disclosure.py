@@ -9,6 +9,7 @@ from datetime import timedelta
 from services.registry.operation.dates import china_today
 from services.registry.registration.models import IssuedCode, Product, Resource
 
+from .test_query_counts import statements
 from .world import build_world, insert_product, set_status
 
 TODAY = china_today()
@@ -195,3 +196,14 @@ def test_every_disclosed_field_is_typed_in_openapi_and_needs_no_login(apps):
         assert set(op["responses"]) >= {"200", "404", "422"}, path
         body = op["responses"]["200"]["content"]["application/json"]["schema"]
         assert _untyped(body, components, set(), path) == []
+
+
+async def test_a_page_of_authorizations_costs_the_same_statements_for_one_or_four(registry_client, people, apps):
+    w = await build_world(registry_client, people, apps, with_agreement=True)
+    await w.post(w.body, f"/products/{w.product_id}/ceilings", flat("0.05"), 201)
+    one = await statements(apps, lambda: registry_client.get("/public/authorizations"))
+    for n in range(3):
+        product = await insert_product(apps, w.operator.org_id, name=f"产品{n}")
+        await w.agreement(product_ids=[w.product_id, product])
+    four = await statements(apps, lambda: registry_client.get("/public/authorizations"))
+    assert one == four
