@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from services.registry.operation.dates import china_today
 from services.registry.registration.models import Product
-
 from tests.api.operation.world import build_world, set_status
 
 
@@ -42,7 +41,7 @@ async def test_the_list_shows_who_operates_what_for_what_term_in_both_languages(
 
 async def test_one_authorization_shows_scope_products_terms_and_prices_but_no_confidential_terms(
         browser, registry_client, people, apps):
-    w, agreement = await operated(registry_client, people, apps)
+    _, agreement = await operated(registry_client, people, apps)
     page = (await browser.page(f"/authorizations/{agreement['id']}")).text
     for text in ("公交到站数据", "交通委", "物流路径API", "仅限物流企业，不得转售", "¥0.04", "¥0.05", "按调用量",
                  "具体收费标准", "产业发展、行业发展", "未登记"):
