@@ -127,10 +127,20 @@ async def _consume(session: AsyncSession, gateway: RegistryGateway, refresh: Ref
     state = await feed_state(session, lock=True)
     feed = await gateway.page(state.cursor, page)
     items = [_typed(r) for r in feed.records]
-    for org in dict.fromkeys(e.subject_id for e in feed.events if e.action == BULK_IMPORT):
+    # Each copy is stamped with the last event of the page that touched it; a registration's subject changes
+    # with the registration (coded, cancelled, revoked) and a bulk import's resources with the import.
+    position = {(e.subject_type, e.subject_id): e.sequence for e in feed.events if e.action != BULK_IMPORT}
+    for kind, record_id, record in items:
+        if kind == "registration" and record is not None:
+            subject = (record.subject_type, record.subject_id)  # type: ignore[attr-defined]
+            position[subject] = max(position.get(subject, 0), position.get((kind, record_id), 0))
+    imports = {e.subject_id: e.sequence for e in feed.events if e.action == BULK_IMPORT}
+    for org, sequence in imports.items():
         async for record in gateway.imported(org):
             items.append(_typed(record))
-    changes = await apply_records(session, items, feed.last_sequence)
+            position[("resource", record.id)] = max(position.get(("resource", record.id), 0), sequence)
+    changes = await apply_records(session, [(k, i, r, position.get((k, i), feed.last_sequence))
+                                            for k, i, r in items])
     subjects, orgs = affected(changes)
     await refresh(session, subjects, orgs)
     report.events, report.applied, report.changed = len(feed.events), len(items), len(changes)

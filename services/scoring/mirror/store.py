@@ -53,16 +53,15 @@ async def _existing(session: AsyncSession, keys: list[tuple[str, str]]) -> dict[
     return {(r.kind, r.record_id): r for r in rows}
 
 
-async def apply_records(session: AsyncSession, items: list[tuple[str, str, Record | None]],
-                        seq: int) -> list[Change]:
-    """Upsert each (kind, id, record) — ``None`` marks it deleted — as of feed position ``seq``."""
-    latest = {(kind, record_id): record for kind, record_id, record in items}  # the last copy of a key wins
+async def apply_records(session: AsyncSession, items: list[tuple[str, str, Record | None, int]]) -> list[Change]:
+    """Upsert each (kind, id, record, seq) — ``None`` marks it deleted — as of feed position ``seq``."""
+    latest = {(kind, record_id): (record, seq) for kind, record_id, record, seq in items}  # the last copy wins
     if not latest:
         return []
     existing = await _existing(session, list(latest))
     now = utcnow()
     inserts, updates, gone, changes = [], [], [], []
-    for (kind, record_id), record in latest.items():
+    for (kind, record_id), (record, seq) in latest.items():
         row = existing.get((kind, record_id))
         if row is not None and row.seq > seq:
             continue  # a newer copy is already here: this page was delivered late
