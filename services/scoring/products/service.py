@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.pagination import encode_cursor, keyset_page
 from services.kernel.timeutil import utcnow
 
-from ..contract import Product, Record, Subject, parse_record
+from ..contract import Product, Record, Subject
 from ..digest import digest
 from ..evaluation.facts import CHINA
+from ..mirror.reads import typed_records
 from ..records import ProductScore, RegistryRecord, RegistryRef
 from .inputs import ValueRecords, build_inputs
 from .value import ValueRules, score_value
@@ -23,39 +24,32 @@ __all__ = ["list_scores", "read_all", "refresh_scores", "rescore_all", "score_re
 DEFAULT_RULES = ValueRules()  # frozen: one instance serves every call
 
 
-def _typed(rows) -> list[Record]:
-    return [parse_record(kind, payload) for kind, payload in rows]
-
-
 async def read_all(session: AsyncSession) -> list[Record]:
     """Every live mirrored record, typed: two columns, no ORM objects (bulk rescoring)."""
-    return _typed(await session.execute(select(RegistryRecord.kind, RegistryRecord.payload)
-                                        .where(RegistryRecord.deleted.is_(False))))
+    return await typed_records(session, RegistryRecord.deleted.is_(False))
 
 
 async def _load_for(session: AsyncSession, subjects: set[tuple[str, str]]) -> tuple[list[Record], dict[str, int]]:
     """The subjects and every record their scores read, by index: five queries whatever their number."""
     ids = {i for _, i in subjects}
     live = RegistryRecord.deleted.is_(False)
-    columns = (RegistryRecord.kind, RegistryRecord.payload)
-    rows = list((await session.execute(select(*columns).where(
-        live, RegistryRecord.kind.in_(("product", "resource")), RegistryRecord.record_id.in_(ids)))).all())
-    found = _typed(rows)
+    found = await typed_records(session, live, RegistryRecord.kind.in_(("product", "resource")),
+                                RegistryRecord.record_id.in_(ids))
     orgs = {r.owner for r in found if r.owner}
     source_ids = {s for r in found if isinstance(r, Product) for s in r.resource_ids}
-    rows = list((await session.execute(select(*columns).where(
-        live, RegistryRecord.kind == "resource", RegistryRecord.record_id.in_(source_ids - ids)))).all())
+    sources = await typed_records(session, live, RegistryRecord.kind == "resource",
+                                  RegistryRecord.record_id.in_(source_ids - ids))
     # Agreements naming a subject (whoever signed them), registrations and compliance records about it, and
     # the annual reports of its organization.
     naming = select(RegistryRef.record_id).where(RegistryRef.kind == "agreement", RegistryRef.ref_id.in_(ids))
-    rows += (await session.execute(select(*columns).where(live, or_(
+    related = await typed_records(session, live, or_(
         (RegistryRecord.kind == "agreement") & RegistryRecord.record_id.in_(naming),
         RegistryRecord.kind.in_(("registration", "compliance_record")) & RegistryRecord.subject_id.in_(ids),
-        (RegistryRecord.kind == "annual_report") & RegistryRecord.org_id.in_(orgs))))).all()
+        (RegistryRecord.kind == "annual_report") & RegistryRecord.org_id.in_(orgs)))
     # A resource's breadth counts the products built on it, whoever operates them.
     dependents = dict((await session.execute(select(RegistryRef.ref_id, func.count()).where(
         RegistryRef.kind == "product", RegistryRef.ref_id.in_(ids)).group_by(RegistryRef.ref_id))).all())
-    return found + _typed(rows), dependents
+    return found + sources + related, dependents
 
 
 def score_records(records: ValueRecords, subjects: list[Subject],
@@ -96,19 +90,13 @@ async def refresh_scores(session: AsyncSession, subjects: set[tuple[str, str]], 
     present = [s for s in (*records.products.values(), *records.resources.values())
                if ("product" if isinstance(s, Product) else "resource", s.id) in subjects]
     scored = score_records(records, present)
-    existing = {(s.subject_kind, s.subject_id): s for s in (await session.execute(select(ProductScore).where(
-        ProductScore.subject_id.in_({i for _, i in subjects})))).scalars()}
-    for doc in scored:
-        row = existing.pop((doc["kind"], doc["id"]), None) or ProductScore(subject_kind=doc["kind"],
-                                                                            subject_id=doc["id"], total=0.0)
-        row.org_id, row.name, row.total = doc["org_id"], doc["name"], doc["total"]
-        row.quality, row.demand, row.breadth = doc["quality"], doc["demand"], doc["breadth"]
-        row.inputs_digest, row.source_seq, row.computed_at = doc["inputs_digest"], seq, utcnow()
-        session.add(row)
-    for (kind, sid), row in existing.items():
-        if (kind, sid) in subjects:
-            await session.delete(row)
-    await session.flush()
+    # Replaced whole (a deleted subject's score goes with the rest): two DELETEs and one INSERT, not one ORM
+    # object per score.
+    for kind in {k for k, _ in subjects}:
+        await session.execute(delete(ProductScore).where(
+            ProductScore.subject_kind == kind, ProductScore.subject_id.in_({i for k, i in subjects if k == kind})))
+    if scored:
+        await session.execute(insert(ProductScore), _rows(scored, seq))
     return len(scored)
 
 
@@ -126,13 +114,17 @@ async def list_scores(session: AsyncSession, *, org: str | None, kind: str | Non
     return rows[:limit], next_cursor
 
 
-async def write_scores(session: AsyncSession, scored: list[dict[str, Any]], seq: int = 0) -> None:
-    """Replace every stored value score by ``scored`` in bulk (one DELETE, batched INSERTs)."""
+def _rows(scored: list[dict[str, Any]], seq: int) -> list[dict[str, Any]]:
     now = utcnow()
-    await session.execute(delete(ProductScore))
-    rows = [{"subject_kind": d["kind"], "subject_id": d["id"], "org_id": d["org_id"], "name": d["name"],
+    return [{"subject_kind": d["kind"], "subject_id": d["id"], "org_id": d["org_id"], "name": d["name"],
              "total": d["total"], "quality": d["quality"], "demand": d["demand"], "breadth": d["breadth"],
              "inputs_digest": d["inputs_digest"], "source_seq": seq, "computed_at": now} for d in scored]
+
+
+async def write_scores(session: AsyncSession, scored: list[dict[str, Any]], seq: int = 0) -> None:
+    """Replace every stored value score by ``scored`` in bulk (one DELETE, batched INSERTs)."""
+    await session.execute(delete(ProductScore))
+    rows = _rows(scored, seq)
     for start in range(0, len(rows), 5000):
         await session.execute(insert(ProductScore), rows[start:start + 5000])
 
