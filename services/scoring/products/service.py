@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.pagination import encode_cursor, keyset_page
@@ -30,7 +30,7 @@ async def read_all(session: AsyncSession) -> list[Record]:
 
 
 async def _load_for(session: AsyncSession, subjects: set[tuple[str, str]]) -> tuple[list[Record], dict[str, int]]:
-    """The subjects and every record their scores read, by index: five queries whatever their number."""
+    """The subjects and every record their scores read, by index: seven queries whatever their number."""
     ids = {i for _, i in subjects}
     live = RegistryRecord.deleted.is_(False)
     found = await typed_records(session, live, RegistryRecord.kind.in_(("product", "resource")),
@@ -40,12 +40,13 @@ async def _load_for(session: AsyncSession, subjects: set[tuple[str, str]]) -> tu
     sources = await typed_records(session, live, RegistryRecord.kind == "resource",
                                   RegistryRecord.record_id.in_(source_ids - ids))
     # Agreements naming a subject (whoever signed them), registrations and compliance records about it, and
-    # the annual reports of its organization.
+    # the annual reports of its organization: one query each, on its own index (as one OR they scan the table).
     naming = select(RegistryRef.record_id).where(RegistryRef.kind == "agreement", RegistryRef.ref_id.in_(ids))
-    related = await typed_records(session, live, or_(
-        (RegistryRecord.kind == "agreement") & RegistryRecord.record_id.in_(naming),
-        RegistryRecord.kind.in_(("registration", "compliance_record")) & RegistryRecord.subject_id.in_(ids),
-        (RegistryRecord.kind == "annual_report") & RegistryRecord.org_id.in_(orgs)))
+    related: list[Record] = []
+    for where in ((RegistryRecord.kind == "agreement", RegistryRecord.record_id.in_(naming)),
+                  (RegistryRecord.kind.in_(("registration", "compliance_record")), RegistryRecord.subject_id.in_(ids)),
+                  (RegistryRecord.kind == "annual_report", RegistryRecord.org_id.in_(orgs))):
+        related += await typed_records(session, live, *where)
     # A resource's breadth counts the products built on it, whoever operates them.
     dependents = dict((await session.execute(select(RegistryRef.ref_id, func.count()).where(
         RegistryRef.kind == "product", RegistryRef.ref_id.in_(ids)).group_by(RegistryRef.ref_id))).all())
