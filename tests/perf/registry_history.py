@@ -15,6 +15,7 @@ transaction would take most of an hour; the rows are the same.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import insert, text
+from sqlalchemy import JSON, insert, inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.security import Principal
@@ -275,20 +276,32 @@ def _ledger(steps: list[tuple]) -> Iterator[tuple[list[dict], list[dict], list[b
     yield entries, nodes, frontier
 
 
+async def _insert(session: AsyncSession, model: type, rows: list[dict[str, Any]]) -> None:
+    """Rows of ``model`` in bulk: PostgreSQL's COPY (several times faster than batched INSERTs), else INSERTs."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        for start in range(0, len(rows), 5000):
+            await session.execute(insert(model), rows[start:start + 5000])
+        return
+    columns = [(prop.key, prop.columns[0]) for prop in inspect(model).column_attrs]
+    records = [tuple(json.dumps(row[key]) if isinstance(column.type, JSON) else row[key] for key, column in columns)
+               for row in rows]
+    raw = await (await session.connection()).get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(model.__tablename__, records=records,
+                                                      columns=[column.name for _, column in columns])
+
+
 async def write(session: AsyncSession, h: History) -> int:
     """Every row and ledger entry of ``h``, in bulk; returns the ledger's size."""
     for model in (Resource, Product, Registration, RegistrationSubmission, RegistrationEvent, PriceRecord, Plan,
                   OperatorSelection, Agreement, AgreementResource, AgreementProduct, AnnualReport, ComplianceRecord):
-        rows = h.rows.get(model, [])
-        for start in range(0, len(rows), 5000):
-            await session.execute(insert(model), rows[start:start + 5000])
+        await _insert(session, model, h.rows.get(model, []))
     size, frontier = 0, []
     for entries, nodes, frontier in _ledger(h.steps):
         size += len(entries)
-        if entries:
-            await session.execute(insert(LedgerEntry), entries)
-        if nodes:
-            await session.execute(insert(LedgerNode), nodes)
+        await _insert(session, LedgerEntry, entries)
+        await _insert(session, LedgerNode, nodes)
     await session.execute(insert(LedgerHead), [{"id": HEAD_ID, "size": size, "frontier": b"".join(frontier),
                                                 "root_hash": merkle.root_from_frontier(frontier),
                                                 "updated_at": datetime.now(UTC)}])
