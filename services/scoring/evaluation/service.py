@@ -51,9 +51,7 @@ def record_set(records: list[Record]) -> tuple[RecordSet, dict[str, str]]:
         lists[KIND_LISTS[type(record)]].append(record)
         if isinstance(record, Resource | Product):
             names.setdefault(record.org_id, record.org_name)
-        elif isinstance(record, Agreement):
-            names.setdefault(record.operator_org_id, record.operator_org_name)
-        elif isinstance(record, AnnualReport):
+        elif isinstance(record, Agreement | AnnualReport):
             names.setdefault(record.operator_org_id, record.operator_org_name)
     return RecordSet(**lists), names
 
