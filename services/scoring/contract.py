@@ -34,9 +34,13 @@ __all__ = [
 Instant = Annotated[datetime, AfterValidator(as_utc)]
 
 
-class Record(BaseModel):
+class Part(BaseModel):
+    """A piece of a registry record: only the declared fields are read; more may come."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+
+class Record(Part):
     id: str
 
     @property
@@ -84,9 +88,7 @@ class Resource(Subject):
     data_updated_on: date | None
 
 
-class Price(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class Price(Part):
     id: str
     product_id: str
     layer: Literal["ceiling", "operator"]
@@ -109,28 +111,20 @@ class Product(Subject):
     prices: list[Price]
 
 
-class Receipt(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class Receipt(Part):
     seq: int
     received_at: Instant
 
 
-class Evidence(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class Evidence(Part):
     submissions: list[Receipt]
 
 
-class Deadlines(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class Deadlines(Part):
     filing_due_on: date | None
 
 
-class Step(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class Step(Part):
     to_state: str
     at: Instant
 
@@ -152,9 +146,7 @@ class Registration(Record):
     about = property(lambda self: self.subject_id)
 
 
-class ScopeItem(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class ScopeItem(Part):
     resource_id: str
 
 
@@ -174,9 +166,7 @@ class Agreement(Record):
     region = property(lambda self: self.region_code)
 
 
-class ProductFigures(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class ProductFigures(Part):
     product_id: str
     volume: int
     revenue: Decimal

@@ -94,9 +94,8 @@ FeedRecord = Annotated[
 ]
 RECORD_TYPES: dict[str, type[_Record]] = {t.model_fields["kind"].default: t for t in (
     ResourceRecord, ProductRecord, RegistrationRecord, AgreementRecord, AnnualReportRecord, ComplianceRecordRecord)}
-KINDS = tuple(RECORD_TYPES)
 # Ledger subject types whose entries are about one record of that kind.
-DIRECT = {"resource", "product", "registration", "agreement", "annual_report", "compliance_record"}
+KINDS = tuple(RECORD_TYPES)
 
 
 def keys_of(events: Iterable[dict[str, Any]]) -> list[Key]:
@@ -104,7 +103,7 @@ def keys_of(events: Iterable[dict[str, Any]]) -> list[Key]:
     seen: dict[Key, None] = {}
     for event in events:
         subject_type, subject_id = event["subject_type"], event["subject_id"]
-        if event["action"] == BULK_IMPORT or subject_type not in DIRECT:
+        if event["action"] == BULK_IMPORT or subject_type not in KINDS:
             continue
         seen[(subject_type, subject_id)] = None
     return list(seen)

@@ -19,10 +19,12 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from services.kernel.problems import Unprocessable
+from services.kernel.timeutil import utcnow
 
 from ..contract import Agreement, AnnualReport, Finding, Product, Registration, Resource
 
-__all__ = ["FACTS", "FREQUENT", "Period", "RecordSet", "facts_for", "in_region", "region_prefix"]
+__all__ = ["FACTS", "FREQUENT", "Period", "RecordSet", "china_day", "china_today", "facts_for", "in_region",
+           "region_prefix"]
 
 CHINA = ZoneInfo("Asia/Shanghai")
 R = TypeVar("R")
@@ -74,6 +76,10 @@ def in_region(region_code: str | None, region: str) -> bool:
 
 def china_day(instant: datetime) -> date:
     return instant.astimezone(CHINA).date()
+
+
+def china_today() -> date:
+    return china_day(utcnow())
 
 
 def _group(records: Iterable[R], key: Callable[[R], str | None]) -> dict[str | None, list[R]]:

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.problems import NotFound
 from services.kernel.security import Principal
-from services.kernel.timeutil import utcnow
 
 from ..contract import Agreement, AnnualReport, Finding, Product, Record, Registration, Resource
 from ..digest import digest
@@ -22,7 +21,7 @@ from ..mirror.consumer import feed_state
 from ..mirror.reads import collector_paused, mirrored_payloads, typed
 from ..records import Evaluation, EvaluationRun, RegistryRecord, SubmittedValue
 from .compute import PeerInput, evaluate_peers
-from .facts import CHINA, Period, RecordSet, facts_for, in_region, region_prefix
+from .facts import Period, RecordSet, china_today, facts_for, in_region, region_prefix
 
 __all__ = ["get_run", "load_facts", "mark_outdated", "members_of", "record_set", "replay", "run_evaluation"]
 
@@ -72,15 +71,12 @@ async def load_facts(session: AsyncSession, members: dict[str, set[str]],
         return _facts(payloads, members, span)
 
 
-def _today() -> date:
-    return utcnow().astimezone(CHINA).date()
-
 
 async def run_evaluation(session: AsyncSession, principal: Principal, *, subject_kind: str,
                          subject_ids: list[str], period: str, model_version: str,
                          directory: dict[str, Org] | None = None, today: date | None = None) -> EvaluationRun:
     """``directory``: auth's organizations by id, for names and regions (the records' own when it is empty)."""
-    span = Period.of(period, today or _today())
+    span = Period.of(period, today or china_today())
     system, version = await get_system(session, model_version)
     ids = sorted(set(subject_ids))
     members = await members_of(session, subject_kind, ids, directory)

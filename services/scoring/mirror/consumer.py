@@ -55,9 +55,7 @@ def _typed(item: FeedRecord) -> tuple[str, str, Record | None]:
     try:
         return item.kind, item.id, parse_record(item.kind, item.record)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ContractViolation(f"{item.kind} {item.id}: {'.'.join(str(p) for p in first['loc'])}: "
-                                f"{first['msg']}") from None
+        raise ContractViolation.of(f"{item.kind} {item.id}", exc) from None
 
 
 def affected(changes: list[Change]) -> tuple[set[tuple[str, str]], set[str]]:

@@ -40,15 +40,18 @@ class RegistryRefused(SyncError):
 class ContractViolation(SyncError):
     reason = "contract"
 
+    @classmethod
+    def of(cls, what: str, exc: ValidationError) -> ContractViolation:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return cls(f"{what}: {exc.error_count()} contract error(s), first at {where}: {first['msg']}")
+
 
 def _validate(model: type[Any], response: httpx.Response, what: str) -> Any:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ContractViolation(f"{what}: {exc.error_count()} contract error(s), first at {where}: "
-                                f"{first['msg']}") from None
+        raise ContractViolation.of(what, exc) from None
 
 
 class RegistryGateway:

@@ -13,7 +13,7 @@ from services.kernel.timeutil import utcnow
 
 from ..contract import Product, Record, Subject
 from ..digest import digest
-from ..evaluation.facts import CHINA
+from ..evaluation.facts import china_today
 from ..mirror.reads import typed_records
 from ..records import ProductScore, RegistryRecord, RegistryRef
 from .inputs import ValueRecords, build_inputs
@@ -78,16 +78,13 @@ def score_records(records: ValueRecords, subjects: list[Subject],
     return out
 
 
-def _today() -> date:
-    return utcnow().astimezone(CHINA).date()
-
 
 async def refresh_scores(session: AsyncSession, subjects: set[tuple[str, str]], seq: int = 0) -> int:
     """Recompute the scores of these products/resources (a deleted one loses its score)."""
     if not subjects:
         return 0
     found, dependents = await _load_for(session, subjects)
-    records = ValueRecords(found, _today(), dependents)
+    records = ValueRecords(found, china_today(), dependents)
     present = [s for s in (*records.products.values(), *records.resources.values())
                if ("product" if isinstance(s, Product) else "resource", s.id) in subjects]
     scored = score_records(records, present)
@@ -132,7 +129,7 @@ async def write_scores(session: AsyncSession, scored: list[dict[str, Any]], seq:
 
 async def rescore_all(session: AsyncSession, as_of: date | None = None) -> int:
     """Recompute the value score of every mirrored product and resource (after a model or rules change)."""
-    records = ValueRecords(await read_all(session), as_of or _today())
+    records = ValueRecords(await read_all(session), as_of or china_today())
     scored = score_records(records, [*records.products.values(), *records.resources.values()])
     await write_scores(session, scored)
     return len(scored)
