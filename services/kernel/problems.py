@@ -6,6 +6,7 @@
     ├── Forbidden                403
     ├── NotFound                 404
     ├── Conflict                 409  (e.g. illegal state transition, naming the current state)
+    ├── ContentTooLarge          413  (body over the route family's limit, or a file over its parse limits)
     ├── Unprocessable            422  (validation, broken hard rule)
     ├── TooManyRequests          429  (Retry-After)
     └── Unavailable              503  (Retry-After)
@@ -28,6 +29,7 @@ __all__ = [
     "PROBLEM_BASE",
     "BadRequest",
     "Conflict",
+    "ContentTooLarge",
     "Forbidden",
     "NotFound",
     "Problem",
@@ -99,6 +101,12 @@ class NotFound(Problem):
 
 class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
+
+
+class ContentTooLarge(Problem):
+    """413 (RFC 9110 §15.5.14): the body, or what it would expand to, exceeds what this endpoint accepts."""
+
+    status, slug, title = 413, "content-too-large", "Content too large"
 
 
 class Unprocessable(Problem):
