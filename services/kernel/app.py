@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ from .idempotency import IdempotencyMiddleware
 from .observability import Metrics, RequestContextMiddleware, configure_logging
 from .openapi import install_problem_openapi
 from .problems import Unavailable, install_problem_handlers
-from .security import CurrentPrincipal, JWKSCache, TokenVerifier
+from .security import CurrentPrincipal, JWKSCache, RevocationList, TokenVerifier
 from .settings import ServiceSettings
 
 __all__ = ["Hook", "create_service_app"]
@@ -142,8 +143,18 @@ def create_service_app(
                 min_refetch=settings.jwks_min_refetch_seconds,
                 max_age=settings.jwks_max_age_seconds,
             )
-            app.state.verifier = TokenVerifier(jwks, audience=settings.audience, issuer=settings.issuer)
+            revocations = RevocationList(settings.resolved_revocations_url, app.state.http)
+            revocations.instrument(app.state.metrics)
+            app.state.verifier = TokenVerifier(
+                jwks, audience=settings.audience, issuer=settings.issuer, revocations=revocations,
+                max_lifetime=settings.token_max_lifetime_seconds, leeway=settings.token_leeway_seconds,
+                cache_seconds=settings.token_cache_seconds,
+            )
             await jwks.refresh()
+            await revocations.refresh()
+            if settings.revocation_poll_seconds > 0:
+                app.state.revocation_poller = asyncio.create_task(
+                    revocations.poll(settings.revocation_poll_seconds), name="revocation-poll")
         for hook in startup:
             await hook(app)
         try:
@@ -151,6 +162,12 @@ def create_service_app(
         finally:
             for hook in shutdown:
                 await hook(app)
+            poller = getattr(app.state, "revocation_poller", None)
+            if poller is not None:
+                poller.cancel()
+                with suppress(asyncio.CancelledError):
+                    await poller
+                app.state.revocation_poller = None
             await app.state.db.dispose()
             if verify_tokens:
                 await app.state.http.aclose()

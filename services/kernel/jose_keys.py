@@ -2,7 +2,9 @@
 
 Keys are constructed once (``jwk.construct``) and reused: python-jose would otherwise parse a PEM on every
 call. Verification always pins the algorithm to the key's own, checks audience and issuer, and refuses
-anything outside ``ALLOWED_ALGORITHMS`` before touching the signature.
+anything outside ``ALLOWED_ALGORITHMS`` before touching the signature. An access token is held to more
+(``verify_access_token``): an audience, a subject and an id, issued no later than now, living no longer than
+the verifier allows.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,7 @@ __all__ = [
     "generate_es256",
     "public_key_from_jwk",
     "unverified_header",
+    "verify_access_token",
     "verify_jwt",
     "verify_jws",
 ]
@@ -117,7 +121,7 @@ def verify_jwt(token: str, key: PublicKey, *, audience: str | None, issuer: str 
     if header.get("alg") != key.alg:
         raise InvalidToken("algorithm does not match the key")
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             key.key,
             algorithms=[key.alg],
@@ -125,8 +129,42 @@ def verify_jwt(token: str, key: PublicKey, *, audience: str | None, issuer: str 
             issuer=issuer,
             options={"verify_aud": audience is not None, "require_exp": True, "require_iat": True},
         )
-    except JOSEError as exc:
+    # python-jose lets a TypeError out of int() on a claim such as "exp": [1]
+    except (JOSEError, TypeError, ValueError) as exc:
         raise InvalidToken(str(exc) or "invalid token") from exc
+    # python-jose accepts a token without "aud" whatever audience is asked for: one named must be present.
+    if audience is not None and "aud" not in claims:
+        raise InvalidToken("token has no audience")
+    return claims
+
+
+def _numeric(claims: dict[str, Any], name: str) -> float:
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise InvalidToken(f"claim {name} is not a number")
+    return float(value)
+
+
+def verify_access_token(
+    token: str, key: PublicKey, *, audience: str | None, issuer: str, max_lifetime: float, leeway: float = 60.0,
+) -> dict[str, Any]:
+    """``verify_jwt``, then what makes a token an access token here: an audience (any, when ``audience`` is
+    None), a subject and an id; ``iat`` not after now (``leeway`` for clock skew); an ``exp`` no further than
+    ``max_lifetime`` from ``iat`` nor from now, so a token nobody can revoke any more dies soon anyway."""
+    claims = verify_jwt(token, key, audience=audience, issuer=issuer)
+    if not claims.get("aud"):
+        raise InvalidToken("token has no audience")
+    for name in ("sub", "jti"):
+        if not isinstance(claims.get(name), str) or not claims[name]:
+            raise InvalidToken(f"token has no {name}")
+    if "sid" in claims and not isinstance(claims["sid"], str):
+        raise InvalidToken("claim sid is not a string")
+    iat, exp, now = _numeric(claims, "iat"), _numeric(claims, "exp"), time.time()
+    if iat > now + leeway:
+        raise InvalidToken("token issued in the future")
+    if exp - iat > max_lifetime or exp - now > max_lifetime:
+        raise InvalidToken("token lives longer than allowed")
+    return claims
 
 
 def verify_jws(token: str, key: PublicKey) -> bytes:

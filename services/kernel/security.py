@@ -2,8 +2,10 @@
 
 Keys are fetched over HTTP, cached, and refetched when a token names an unknown ``kid`` (at most once per
 ``min_refetch`` seconds, so garbage kids cannot make us hammer auth). No call to auth per request.
-Verified tokens are remembered until they expire (bounded LRU), as Envoy's jwt_authn does: a busy
-portal's repeated token costs one dictionary lookup instead of one ECDSA verification.
+Verified tokens are remembered (bounded LRU), as Envoy's jwt_authn does: a busy portal's repeated token
+costs one dictionary lookup instead of one ECDSA verification. A remembered token is still refused once its
+key leaves JWKS or it appears on auth's revocation list (kernel.revocation), and is verified afresh after
+``cache_seconds``; no token lives longer than ``max_lifetime`` (jose_keys.verify_access_token).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from typing import Annotated, Any
 import httpx
 from fastapi import Depends, Request
 
-from .jose_keys import InvalidToken, PublicKey, public_key_from_jwk, unverified_header, verify_jwt
+from .jose_keys import InvalidToken, PublicKey, public_key_from_jwk, unverified_header, verify_access_token
 from .problems import Forbidden, Unauthorized
+from .revocation import RevocationList
 from .settings import JWKS_MIN_REFETCH_SECONDS
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "JWKSCache",
     "OptionalPrincipal",
     "Principal",
+    "RevocationList",
     "TokenVerifier",
     "current_principal",
     "require_roles",
@@ -87,6 +91,9 @@ class JWKSCache:
         self.max_age = max_age
         self._client = client
         self._keys: dict[str, PublicKey] = {}
+        # Kids auth's revocation list no longer names: never taken from a JWKS document again (another auth
+        # replica may still publish a withdrawn key until it reloads its keys).
+        self._withdrawn: set[str] = set()
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
 
@@ -94,15 +101,36 @@ class JWKSCache:
     def loaded(self) -> bool:
         return bool(self._keys)
 
+    @property
+    def kids(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
+    def holds(self, kid: str) -> bool:
+        return kid in self._keys
+
     def set_keys(self, jwks: dict[str, Any]) -> None:
         keys = {}
         for item in jwks.get("keys", []):
             try:
-                keys[item["kid"]] = public_key_from_jwk(item)
+                key = public_key_from_jwk(item)
             except Exception as exc:  # any unusable key (missing kid, bad curve…) must not hide the others
                 log.warning("skipping unusable JWK: %s", exc)
+                continue
+            if key.kid not in self._withdrawn:
+                keys[key.kid] = key
         self._keys = keys
         self._fetched_at = time.monotonic()
+
+    def follow(self, published: frozenset[str]) -> frozenset[str]:
+        """Drop every key auth no longer publishes (``published``, from its revocation list) at once and for
+        good; returns the kids dropped."""
+        self._withdrawn.difference_update(published)
+        dropped = frozenset(self._keys) - published
+        if dropped:
+            self._withdrawn.update(dropped)
+            self._keys = {kid: key for kid, key in self._keys.items() if kid in published}
+            log.warning("signing keys withdrawn by auth: %s", ", ".join(sorted(dropped)))
+        return dropped
 
     async def refresh(self, *, force: bool = False) -> None:
         async with self._lock:
@@ -132,19 +160,40 @@ class JWKSCache:
         return key
 
 
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    principal: Principal
+    kid: str
+    jti: str
+    sid: str | None
+    until: float  # wall-clock time: the token's exp, or sooner (cache_seconds)
+
+
 class TokenVerifier:
-    def __init__(self, jwks: JWKSCache, *, audience: str, issuer: str, cache_size: int = 10_000) -> None:
+    """Verifies access tokens for one audience; with ``revocations``, honours auth's revocation list."""
+
+    def __init__(self, jwks: JWKSCache, *, audience: str, issuer: str, cache_size: int = 10_000,
+                 max_lifetime: float = 960.0, leeway: float = 60.0, cache_seconds: float = 60.0,
+                 revocations: RevocationList | None = None) -> None:
         self.jwks = jwks
         self.audience = audience
         self.issuer = issuer
         self.cache_size = cache_size
-        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self.max_lifetime = max_lifetime
+        self.leeway = leeway
+        self.cache_seconds = cache_seconds
+        self.revocations = revocations
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()
+        self._asked_for: frozenset[str] = frozenset()
+        if revocations is not None:
+            revocations.on_kids(self.follow_kids)
 
     async def verify(self, token: str) -> Principal:
         hit = self._verified.get(token)
         if hit is not None:
-            if hit[0] > time.time():
-                return hit[1]
+            if hit.until > time.time() and self.jwks.holds(hit.kid):
+                self._refuse_revoked(hit.jti, hit.sid)
+                return hit.principal
             self._verified.pop(token, None)
         try:
             kid = unverified_header(token).get("kid")
@@ -153,16 +202,38 @@ class TokenVerifier:
             key = await self.jwks.get(kid)
             if key is None:
                 raise InvalidToken("unknown signing key")
-            claims = verify_jwt(token, key, audience=self.audience, issuer=self.issuer)
+            claims = verify_access_token(token, key, audience=self.audience, issuer=self.issuer,
+                                         max_lifetime=self.max_lifetime, leeway=self.leeway)
         except InvalidToken as exc:
             raise Unauthorized(f"Invalid access token: {exc}", slug="invalid-token") from None
-        if "sub" not in claims or "jti" not in claims:
-            raise Unauthorized("Invalid access token: missing claims", slug="invalid-token")
+        jti, sid = claims["jti"], claims.get("sid")
+        self._refuse_revoked(jti, sid)
         principal = Principal.from_claims(claims)
-        self._verified[token] = (float(claims["exp"]), principal)
+        until = min(float(claims["exp"]), time.time() + self.cache_seconds)
+        self._verified[token] = _Verified(principal, kid, jti, sid, until)
         if len(self._verified) > self.cache_size:
             self._verified.popitem(last=False)
         return principal
+
+    def _refuse_revoked(self, jti: str, sid: str | None) -> None:
+        if self.revocations is not None and self.revocations.is_revoked(jti, sid):
+            raise Unauthorized("The access token has been revoked.", slug="token-revoked")
+
+    async def follow_kids(self, published: frozenset[str]) -> None:
+        """Auth publishes ``published``: withdraw the other keys and forget their tokens at once; fetch JWKS
+        when auth names a key this verifier lacks (once per published set, not at every poll)."""
+        if self.jwks.follow(published):
+            self.forget_unpublished()
+        if not published <= self.jwks.kids and published != self._asked_for:
+            self._asked_for = published
+            await self.jwks.refresh(force=True)
+            self.forget_unpublished()
+
+    def forget_unpublished(self) -> None:
+        """Drop every remembered token whose key this verifier no longer holds."""
+        self._verified = OrderedDict(
+            (token, hit) for token, hit in self._verified.items() if self.jwks.holds(hit.kid)
+        )
 
 
 def _bearer(request: Request) -> str | None:

@@ -40,6 +40,17 @@ class ServiceSettings(BaseSettings):
     # needs auth's key_publish_ahead_seconds raised with it).
     jwks_min_refetch_seconds: float = JWKS_MIN_REFETCH_SECONDS
     jwks_max_age_seconds: float = 300.0
+    # Access tokens living longer than this (exp - iat, or exp - now) are refused: auth's access token TTL
+    # (900 s) plus a minute. Raise it with PDR_AUTH_ACCESS_TOKEN_TTL_SECONDS, never below it.
+    token_max_lifetime_seconds: int = 960
+    # Clock skew tolerated on iat (a token issued "in the future" by more is refused).
+    token_leeway_seconds: int = 60
+    # A verified token is remembered at most this long before its signature is checked again.
+    token_cache_seconds: float = 60.0
+    # Auth's revocation list (GET /oauth/revocations), polled this often; 0: no background poll (tests
+    # refresh it themselves). A revoked token is refused within about this many seconds at every service.
+    revocations_url: str | None = None
+    revocation_poll_seconds: float = 2.0
     db_pool_size: int = 10
     db_max_overflow: int = 20
     log_level: str = "INFO"
@@ -69,3 +80,7 @@ class ServiceSettings(BaseSettings):
     @property
     def resolved_jwks_url(self) -> str:
         return self.jwks_url or f"{self.issuer.rstrip('/')}/.well-known/jwks.json"
+
+    @property
+    def resolved_revocations_url(self) -> str:
+        return self.revocations_url or f"{self.issuer.rstrip('/')}/oauth/revocations"
