@@ -38,6 +38,11 @@ KEPT_TABLES = frozenset({"signing_keys", "registry_keys"})
 # Tests hash many passwords: the cheapest argon2id parameters keep them fast (production keeps RFC 9106's).
 CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
 METADATA = {"auth": auth_metadata, "registry": registry_metadata, "scoring": scoring_metadata}
+# No background poll of auth's revocation list: a test refreshes it (`await app.state.verifier.revocations.refresh()`).
+NO_REVOCATION_POLL = {"revocation_poll_seconds": 0}
+# Every in-process request comes from one address and a test makes many callers: budgets that never bind here.
+# tests/api/attacks/test_limits.py proves the production budgets on apps of its own.
+UNBOUNDED_RATES = {"rate_limit_per_caller": "", "rate_limit_anonymous_writes": ""}
 
 
 def pytest_report_header(config):
@@ -92,15 +97,17 @@ class HostRouter(httpx.AsyncBaseTransport):
 async def apps(databases) -> AsyncIterator[Apps]:
     router = HostRouter()
     auth = create_auth(AuthSettings(database_url=databases["auth"].url, issuer=ISSUER, log_json=False,
-                                    login_lockout_seconds=60, **CHEAP_ARGON2))
+                                    login_lockout_seconds=60, **CHEAP_ARGON2, **UNBOUNDED_RATES))
     registry = create_registry(RegistrySettings(database_url=databases["registry"].url, issuer=ISSUER,
-                                                log_json=False), transport=router)
+                                                log_json=False, **UNBOUNDED_RATES, **NO_REVOCATION_POLL),
+                               transport=router)
     scoring = create_scoring(ScoringSettings(
         database_url=databases["scoring"].url, issuer=ISSUER, log_json=False,
         registry_url="http://registry.test", token_url=f"{ISSUER}/oauth/token",
         client_id=SCORING_CLIENT_ID, client_secret=SCORING_CLIENT_SECRET,
         feed_poll_seconds=0,  # tests sync the feed explicitly; no background poller between tests
         directory_ttl_seconds=0,  # each test makes its own organizations: read the directory afresh
+        **UNBOUNDED_RATES, **NO_REVOCATION_POLL,
     ), transport=router)
     router.hosts.update({
         "auth.test": httpx.ASGITransport(app=auth),

@@ -42,4 +42,6 @@ def create_app(settings: AuthSettings | None = None, transport: httpx.AsyncBaseT
         idempotency=idempotency,
         transport=transport,
         idempotency_exclude=("/oauth/",),
+        # Sign-in and client authentication have their own throttle (throttle.py), per address and account.
+        rate_exempt=("/oauth/",),
     )

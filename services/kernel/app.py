@@ -19,6 +19,7 @@ from sqlalchemy import Table
 from .db import Database
 from .http import traced_client
 from .idempotency import IdempotencyMiddleware
+from .limits import BodyLimits, FrontDoor, RateBudgets
 from .observability import Metrics, RequestContextMiddleware, configure_logging
 from .openapi import install_problem_openapi
 from .problems import Unavailable, install_problem_handlers
@@ -124,9 +125,15 @@ def create_service_app(
     ready_checks: Iterable[ReadyCheck] = (),
     idempotency: Table | None = None,
     idempotency_exclude: tuple[str, ...] = (),
+    body_limits: dict[str, int] | None = None,
+    rate_exempt: tuple[str, ...] = (),
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """Build a service app. ``transport`` routes outgoing HTTP (JWKS, other services) in tests."""
+    """Build a service app. ``transport`` routes outgoing HTTP (JWKS, other services) in tests.
+
+    ``body_limits`` raises or lowers the body limit for route families (path prefix → bytes); ``rate_exempt``
+    lists path prefixes outside the rate budgets (auth's OAuth endpoints, throttled by their own rules).
+    """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     startup, shutdown, checks = list(on_startup), list(on_shutdown), list(ready_checks)
 
@@ -185,6 +192,13 @@ def create_service_app(
     install_problem_openapi(app)
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, table=idempotency, exclude_prefixes=idempotency_exclude)
+    app.state.rate_budgets = RateBudgets(per_caller=settings.rate_limit_per_caller or None,
+                                         anonymous_writes=settings.rate_limit_anonymous_writes or None,
+                                         storage=settings.rate_limit_storage, exempt=rate_exempt)
+    app.add_middleware(
+        FrontDoor, service=settings.service_name, registry=app.state.metrics.registry,
+        bodies=BodyLimits(settings.max_body_bytes, settings.max_anonymous_body_bytes, dict(body_limits or {})),
+        budgets=app.state.rate_budgets)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     for router in [_ops_router(verify_tokens, checks), *routers]:
         _mount(app, router)

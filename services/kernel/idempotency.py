@@ -125,7 +125,10 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
+        # The answer is held until its record is stored: a retry that arrives the moment the client sees the
+        # 201 must find it replayable, not "in progress" (the attack run got 409 there).
         captured: dict = {"status": 500, "headers": [], "body": b""}
+        held: list[Message] = []
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -133,7 +136,7 @@ class IdempotencyMiddleware:
                 captured["headers"] = message.get("headers", [])
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")
-            await send(message)
+            held.append(message)
 
         try:
             await self.app(scope, replay_body, capture)
@@ -145,6 +148,8 @@ class IdempotencyMiddleware:
                     kept = {k.decode(): v.decode("latin-1") for k, v in captured["headers"] if k.lower() in KEPT_HEADERS}
                     await session.execute(update(t).where(where).values(
                         status=captured["status"], headers=kept, body=captured["body"]))
+        for message in held:
+            await send(message)
 
     @staticmethod
     async def _replay(send: Send, row) -> None:

@@ -136,7 +136,8 @@ def problem_response(problem: Problem, instance: str | None = None) -> JSONRespo
 
 
 _HTTP_SLUGS = {
-    400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict, 422: Unprocessable,
+    400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict, 413: ContentTooLarge,
+    422: Unprocessable,
 }
 
 
@@ -159,6 +160,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, request.url.path)
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        carried = getattr(exc, "problem", None)  # an HTTPException that carries its problem (kernel.limits)
+        if isinstance(carried, Problem):
+            return problem_response(carried, request.url.path)
         cls = _HTTP_SLUGS.get(exc.status_code)
         if cls is None:
             problem = Problem(str(exc.detail), slug=f"http-{exc.status_code}", title=str(exc.detail))

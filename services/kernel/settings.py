@@ -51,6 +51,16 @@ class ServiceSettings(BaseSettings):
     # refresh it themselves). A revoked token is refused within about this many seconds at every service.
     revocations_url: str | None = None
     revocation_poll_seconds: float = 2.0
+    # Bounded work per request (kernel.limits): the body a route family accepts (bytes; families per service),
+    # the smaller cap for a request without a bearer token, and the rate budgets ("N/second|minute|hour", empty
+    # for none): one per verified caller, one per address for writing requests without a token. Budgets are
+    # counted in the process unless ``rate_limit_storage`` names a shared store ("async+redis://host:6379",
+    # needs the limits[async-redis] extra), which replicas behind one load balancer should share.
+    max_body_bytes: int = 1024 * 1024
+    max_anonymous_body_bytes: int = 64 * 1024
+    rate_limit_per_caller: str = "3000/minute"
+    rate_limit_anonymous_writes: str = "10/minute"
+    rate_limit_storage: str | None = None
     db_pool_size: int = 10
     db_max_overflow: int = 20
     log_level: str = "INFO"

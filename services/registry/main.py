@@ -32,5 +32,7 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
                  ledger_routes.router, feed_routes.router, jwks_router, graphql_router(settings.demo)],
         on_startup=[load_signer, catalog_sync.on_startup, register_ledger_metrics],
         idempotency=idempotency,
+        # A catalogue file (with its multipart envelope) is the one large body; GraphQL documents are small.
+        body_limits={"/catalog/import": catalog_import_routes.MAX_UPLOAD_BYTES + 1024 * 1024, "/graphql": 256 * 1024},
         transport=transport,
     )

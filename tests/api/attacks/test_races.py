@@ -29,3 +29,38 @@ async def test_six_concurrent_first_registrations_of_one_draft_open_one(people, 
     body = listed.json()
     items = body["items"] if isinstance(body, dict) else body
     assert len([item for item in items if item["subject_id"] == resource["id"]]) == 1
+
+
+async def test_an_idempotent_answer_is_stored_before_the_client_sees_it(apps):
+    """A retry sent the moment the 201 arrives must be replayed, not told the first attempt is in progress."""
+    from services.kernel.idempotency import IdempotencyMiddleware
+    from services.registry.models import idempotency
+
+    async def created(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 201, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b'{"id": "r1"}'})
+
+    middleware = IdempotencyMiddleware(created, table=idempotency)
+    scope = {"type": "http", "method": "POST", "path": "/resources", "query_string": b"", "app": apps.registry,
+             "client": ("192.0.2.1", 5000), "headers": [(b"idempotency-key", b"race-1")]}
+
+    async def body():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    retried: list[int] = []
+
+    async def client_send(message):
+        if message["type"] == "http.response.start" and not retried:
+            retried.append(0)
+            replay: list[dict] = []
+
+            async def collect(reply):
+                replay.append(reply)
+
+            await middleware(dict(scope), body, collect)  # the retry, while the first answer is in flight
+            retried[0] = replay[0]["status"]
+            assert (b"idempotent-replayed", b"true") in replay[0]["headers"]
+
+    await middleware(dict(scope), body, client_send)
+    assert retried == [201]
