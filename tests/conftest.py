@@ -97,7 +97,7 @@ class HostRouter(httpx.AsyncBaseTransport):
 async def apps(databases) -> AsyncIterator[Apps]:
     router = HostRouter()
     auth = create_auth(AuthSettings(database_url=databases["auth"].url, issuer=ISSUER, log_json=False,
-                                    login_lockout_seconds=60, **CHEAP_ARGON2, **UNBOUNDED_RATES))
+                                    **CHEAP_ARGON2, **UNBOUNDED_RATES))
     registry = create_registry(RegistrySettings(database_url=databases["registry"].url, issuer=ISSUER,
                                                 log_json=False, **UNBOUNDED_RATES, **NO_REVOCATION_POLL),
                                transport=router)

@@ -124,10 +124,12 @@ class RevokedToken(AuthTable, table=True):
 
 
 class LoginThrottle(AuthTable, table=True):
+    """Failed sign-ins of one (address, account) pair or of one address, and the wait they earned (throttle.py)."""
+
     __tablename__ = "login_throttle"
-    key: str = Field(primary_key=True, max_length=200)  # "user:<name>" or "addr:<ip>"
+    key: str = Field(primary_key=True, max_length=200)  # "pair:<address>|<username>" or "addr:<address>"
     failures: int = 0
-    window_started_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
+    last_failed_at: datetime = Field(default_factory=utcnow, sa_column=_ts(nullable=False))
     locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.kernel.settings import JWKS_MIN_REFETCH_SECONDS, ServiceSettings
@@ -24,11 +24,18 @@ class AuthSettings(ServiceSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
-    # Throttling of failed logins, per account and per client address.
-    login_max_failures: int = 5
-    login_max_failures_per_address: int = 20
-    login_window_seconds: int = 900
-    login_lockout_seconds: int = 300
+    # Throttling of failed sign-ins (throttle.py): per (client address, account) pair, so a stranger's guesses
+    # never lock the owner out, and per address across accounts (password spraying). Past its free failures a
+    # key waits base, 2·base, 4·base… seconds, at most the cap, before its next attempt; a run of failures is
+    # forgotten a window after its last one.
+    login_free_failures: int = Field(default=3, ge=0)
+    login_free_failures_per_address: int = Field(default=20, ge=0)
+    login_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    login_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    login_window_seconds: int = Field(default=3600, gt=0)
+    # Peers whose X-Forwarded-For is believed (addresses or networks): the console and reverse proxies in front
+    # of auth. Any other caller is throttled by its own address, whatever header it sends.
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
     # How often a replica reloads signing keys from the database (picks up `pdr auth rotate-keys`).
     key_reload_seconds: float = 10.0
     # How long a rotated key is published in JWKS before it signs: at least key_reload_seconds (every replica
@@ -43,4 +50,11 @@ class AuthSettings(ServiceSettings):
             raise ValueError(f"key_publish_ahead_seconds must be at least key_reload_seconds + "
                              f"{JWKS_MIN_REFETCH_SECONDS:g} (the verifiers' JWKS refetch guard), or verifiers may "
                              "refuse the new key's first tokens")
+        return self
+
+    @model_validator(mode="after")
+    def _backoff_ends_within_the_window(self) -> "AuthSettings":
+        # Otherwise a guesser who waits out the longest backoff finds the run forgotten and starts afresh.
+        if self.login_backoff_max_seconds >= self.login_window_seconds:
+            raise ValueError("login_backoff_max_seconds must be shorter than login_window_seconds")
         return self

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from services.kernel.db import Database
 from services.kernel.jose_keys import InvalidToken, unverified_header, verify_jwt
@@ -31,6 +32,9 @@ from .settings import AuthSettings
 from .throttle import Throttle
 
 __all__ = ["TokenService", "PEOPLE_SCOPES"]
+
+# Another token of the same family, in the refresh spend's subquery (not correlated with the updated row).
+SIBLING = aliased(RefreshToken)
 
 # Scopes a person may ask for; their authority comes from roles, scopes narrow what a token can do.
 PEOPLE_SCOPES = frozenset({"openid", "profile", "registry", "scoring", "offline_access"})
@@ -53,9 +57,7 @@ class TokenService:
         self.passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
         self.client_secrets = ClientSecrets(settings.client_secret_pepper)
         self._clients: dict[str, tuple[float, AuthenticatedClient]] = {}
-        self.throttle = Throttle(
-            window_seconds=settings.login_window_seconds, lockout_seconds=settings.login_lockout_seconds
-        )
+        self.throttle = Throttle(settings)
 
     # -- client authentication -------------------------------------------------------------------------
 
@@ -129,19 +131,17 @@ class TokenService:
         self, session: AsyncSession, keyring: KeyRing, *, username: str, password: str, scope: str | None,
         audience: str | None, client: AuthenticatedClient | None, address: str,
     ) -> dict[str, Any]:
-        user_key, addr_key = f"user:{username.lower()}", f"addr:{address}"
-        await self.throttle.check(session, user_key)
-        await self.throttle.check(session, addr_key)
+        await self.throttle.attempt(session, username, address)  # 429 while this address must wait
         account = (await session.scalars(select(Account).where(Account.username == username))).first()
+        # The attempt is committed as failed before the password is checked: a wrong password rolls the rest of
+        # the request back, and a concurrent guess must meet this count. It also ends the transaction (and
+        # SQLite's write lock) before the slow hash.
+        await session.commit()
         # argon2 is slow by design: keep it off the event loop.
         ok = await anyio.to_thread.run_sync(self.passwords.verify, account.password_hash if account else None, password)
         if not ok or account is None or account.disabled:
-            # Counted in its own transaction: the request's own transaction rolls back with the error.
-            async with self.db.sessions.begin() as side:
-                await self.throttle.failed(side, user_key, self.settings.login_max_failures)
-                await self.throttle.failed(side, addr_key, self.settings.login_max_failures_per_address)
             raise OAuthError("invalid_grant", "Unknown user or wrong password.")
-        await self.throttle.succeeded(session, user_key)
+        await self.throttle.succeeded(session, username, address)
         scopes = self._people_scopes(scope)
         return await self._issue_for_account(
             session, keyring, account, scopes, self._audience(audience), client, family_id=new_id()
@@ -184,17 +184,6 @@ class TokenService:
             raise OAuthError("invalid_grant", "The refresh token is invalid, expired or revoked.")
         if row.client_id is not None and (client is None or client.client_id != row.client_id):
             raise OAuthError("invalid_grant", "The refresh token was issued to another client.")
-        if row.spent_at is not None:
-            async with self.db.sessions.begin() as side:
-                await self._revoke_family(side, row.family_id)
-            raise OAuthError("invalid_grant", "Refresh token reuse detected; the session has been revoked.")
-        # Spend it with a conditional update: two concurrent refreshes cannot both win.
-        spent = await session.execute(
-            update(RefreshToken).where(RefreshToken.digest == row.digest, RefreshToken.spent_at.is_(None))
-            .values(spent_at=utcnow())
-        )
-        if spent.rowcount != 1:
-            raise OAuthError("invalid_grant", "The refresh token was already used.")
         account = await session.get(Account, row.account_id)
         if account is None or account.disabled:
             raise OAuthError("invalid_grant", "The account is disabled.")
@@ -202,10 +191,24 @@ class TokenService:
         scopes = self._people_scopes(scope) if scope else granted
         if not set(scopes) <= set(granted):
             raise OAuthError("invalid_scope", "A refresh cannot widen the granted scope.")
-        return await self._issue_for_account(
-            session, keyring, account, scopes, self._audience(audience or row.audience), client,
-            family_id=row.family_id,
+        target = self._audience(audience or row.audience)
+        # Everything refusable is checked: spend the token with a conditional UPDATE, so of two concurrent
+        # refreshes exactly one spends it (PostgreSQL's row lock; on SQLite the write transaction began
+        # IMMEDIATE). Any other use, concurrent or later, is reuse: the whole family is revoked, the winner's
+        # new tokens included (RFC 9700 §4.14). A family with a revoked member spends nothing more, so a
+        # successor issued while a replay revoked its family dies at its first use.
+        spent = await session.execute(
+            update(RefreshToken).where(
+                RefreshToken.digest == row.digest, RefreshToken.spent_at.is_(None), RefreshToken.revoked_at.is_(None),
+                ~exists().where(SIBLING.family_id == row.family_id, SIBLING.revoked_at.is_not(None)),
+            ).values(spent_at=utcnow()).execution_options(synchronize_session=False)
         )
+        if spent.rowcount != 1:
+            await self._revoke_family(session, row.family_id)
+            await session.commit()  # the revocation outlives the refusal's rollback
+            raise OAuthError("invalid_grant", "Refresh token reuse detected; the session has been revoked.")
+        return await self._issue_for_account(session, keyring, account, scopes, target, client,
+                                             family_id=row.family_id)
 
     async def _revoke_family(self, session: AsyncSession, family_id: str) -> None:
         await session.execute(

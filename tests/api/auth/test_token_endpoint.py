@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.auth.identities import ClientIn, create_client
+from services.auth.throttle import Backoff
 from services.kernel.jose_keys import public_key_from_jwk, unverified_header, verify_jwt
 
 PASSWORD = "Demo-pass-2026!"
@@ -58,20 +60,65 @@ async def test_wrong_password_and_unknown_user_answer_identically(people, auth_c
     assert wrong.json()["error"] == "invalid_grant"
 
 
-async def test_repeated_failures_lock_the_account_with_429_and_retry_after(people, auth_client):
+@pytest.fixture
+def login_clock(monkeypatch):
+    """The sign-in throttle's clock, moved by hand."""
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    monkeypatch.setattr("services.auth.throttle.utcnow", lambda: now[0])
+
+    class Clock:
+        def advance(self, seconds: float) -> None:
+            now[0] += timedelta(seconds=seconds)
+
+    return Clock()
+
+
+async def test_failures_past_the_free_ones_make_the_pair_wait_1_2_4_seconds(people, auth_client, login_clock):
     person = await people.person("operator")
-    for _ in range(5):
+    for _ in range(3):  # login_free_failures
+        wrong = await password_grant(auth_client, person.username, "wrong-password")
+        assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+    for wait in (1, 2, 4):
         assert (await password_grant(auth_client, person.username, "wrong-password")).status_code == 400
-    locked = await password_grant(auth_client, person.username)  # even the right password now waits
-    assert locked.status_code == 429
-    assert int(locked.headers["retry-after"]) > 0
-    assert locked.json()["type"].endswith("/too-many-requests")
+        waiting = await password_grant(auth_client, person.username)  # even the right password waits its turn
+        assert waiting.status_code == 429 and waiting.headers["retry-after"] == str(wait)
+        assert waiting.headers["content-type"] == "application/problem+json"
+        assert waiting.json()["type"].endswith("/login-throttled") and waiting.json()["retry_after"] == wait
+        login_clock.advance(wait)
+    assert (await password_grant(auth_client, person.username)).status_code == 200
 
 
-async def test_unknown_user_is_throttled_like_a_known_one(auth_client):
-    for _ in range(5):
-        await password_grant(auth_client, "ghost-user", "wrong-password")
+async def test_a_success_ends_the_run_of_failures(people, auth_client, login_clock):
+    person = await people.person("agency")
+    for _ in range(4):
+        await password_grant(auth_client, person.username, "wrong-password")
+    login_clock.advance(1)
+    assert (await password_grant(auth_client, person.username)).status_code == 200
+    for _ in range(3):  # the free failures again, not the next doubling
+        assert (await password_grant(auth_client, person.username, "wrong-password")).status_code == 400
+    assert (await password_grant(auth_client, person.username)).status_code == 200
+
+
+async def test_a_run_of_failures_is_forgotten_a_window_after_the_last(people, auth_client, login_clock):
+    person = await people.person("agency")
+    for _ in range(6):
+        await password_grant(auth_client, person.username, "wrong-password")
+        login_clock.advance(60)
+    login_clock.advance(3600)  # login_window_seconds
+    for _ in range(3):
+        assert (await password_grant(auth_client, person.username, "wrong-password")).status_code == 400
+
+
+async def test_unknown_user_is_throttled_like_a_known_one(auth_client, login_clock):
+    for _ in range(4):
+        assert (await password_grant(auth_client, "ghost-user", "wrong-password")).status_code == 400
     assert (await password_grant(auth_client, "ghost-user", "wrong-password")).status_code == 429
+
+
+def test_the_backoff_doubles_up_to_its_cap():
+    backoff = Backoff(free=3, base=1.0, cap=300.0)
+    assert [backoff.wait(n) for n in range(1, 14)] == [0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300]
+    assert backoff.wait(10_000) == 300
 
 
 async def test_client_credentials_with_basic_and_post_authentication(apps, auth_client):

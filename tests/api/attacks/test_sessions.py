@@ -1,0 +1,137 @@
+"""Accounts, sign-in and sessions under attack (issue 18).
+
+- Five wrong passwords locked an account for 300 s for its owner too: failures are now counted per (address,
+  account) pair with a doubling wait, and per address across accounts (password spraying).
+- Losing a concurrent refresh race did not revoke the family: the loser's use is reuse (RFC 9700 §4.14).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from services.auth.models import RefreshToken
+from services.auth.secrets import token_digest
+
+PASSWORD = "Demo-pass-2026!"
+ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
+
+
+@pytest.fixture
+def login_clock(monkeypatch):
+    now = [datetime(2026, 12, 1, 9, 0, tzinfo=UTC)]
+    monkeypatch.setattr("services.auth.throttle.utcnow", lambda: now[0])
+
+    class Clock:
+        def advance(self, seconds: float) -> None:
+            now[0] += timedelta(seconds=seconds)
+
+    return Clock()
+
+
+async def sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD,
+                  address: str | None = None) -> httpx.Response:
+    """A password grant; ``address`` is the browser's, as the console forwards it (the tests' peer, 127.0.0.1,
+    is a trusted proxy)."""
+    headers = {"X-Forwarded-For": address} if address else {}
+    return await client.post("/oauth/token", headers=headers, data={
+        "grant_type": "password", "username": username, "password": password, "audience": "pdr-registry"})
+
+
+async def refresh_tokens_of(apps) -> int:
+    async with apps.auth.state.db.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(RefreshToken))
+
+
+def assert_throttled(answer: httpx.Response) -> None:
+    assert answer.status_code == 429, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"].endswith("/login-throttled")
+    assert int(answer.headers["retry-after"]) >= 1
+    assert "access_token" not in answer.text
+
+
+# -- lockout that slows the attacker, not the owner ----------------------------------------------------------
+
+async def test_a_strangers_wrong_passwords_never_lock_the_owner_out(people, auth_client, login_clock):
+    owner = await people.person("operator")
+    answers = [await sign_in(auth_client, owner.username, "guess-" + str(n), ATTACKER) for n in range(30)]
+    assert [a.status_code for a in answers[:4]] == [400] * 4
+    for answer in answers[4:]:  # the attacker's pair waits; guesses while waiting are not even checked
+        assert_throttled(answer)
+    assert_throttled(await sign_in(auth_client, owner.username, PASSWORD, ATTACKER))
+    assert (await sign_in(auth_client, owner.username, PASSWORD, OWNER)).status_code == 200
+
+
+async def test_concurrent_guesses_all_meet_the_count(apps, people, auth_client, login_clock):
+    owner = await people.person("agency")
+    issued = await refresh_tokens_of(apps)
+    answers = await asyncio.gather(*(sign_in(auth_client, owner.username, f"guess-{n}", ATTACKER) for n in range(12)))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [400] * 4 + [429] * 8, statuses  # the free failures and the first that earns a wait
+    assert await refresh_tokens_of(apps) == issued
+
+
+async def test_password_spraying_from_one_address_is_slowed_across_accounts(people, auth_client, login_clock):
+    victim = await people.person("operator")
+    # One guess per account name (real or not): never enough for any pair to wait.
+    names = [victim.username] + [f"clerk{n}" for n in range(29)]
+    answers = [await sign_in(auth_client, name, "Spring2026!", ATTACKER) for name in names]
+    assert [a.status_code for a in answers[:21]] == [400] * 21  # login_free_failures_per_address, then one more
+    for answer in answers[21:]:
+        assert_throttled(answer)
+    assert (await sign_in(auth_client, victim.username, PASSWORD, OWNER)).status_code == 200
+
+
+async def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(apps, people, auth_client, login_clock):
+    owner = await people.person("operator")
+    transport = httpx.ASGITransport(app=apps.auth, client=("192.0.2.50", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://auth.test") as direct:
+        # A new forged address per guess would make every guess a fresh pair, if the header were believed.
+        answers = [await sign_in(direct, owner.username, "guess", f"10.9.{n}.1") for n in range(8)]
+    assert [a.status_code for a in answers] == [400] * 4 + [429] * 4
+    # The forged addresses earned nothing: the console forwarding one of them meets no wait.
+    assert (await sign_in(auth_client, owner.username, "guess", "10.9.7.1")).status_code == 400
+
+
+# -- refresh races ---------------------------------------------------------------------------------------------
+
+async def test_concurrent_refreshes_of_one_token_make_one_success_and_revoke_the_family(apps, people, auth_client):
+    person = await people.person("operator")
+    login = (await sign_in(auth_client, person.username)).json()
+    answers = await asyncio.gather(*(auth_client.post("/oauth/token", data={
+        "grant_type": "refresh_token", "refresh_token": login["refresh_token"]}) for _ in range(5)))
+    winners = [a for a in answers if a.status_code == 200]
+    losers = [a for a in answers if a.status_code != 200]
+    assert len(winners) == 1, [a.text for a in answers]
+    for loser in losers:
+        assert loser.status_code == 400 and loser.json()["error"] == "invalid_grant"
+    # The first loser detects the reuse; the later ones find the token revoked already.
+    assert any("reuse" in loser.json()["error_description"] for loser in losers)
+    # The loser's use was reuse: the winner's new refresh token belongs to a revoked family.
+    successor = winners[0].json()["refresh_token"]
+    again = await auth_client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": successor})
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    async with apps.auth.state.db.sessions() as session:
+        family = (await session.get(RefreshToken, token_digest(login["refresh_token"]))).family_id
+        rows = (await session.scalars(select(RefreshToken).where(RefreshToken.family_id == family))).all()
+    assert len(rows) == 2 and all(row.revoked_at is not None for row in rows)
+
+
+async def test_a_successor_issued_while_its_family_was_revoked_spends_nothing(apps, people, auth_client):
+    person = await people.person("agency")
+    login = (await sign_in(auth_client, person.username)).json()
+    rotated = (await auth_client.post("/oauth/token", data={
+        "grant_type": "refresh_token", "refresh_token": login["refresh_token"]})).json()["refresh_token"]
+    async with apps.auth.state.db.sessions.begin() as session:
+        # A replay revoked the family while the winner's successor was being written (the row escaped it).
+        row = await session.get(RefreshToken, token_digest(login["refresh_token"]))
+        row.revoked_at = datetime.now(UTC)
+    answer = await auth_client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": rotated})
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
+    async with apps.auth.state.db.sessions() as session:
+        assert (await session.get(RefreshToken, token_digest(rotated))).spent_at is None
