@@ -12,6 +12,7 @@ import typer
 
 from services.kernel.db import Database
 from services.kernel.migrate import database_url_for
+from services.kernel.private_files import private_dir
 
 __all__ = ["DataDir", "PROCESSES", "SERVICES", "run", "service_db", "use_data_dir"]
 
@@ -29,7 +30,7 @@ DataDir = Annotated[
 
 def use_data_dir(data_dir: Path | None) -> None:
     if data_dir is not None:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         for service in SERVICES:
             os.environ[f"PDR_{service.upper()}_DATA_DIR"] = str(data_dir.resolve())
 

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.kernel.migrate import upgrade
+from services.kernel.private_files import write_private
 
 from .common import PROCESSES, SERVICES, DataDir, run, service_db, use_data_dir
 
@@ -44,8 +45,7 @@ def _demo_credentials(data_dir: Path) -> dict:
     if path.exists():
         return json.loads(path.read_text())
     creds = {"gov-portal": secrets.token_urlsafe(24), "scoring-service": secrets.token_urlsafe(24)}
-    path.write_text(json.dumps(creds))
-    path.chmod(0o600)
+    write_private(path, json.dumps(creds))
     return creds
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from .private_files import private_sqlite
 from .rows import KeyedReader
 
 __all__ = [
@@ -67,6 +68,7 @@ def _sqlite_begin(conn) -> None:
 
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
     if url.startswith("sqlite"):
+        private_sqlite(url)  # 0600 before SQLite creates it 0644
         engine = create_async_engine(url, poolclass=None, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import MetaData, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
+from .private_files import private_dir, private_sqlite
 from .settings import sqlite_url
 
 __all__ = ["alembic_config", "database_url_for", "run_env", "upgrade"]
@@ -23,8 +24,7 @@ def database_url_for(service: str) -> str:
     if url:
         return url
     data_dir = Path(os.environ.get(f"PDR_{service.upper()}_DATA_DIR") or os.environ.get("PDR_DATA_DIR") or "var")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return sqlite_url(data_dir, service)
+    return sqlite_url(private_dir(data_dir), service)
 
 
 def alembic_config(service: str, url: str | None = None):
@@ -83,6 +83,7 @@ def run_env(metadata: MetaData) -> None:
         return
 
     async def run_async() -> None:
+        private_sqlite(url)  # the first migration creates the file: 0600 before SQLite makes it 0644
         engine = async_engine_from_config({"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool)
         async with engine.connect() as conn:
             await conn.run_sync(do_run)

@@ -3,19 +3,27 @@
 - Five wrong passwords locked an account for 300 s for its owner too: failures are now counted per (address,
   account) pair with a doubling wait, and per address across accounts (password spraying).
 - Losing a concurrent refresh race did not revoke the family: the loser's use is reuse (RFC 9700 §4.14).
+- The embedded auth.db, holding the private signing keys unsealed, was created world-readable (0644): every
+  SQLite file is now 0600 from its creation (its -wal and -shm too), the data directory 0700.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from services.auth.models import RefreshToken
+from services.auth.models import LoginThrottle, RefreshToken
 from services.auth.secrets import token_digest
+from services.cli.run_cmds import _demo_credentials
+from services.kernel.db import Database
+from services.kernel.migrate import database_url_for, upgrade
 
 PASSWORD = "Demo-pass-2026!"
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
@@ -135,3 +143,57 @@ async def test_a_successor_issued_while_its_family_was_revoked_spends_nothing(ap
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
     async with apps.auth.state.db.sessions() as session:
         assert (await session.get(RefreshToken, token_digest(rotated))).spent_at is None
+
+
+# -- files on disk ----------------------------------------------------------------------------------------------
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def open_umask():
+    """The usual umask (022), under which SQLite alone makes its files 0644."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+async def test_the_embedded_databases_and_their_wal_files_are_the_owners_alone(tmp_path, monkeypatch, open_umask):
+    data = tmp_path / "var"
+    monkeypatch.setenv("PDR_AUTH_DATA_DIR", str(data))
+    url = database_url_for("auth")  # what `pdr up` and `pdr migrate` use
+    await asyncio.to_thread(upgrade, "auth", url)
+    db = Database(url)
+    try:
+        async with db.sessions.begin() as session:  # a write: SQLite opens the -wal and -shm files
+            session.add(LoginThrottle(key="addr:192.0.2.1", failures=1))
+        files = sorted(path.name for path in data.iterdir())
+        assert files == ["auth.db", "auth.db-shm", "auth.db-wal"]
+        assert {name: mode(data / name) for name in files} == {name: 0o600 for name in files}
+        assert mode(data) == 0o700
+    finally:
+        await db.dispose()
+
+
+async def test_a_service_creating_its_database_makes_it_0600(tmp_path, open_umask):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'fresh' / 'registry.db'}")
+    try:
+        await db.ping()
+    finally:
+        await db.dispose()
+    assert mode(tmp_path / "fresh" / "registry.db") == 0o600 and mode(tmp_path / "fresh") == 0o700
+
+
+async def test_a_world_readable_database_made_before_is_narrowed_when_opened(tmp_path, open_umask):
+    path = tmp_path / "auth.db"
+    for name in ("auth.db", "auth.db-wal"):
+        (tmp_path / name).touch(mode=0o644)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await db.dispose()
+    assert mode(path) == mode(tmp_path / "auth.db-wal") == 0o600
+
+
+def test_the_demo_credentials_file_is_never_readable_by_others(tmp_path, open_umask):
+    _demo_credentials(tmp_path)
+    assert mode(tmp_path / "demo-credentials.json") == 0o600
