@@ -1,20 +1,41 @@
-"""Cursor (keyset) pagination: the cursor is the sort key of the last row, so page 1,000 costs what page 1 does."""
+"""Cursor (keyset) pagination: the cursor is the sort key of the last row, so page 1,000 costs what page 1 does.
+
+A cursor is base64url of the JSON list of those key values. It comes back from the client, so it is input like
+any other: ``decode_cursor`` checks each value against the type of its key (an integer in the column's range, a
+string of the column's length without control characters, an ISO date or time) and answers anything else
+with 400 ``bad-cursor``, before a value reaches SQL, where a dict, a float for a text column or an integer past
+32 bits would be a driver error (a 500) on PostgreSQL.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import math
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timezone
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, tuple_
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric, Select, SmallInteger, String,
+                        bindparam, tuple_)
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .problems import BadRequest
+from .text import refused_character
 
-__all__ = ["Page", "decode_cursor", "encode_cursor", "keyset_page"]
+__all__ = ["MAX_CURSOR_LENGTH", "CursorKey", "Page", "decode_cursor", "encode_cursor", "keyset_page"]
 
 T = TypeVar("T")
+# A key is a column of the sort order (mapped or Core), or the Python type of a computed one (a search tier).
+CursorKey = InstrumentedAttribute | ColumnElement | type
+# The longest cursor this service issues is a few key values; anything much longer is not one of ours.
+MAX_CURSOR_LENGTH = 1024
+_MAX_TEXT = 1024  # a key string of a column without a declared length
+_INT64 = 2**63
+_REFUSED = object()
 
 
 class Page(BaseModel, Generic[T]):
@@ -27,15 +48,112 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str, width: int) -> list[Any]:
+def _bad_cursor() -> BadRequest:
+    return BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
+
+
+def decode_cursor(cursor: str, keys: Sequence[CursorKey] | int) -> list[Any]:
+    """The key values ``cursor`` carries, each of its key's type (400 ``bad-cursor`` otherwise).
+
+    ``keys`` are the sort key's columns (or Python types); a bare width accepts scalars only (an integer of
+    64 bits, a short string without control characters), for callers that have no column at hand.
+    """
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise _bad_cursor()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError):
-        raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor") from None
-    if not isinstance(values, list) or len(values) != width:
-        raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
-    return values
+        values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, TypeError, RecursionError):
+        raise _bad_cursor() from None
+    checks = [_scalar] * keys if isinstance(keys, int) else [_check_for(key) for key in keys]
+    if not isinstance(values, list) or len(values) != len(checks):
+        raise _bad_cursor()
+    decoded = [check(value) for check, value in zip(checks, values)]
+    if any(value is _REFUSED for value in decoded):
+        raise _bad_cursor()
+    return decoded
+
+
+def _int_check(bound: int) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        ok = isinstance(value, int) and not isinstance(value, bool) and -bound <= value < bound
+        return value if ok else _REFUSED
+    return check
+
+
+def _str_check(max_length: int) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        ok = isinstance(value, str) and len(value) <= max_length and refused_character(value) is None
+        return value if ok else _REFUSED
+    return check
+
+
+def _datetime_check(aware: bool) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or len(value) > 40:
+            return _REFUSED
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return _REFUSED
+        if aware and moment.tzinfo is None:
+            return moment.replace(tzinfo=timezone.utc)  # SQLite hands back naive UTC, so its cursors are naive
+        if not aware and moment.tzinfo is not None:
+            return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return moment
+    return check
+
+
+def _date(value: Any) -> Any:
+    if not isinstance(value, str) or len(value) > 10:
+        return _REFUSED
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return _REFUSED
+
+
+def _number(value: Any) -> Any:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return value if ok and abs(value) < 1e300 else _REFUSED
+
+
+def _bool(value: Any) -> Any:
+    return value if isinstance(value, bool) else _REFUSED
+
+
+_scalar_int, _scalar_str = _int_check(_INT64), _str_check(_MAX_TEXT)
+
+
+def _scalar(value: Any) -> Any:
+    return _scalar_str(value) if isinstance(value, str) else _scalar_int(value)
+
+
+def _check_for(key: CursorKey) -> Callable[[Any], Any]:
+    if isinstance(key, type):
+        return {int: _scalar_int, str: _scalar_str, datetime: _datetime_check(True), date: _date,
+                float: _number, bool: _bool}[key]
+    sql_type: TypeEngine = key.type
+    while isinstance(sql_type, TypeDecorator):  # sqlmodel's AutoString, a UTC timestamp: what they store
+        sql_type = sql_type.impl_instance
+    # Subclasses before their bases: BigInteger and SmallInteger are Integers, DateTime is not a Date.
+    if isinstance(sql_type, BigInteger):
+        return _int_check(_INT64)
+    if isinstance(sql_type, SmallInteger):
+        return _int_check(2**15)
+    if isinstance(sql_type, Integer):
+        return _int_check(2**31)  # PostgreSQL's integer; SQLite's is wider, the cursor is not
+    if isinstance(sql_type, String):  # Text and Enum too
+        return _str_check(sql_type.length or _MAX_TEXT)
+    if isinstance(sql_type, DateTime):
+        return _datetime_check(bool(sql_type.timezone))
+    if isinstance(sql_type, Date):
+        return _date
+    if isinstance(sql_type, (Float, Numeric)):
+        return _number
+    if isinstance(sql_type, Boolean):
+        return _bool
+    raise TypeError(f"no cursor rule for a key of type {sql_type!r}")
 
 
 def keyset_page(
@@ -43,8 +161,13 @@ def keyset_page(
 ) -> Select:
     """Order ``query`` by ``keys`` and start after ``cursor``; fetch ``limit + 1`` rows to know if more exist."""
     if cursor:
-        values = decode_cursor(cursor, len(keys))
-        row = tuple_(*keys)
-        query = query.where(row < tuple_(*values) if descending else row > tuple_(*values))
+        values = decode_cursor(cursor, keys)
+        if len(keys) == 1:
+            (key,), (value,) = keys, values
+            query = query.where(key < value if descending else key > value)
+        else:
+            row = tuple_(*keys)
+            after = tuple_(*(bindparam(None, value, type_=key.type) for key, value in zip(keys, values)))
+            query = query.where(row < after if descending else row > after)
     order = [k.desc() for k in keys] if descending else list(keys)
     return query.order_by(*order).limit(limit + 1)
