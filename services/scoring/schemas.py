@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from services.kernel.text import Line, Name, Text
 from services.kernel.timeutil import as_utc
 
 from .indicators.loader import DEFAULT_VERSION
@@ -22,9 +23,10 @@ __all__ = [
 
 # SQLite hands back naive datetimes; every one we serve is UTC with its offset (RFC 3339).
 Instant = Annotated[datetime, AfterValidator(as_utc)]
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Period = Annotated[str, Field(pattern=r"^(19|20|21)\d{2}$", description="A calendar year, e.g. 2025")]
-Region = Annotated[str, Field(pattern=r"^\d{6}$")]
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]+$"), Line(min_length=1, max_length=64)]
+Period = Annotated[str, Field(pattern=r"^(19|20|21)\d{2}$", description="A calendar year, e.g. 2025"), Line()]
+Region = Annotated[str, Field(pattern=r"^\d{6}$"), Line()]
+ModelVersion = Annotated[str, Line(min_length=1, max_length=32)]
 # Valuation inputs (DOMAIN §4.2): finite decimals (NaN and Infinity refused) with few enough digits that the
 # valuation computes exactly (products/valuation.py); JSON numbers and strings are both accepted.
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), max_digits=20, decimal_places=2, allow_inf_nan=False,
@@ -46,7 +48,8 @@ class Freshness(BaseModel):
 
 
 class ModelIn(BaseModel):
-    document: str = Field(min_length=10, max_length=200_000, description="The indicator system as YAML.")
+    document: Annotated[str, Text(min_length=10, max_length=200_000)] = Field(
+        description="The indicator system as YAML.")
 
 
 class ModelSummary(BaseModel):
@@ -96,7 +99,7 @@ class EvaluationRunIn(BaseModel):
     subject_kind: Literal["organization", "region"]
     subject_ids: list[Id] = Field(min_length=1, max_length=500)
     period: Period
-    model_version: str = Field(default=DEFAULT_VERSION, min_length=1, max_length=32)
+    model_version: ModelVersion = DEFAULT_VERSION
 
     @model_validator(mode="after")
     def _regions(self) -> "EvaluationRunIn":
@@ -172,12 +175,13 @@ class SubmittedValueIn(BaseModel):
     subject_kind: Literal["organization", "region"]
     subject_id: Id
     period: Period
-    indicator_code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
-    model_version: str = Field(default=DEFAULT_VERSION, min_length=1, max_length=32)
+    indicator_code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), Line(min_length=1, max_length=64)]
+    model_version: ModelVersion = DEFAULT_VERSION
     value: NonNegative
-    evidence_name: str = Field(min_length=1, max_length=200)
-    evidence_media_type: str = Field(min_length=3, max_length=100, pattern=r"^[\w.+-]+/[\w.+-]+$")
-    evidence_base64: str = Field(min_length=4, max_length=1_400_000, description="The evidence document, base64.")
+    evidence_name: Annotated[str, Name(max_length=200)]
+    evidence_media_type: Annotated[str, Field(pattern=r"^[\w.+-]+/[\w.+-]+$"), Line(min_length=3, max_length=100)]
+    evidence_base64: Annotated[str, Line(min_length=4, max_length=1_400_000)] = Field(
+        description="The evidence document, base64.")
 
 
 class SubmittedValueOut(BaseModel):
@@ -246,7 +250,7 @@ class CostParams(BaseModel):
 
 
 class MarketComparable(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, Name(max_length=200)]
     price: Money
     quality: Coefficient = Decimal(1)
     supply_demand: Coefficient = Decimal(1)
@@ -303,14 +307,14 @@ class ValuationOut(BaseModel):
 
 class ContestIn(BaseModel):
     target_kind: Literal["evaluation", "value_score", "valuation"]
-    target_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:/-]+$",
-                           description="An evaluation or valuation id; for a value score 'product/<id>'.")
-    reason: str = Field(min_length=10, max_length=5000)
+    target_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:/-]+$"), Line(min_length=1, max_length=100)] = Field(
+        description="An evaluation or valuation id; for a value score 'product/<id>'.")
+    reason: Annotated[str, Text(min_length=10, max_length=5000)]
 
 
 class ResolutionIn(BaseModel):
     status: Literal["upheld", "rejected"]
-    resolution: str = Field(min_length=5, max_length=5000)
+    resolution: Annotated[str, Text(min_length=5, max_length=5000)]
 
 
 class SyncOut(BaseModel):

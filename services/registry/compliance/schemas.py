@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.kernel.text import Text
+
 from ..operation.schemas import Instant
 
 __all__ = ["RecordOut", "RuleOut", "SweepIn", "SweepOut", "WaiverIn"]
@@ -39,7 +41,7 @@ class RecordOut(BaseModel):
 
 class WaiverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, Field(min_length=1, max_length=5000)]
+    reason: Annotated[str, Text(min_length=1, max_length=5000)]
 
 
 class SweepIn(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.kernel import text
 from services.kernel.timeutil import as_utc
 
 
@@ -16,12 +17,15 @@ __all__ = [
     "PlanOut", "PlanVersionOut", "SelectionIn", "SelectionOut", "Strict", "Text", "TransitionIn",
 ]
 
-Id = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
-OrgId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_:.-]+$")]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
-DocNo = Annotated[str, Field(min_length=1, max_length=100)]
-Region = Annotated[str, Field(pattern=r"^[1-9][0-9]{5}$")]
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$"), text.Line(min_length=1, max_length=32)]
+OrgId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_:.-]+$"), text.Line(min_length=1, max_length=64)]
+Name = Annotated[str, text.Name(max_length=200)]
+Text = Annotated[str, text.Text(min_length=1, max_length=20_000)]
+Clause = Annotated[str, text.Text(max_length=20_000)]  # an optional clause: may stay empty
+DocNo = Annotated[str, text.Line(min_length=1, max_length=100)]
+Region = Annotated[str, Field(pattern=r"^[1-9][0-9]{5}$"), text.Line()]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$"), text.Line()]
+Note = Annotated[str, text.Text(max_length=5000)]
 Mode = Literal["whole", "domain", "scenario"]
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2200, 12, 31))]
 # SQLite hands back naive datetimes; every instant we store is UTC and is shown with its offset.
@@ -68,7 +72,7 @@ class PlanItems(Strict):
     security_and_emergency: Text  # 9
     rights_and_duties: Text  # 10
     supervision: Text  # 11
-    other: Annotated[str, Field(max_length=20_000)] = ""  # 12
+    other: Clause = ""  # 12
 
     @field_validator("planned_products")
     @classmethod
@@ -143,15 +147,15 @@ class PlanVersionOut(BaseModel):
 
 class Evidence(Strict):
     title: Name
-    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    uri: Annotated[str, Field(max_length=1000)] = ""
+    sha256: Sha256
+    uri: Annotated[str, text.Line(max_length=1000)] = ""
 
 
 class SelectionIn(Strict):
     operator_org_id: OrgId
     operator_org_name: Name
     method: Literal["open_tender", "invited_tender", "negotiation", "other"]
-    method_description: Annotated[str, Field(max_length=5000)] = ""
+    method_description: Note = ""
     decided_on: Day
     evidence: list[Evidence] = Field(min_length=1, max_length=50)
 
@@ -193,10 +197,10 @@ class AgreementTerms(Strict):
     security_duties: Text
     exit_conditions: Text
     renewal_conditions: Text
-    technical_platform: Annotated[str, Field(max_length=20_000)] = ""
-    asset_ownership: Annotated[str, Field(max_length=20_000)] = ""
-    disclosure_and_no_redevelopment: Annotated[str, Field(max_length=20_000)] = ""
-    breach_and_disputes: Annotated[str, Field(max_length=20_000)] = ""
+    technical_platform: Clause = ""
+    asset_ownership: Clause = ""
+    disclosure_and_no_redevelopment: Clause = ""
+    breach_and_disputes: Clause = ""
 
 
 class AgreementIn(Strict):
@@ -233,7 +237,7 @@ class TransitionIn(Strict):
     action: Literal["sign", "file", "activate", "suspend", "resume", "terminate", "expire"]
     on: Day
     document_no: DocNo | None = None  # the filing number when filing
-    reason: Annotated[str, Field(max_length=5000)] = ""
+    reason: Note = ""
 
 
 class ConsentIn(Strict):

@@ -8,9 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.kernel import text
+
 from .money import Money, Rate
 
-from ..operation.schemas import Instant
+from ..operation.schemas import Instant, Name, OrgId, Region
 
 __all__ = [
     "BillingUnit", "PriceIn", "PriceListItem", "PriceOut", "QuoteIn", "QuoteLineOut", "QuoteOut", "RevenueCapIn",
@@ -19,7 +21,7 @@ __all__ = [
 
 BillingUnit = Literal["per_product", "per_service", "per_time", "per_call"]
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2200, 12, 31))]
-Text = Annotated[str, Field(min_length=1, max_length=5000)]
+Text = Annotated[str, text.Text(min_length=1, max_length=5000)]
 Year = Annotated[int, Field(ge=2000, le=2200)]
 Quantity = Annotated[int, Field(ge=0, le=10**12)]
 
@@ -82,9 +84,9 @@ class YieldOut(BaseModel):
 
 
 class RevenueCapIn(Strict):
-    operator_org_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_:.-]+$")]
-    operator_org_name: Annotated[str, Field(min_length=1, max_length=200)]
-    region_code: Annotated[str, Field(pattern=r"^[1-9][0-9]{5}$")]
+    operator_org_id: OrgId
+    operator_org_name: Name
+    region_code: Region
     first_year: Year
     years: Annotated[int, Field(ge=1, le=3)]  # review cycle of at most 3 years
     survey_year: Year

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.kernel.db import SessionDep
 from services.kernel.security import CurrentPrincipal, Principal, require_roles
+from services.kernel.text import Line, Name
 
 from .calendar import load_calendar, load_year
 from .deps import PROBLEMS
@@ -24,12 +25,12 @@ class CalendarDayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     day: date
     working: bool = Field(description="true: a weekend day made a working day (调休); false: a holiday")
-    name: Annotated[str, Field(max_length=100)] = ""
+    name: Annotated[str, Name(min_length=0, max_length=100)] = ""
 
 
 class CalendarIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source: Annotated[str, Field(max_length=500)] = ""
+    source: Annotated[str, Line(max_length=500)] = ""
     days: Annotated[list[CalendarDayIn], Field(max_length=366)]
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.kernel.text import Line, Name, Text
+
 from .schemas import Attachment, Deadlines, Instant
 
 __all__ = ["CertificateOut", "CodeLookupOut", "NoticeOut", "ObjectionIn", "ObjectionOut", "RegistrationSummary",
@@ -47,10 +49,10 @@ class ObjectionIn(BaseModel):
     """A real-name objection (Art. 12): who objects, how to reach them, the grounds and the evidence."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    objector_name: Annotated[str, Field(min_length=1, max_length=100)]
-    objector_id_number: Annotated[str, Field(min_length=6, max_length=64, pattern=r"^[0-9A-Za-z\-]+$")]
-    contact: Annotated[str, Field(min_length=3, max_length=200)]
-    grounds: Annotated[str, Field(min_length=1, max_length=4000)]
+    objector_name: Annotated[str, Name(max_length=100)]
+    objector_id_number: Annotated[str, Field(pattern=r"^[0-9A-Za-z\-]+$"), Line(min_length=6, max_length=64)]
+    contact: Annotated[str, Line(min_length=3, max_length=200)]
+    grounds: Annotated[str, Text(min_length=1, max_length=4000)]
     evidence: Annotated[list[Attachment], Field(min_length=1, max_length=50)]
 
 

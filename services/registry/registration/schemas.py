@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from services.kernel import text
 from services.kernel.identifiers import is_division_code
 from services.kernel.timeutil import as_utc
 
@@ -24,11 +25,13 @@ UseType = Literal["public_welfare", "industry"]  # public governance or welfare 
 Frequency = Literal["realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular", "static"]
 RegistrationType = Literal["first", "change", "correction", "cancellation", "renewal"]
 
-Id = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[0-9a-f]{1,32}$")]
-OrgId = Annotated[str, Field(min_length=1, max_length=64)]
-Short = Annotated[str, Field(max_length=200)]
-Text = Annotated[str, Field(max_length=4000)]
-Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Id = Annotated[str, Field(pattern=r"^[0-9a-f]{1,32}$"), text.Line(min_length=1, max_length=32)]
+OrgId = Annotated[str, text.Line(min_length=1, max_length=64)]
+Short = Annotated[str, text.Line(max_length=200)]
+Text = Annotated[str, text.Text(max_length=4000)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$"), text.Line()]
+Name = Annotated[str, text.Name(max_length=200)]
+Label = Annotated[str, text.Line(max_length=100)]  # a domain: a word or two the catalog facets on
 # SQLite hands back naive datetimes; every stored time is UTC, and responses say so.
 Instant = Annotated[datetime, AfterValidator(as_utc)]
 
@@ -39,7 +42,7 @@ def _division(value: str) -> str:
     return value
 
 
-Region = Annotated[str, AfterValidator(_division)]
+Region = Annotated[str, text.Line(max_length=6), AfterValidator(_division)]
 
 
 class _In(BaseModel):
@@ -47,8 +50,8 @@ class _In(BaseModel):
 
 
 class DataItem(_In):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    type: Annotated[str, Field(max_length=50)] = "string"
+    name: Annotated[str, text.Name(max_length=100)]
+    type: Annotated[str, text.Line(max_length=50)] = "string"
     description: Short = ""
 
 
@@ -62,19 +65,19 @@ class JointRegistrant(_In):
     """Another organization registering jointly (Art. 7)."""
 
     org_id: OrgId
-    org_name: Annotated[str, Field(min_length=1, max_length=200)]
+    org_name: Name
 
 
 class Attachment(_In):
     """A submitted document, by name and the SHA-256 of its content (the content stays with the registrant)."""
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     sha256: Sha256
     description: Short = ""
 
 
 class ResourcePatch(_In):
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    name: Name | None = None
     description: Text | None = None
     data_items: Annotated[list[DataItem], Field(max_length=500)] | None = None
     scale: Short | None = None
@@ -83,7 +86,7 @@ class ResourcePatch(_In):
     sharing_attribute: Attribute | None = None
     opening_attribute: Attribute | None = None
     grading: Grading | None = None
-    domain: Annotated[str, Field(max_length=100)] | None = None
+    domain: Label | None = None
     region_code: Region | None = None
     source: Text | None = None
     lawful_basis: Text | None = None
@@ -93,7 +96,7 @@ class ResourcePatch(_In):
 
 
 class ResourceIn(ResourcePatch):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     description: Text = ""
     update_frequency: Frequency = "irregular"
     sharing_attribute: Attribute
@@ -103,7 +106,7 @@ class ResourceIn(ResourcePatch):
 
 
 class ProductPatch(_In):
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    name: Name | None = None
     description: Text | None = None
     form: ProductForm | None = None
     resource_ids: Annotated[list[Id], Field(max_length=100)] | None = None
@@ -111,13 +114,13 @@ class ProductPatch(_In):
     use_type: UseType | None = None
     conditions_of_use: Text | None = None
     region_code: Region | None = None
-    domain: Annotated[str, Field(max_length=100)] | None = None
+    domain: Label | None = None
     delivered_at: date | None = None
     joint_registrants: Annotated[list[JointRegistrant], Field(max_length=10)] | None = None
 
 
 class ProductIn(ProductPatch):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     description: Text = ""
     form: ProductForm
     use_type: UseType
@@ -189,7 +192,7 @@ class ResubmitIn(_In):
 
 
 class MissingItem(_In):
-    item: Annotated[str, Field(min_length=1, max_length=200)]
+    item: Annotated[str, text.Line(min_length=1, max_length=200)]
     reason: Short = ""
 
 
@@ -200,12 +203,12 @@ class ReturnIn(_In):
 
 
 class ReasonsIn(_In):
-    reasons: Annotated[list[Annotated[str, Field(min_length=1, max_length=1000)]], Field(min_length=1, max_length=50)]
+    reasons: Annotated[list[Annotated[str, text.Text(min_length=1, max_length=1000)]], Field(min_length=1, max_length=50)]
 
 
 class ApproveIn(_In):
     # Art. 11: a formal review finished after 20 working days records why.
-    late_reason: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    late_reason: Annotated[str, text.Text(min_length=1, max_length=2000)] | None = None
 
 
 class DataUpdateIn(_In):
@@ -214,7 +217,7 @@ class DataUpdateIn(_In):
 
 
 class ReasonIn(_In):
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: Annotated[str, text.Text(min_length=1, max_length=2000)]
 
 
 class Deadlines(BaseModel):
