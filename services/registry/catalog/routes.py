@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.kernel.db import DatabaseDep, SessionDep
 from services.kernel.pagination import decode_cursor, encode_cursor
-from services.kernel.problems import BadRequest
 from services.kernel.security import OptionalPrincipal
 
 from . import dcat, search as search_service
 from .dcat import CatalogInfo
+from .models import CatalogEntry
 from .schemas import Facets, SearchFilters, SearchPage
 
 __all__ = ["router"]
@@ -47,9 +47,7 @@ EXPORT_ERRORS = {400: {"description": "Bad cursor", **PROBLEM}, 422: {"descripti
 async def _export(request: Request, session, cursor: str | None, limit: int):
     after = None
     if cursor:
-        (after,) = decode_cursor(cursor, 1)
-        if not isinstance(after, int) or isinstance(after, bool):
-            raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
+        (after,) = decode_cursor(cursor, [CatalogEntry.seq])
 
     def next_url(seq: int) -> str:
         return str(request.url.include_query_params(cursor=encode_cursor([seq]), limit=limit))

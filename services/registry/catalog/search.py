@@ -122,11 +122,11 @@ async def search(db: Database, filters: SearchFilters, viewer: Principal | None,
     tier, after = (0, None) if query else (None, None)
     if cursor:
         if query:
-            tier, after = _ints(decode_cursor(cursor, 2))
+            tier, after = decode_cursor(cursor, [int, E.seq])
             if tier not in (0, 1):
                 raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
         else:
-            (after,) = _ints(decode_cursor(cursor, 1))
+            (after,) = decode_cursor(cursor, [E.seq])
         params["after"] = after
     if query:
         params.update(_query_params(dialect, query))
@@ -141,12 +141,6 @@ async def search(db: Database, filters: SearchFilters, viewer: Principal | None,
             break
         tier, after = 1, None  # the title tier ran out within this page: the other matches follow
     return _page(rows, limit, (lambda last: [last["tier"], last["seq"]]) if query else (lambda last: [last["seq"]]))
-
-
-def _ints(values: list) -> list[int]:
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
-    return values
 
 
 def _page(rows: list[dict], limit: int, key) -> dict:
