@@ -116,10 +116,11 @@ class RefreshToken(AuthTable, table=True):
 
 
 class RevokedToken(AuthTable, table=True):
-    """Access tokens revoked before expiry (RFC 7009); introspection answers inactive for them."""
+    """The revocation list (revocations.py): access tokens revoked before expiry (RFC 7009) by their ``jti``, and
+    login sessions by their ``sid`` (a refresh-token family id); introspection and every verifier refuse them."""
 
     __tablename__ = "revoked_tokens"
-    jti: str = Field(primary_key=True, max_length=64)
+    jti: str = Field(primary_key=True, max_length=64)  # a jti or a sid: both are new_id() values
     expires_at: datetime = Field(sa_column=_ts(nullable=False))
 
 

@@ -8,8 +8,8 @@ import time
 from typing import Annotated, Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Form, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from services.kernel.db import SessionDep
 from services.kernel.observability import record_token_issued
@@ -18,8 +18,9 @@ from services.kernel.security import CurrentPrincipal, Principal
 
 from . import identities
 from .identities import AccountIn, AccountOut, ClientIn, ClientOut, OrgIn, OrgOut
-from .keys import KeyRing, load_keyring
+from .keys import KeyRing, key_state, load_keyring
 from .oauth_errors import OAuthError
+from .revocations import RevocationDocument, document, is_listed
 from .tokens import TokenService
 
 __all__ = ["OwnTokenVerifier", "router"]
@@ -33,17 +34,31 @@ OAUTH_ERRORS = {
 }
 
 
+async def _reload_keyring(request: Request, stale: KeyRing) -> KeyRing:
+    state = request.app.state
+    async with state.keyring_lock:
+        if state.keyring is stale:
+            async with state.db.sessions.begin() as session:
+                state.keyring = await load_keyring(session, state.settings.access_token_ttl_seconds,
+                                                   state.settings.keywrap)
+    return state.keyring
+
+
 async def keyring(request: Request) -> KeyRing:
     """The replica's signing keys, reloaded from the database every few seconds (rotation by the CLI)."""
     state = request.app.state
     ring: KeyRing = state.keyring
     if time.monotonic() - ring.loaded_at > state.settings.key_reload_seconds:
-        async with state.keyring_lock:
-            if state.keyring is ring:
-                async with state.db.sessions.begin() as session:
-                    state.keyring = await load_keyring(session, state.settings.access_token_ttl_seconds,
-                                                       state.settings.keywrap)
-        ring = state.keyring
+        ring = await _reload_keyring(request, ring)
+    return ring
+
+
+async def current_keyring(request: Request, session: SessionDep) -> KeyRing:
+    """The replica's keys, reloaded first if the database holds others: the revocation list names the keys
+    published now, so a key withdrawn by ``rotate-keys --now`` leaves every verifier at its next poll."""
+    ring: KeyRing = request.app.state.keyring
+    if ring.state != await key_state(session):
+        ring = await _reload_keyring(request, ring)
     return ring
 
 
@@ -159,6 +174,31 @@ async def introspect(
     return JSONResponse(await tokens.introspect(session, ring, token), headers=NO_STORE)
 
 
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
+
+
+@router.get("/oauth/revocations", tags=["oauth2"], response_model=RevocationDocument,
+            responses={304: {"description": "Not modified since the ETag given in If-None-Match"}})
+async def revocations(
+    request: Request,
+    session: SessionDep,
+    ring: Annotated[KeyRing, Depends(current_keyring)],
+    if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> Response:
+    """Revoked token (jti) and session (sid) ids until their tokens expire, and the published kids."""
+    doc = await document(session, frozenset(ring.public_keys), leeway=request.app.state.settings.token_leeway_seconds)
+    body, etag = doc.encoded()
+    # Public like JWKS, and polled every few seconds by every verifier: an unchanged list answers 304.
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if _etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
 @router.get("/.well-known/openid-configuration", tags=["discovery"])
 async def discovery(request: Request) -> dict[str, Any]:
     """Authorization server metadata (RFC 8414 / OpenID discovery)."""
@@ -169,6 +209,8 @@ async def discovery(request: Request) -> dict[str, Any]:
         "token_endpoint": f"{issuer}/oauth/token",
         "revocation_endpoint": f"{issuer}/oauth/revoke",
         "introspection_endpoint": f"{issuer}/oauth/introspect",
+        # Extension (RFC 8414 §2 allows others): the revocation list every resource server polls.
+        "revocation_list_endpoint": f"{issuer}/oauth/revocations",
         "grant_types_supported": ["password", "client_credentials", "refresh_token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -193,7 +235,8 @@ async def jwks(ring: KeyRingDep) -> JSONResponse:
 # -- administration ---------------------------------------------------------------------------------------
 
 class OwnTokenVerifier:
-    """Auth verifies tokens for its own audience with the keys it holds (no JWKS round trip to itself)."""
+    """Auth verifies tokens for its own audience with the keys it holds (no JWKS round trip to itself), and
+    reads its own revocation list (these are the administration endpoints: one query is cheap here)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -203,6 +246,9 @@ class OwnTokenVerifier:
         claims = state.tokens.verify_own(state.keyring, token)
         if claims is None or claims.get("aud") != state.settings.audience:
             raise Unauthorized("Invalid access token.", slug="invalid-token")
+        async with state.db.sessions() as session:
+            if await is_listed(session, claims["jti"], claims.get("sid")):
+                raise Unauthorized("The access token has been revoked.", slug="token-revoked")
         return Principal.from_claims(claims)
 
 

@@ -45,6 +45,13 @@ class AuthSettings(ServiceSettings):
     client_cache_seconds: float = 10.0
 
     @model_validator(mode="after")
+    def _tokens_live_no_longer_than_verifiers_allow(self) -> "AuthSettings":
+        if self.access_token_ttl_seconds > self.token_max_lifetime_seconds:
+            raise ValueError("access_token_ttl_seconds must not exceed token_max_lifetime_seconds (raise "
+                             "PDR_<SERVICE>_TOKEN_MAX_LIFETIME_SECONDS at every service with it)")
+        return self
+
+    @model_validator(mode="after")
     def _publish_ahead_reaches_every_verifier(self) -> "AuthSettings":
         if self.key_publish_ahead_seconds < self.key_reload_seconds + JWKS_MIN_REFETCH_SECONDS:
             raise ValueError(f"key_publish_ahead_seconds must be at least key_reload_seconds + "

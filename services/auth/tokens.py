@@ -13,7 +13,7 @@ import time
 
 import anyio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select, update
@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.kernel.db import Database
-from services.kernel.jose_keys import InvalidToken, unverified_header, verify_jwt
+from services.kernel.jose_keys import InvalidToken, unverified_header, verify_access_token
 from services.kernel.timeutil import as_utc, new_id, utcnow
 
 from .keys import KeyRing
-from .models import Account, Client, Organization, RefreshToken, RevokedToken
+from .models import Account, Client, Organization, RefreshToken
+from .revocations import is_listed, list_revoked
 from .oauth_errors import OAuthError
 from .secrets import ClientSecrets, Passwords, token_digest
 from .settings import AuthSettings
@@ -163,6 +164,9 @@ class TokenService:
             "aud": audience, "sub": account.id, "typ": "user", "name": account.username, "org": account.org_id,
             "org_name": org.name if org else None,
             "roles": sorted(account.roles), "scope": " ".join(scopes), "region": org.region_code if org else None,
+            # The login session: revoking it (logout, reuse, revocation of a refresh token) revokes every access
+            # token it issued, at every service (revocations.py).
+            "sid": family_id,
             **({"client_id": client.client_id} if client else {}),
         })
         refresh = secrets.token_urlsafe(32)
@@ -215,6 +219,10 @@ class TokenService:
             update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+        # Its access tokens too: none issued before now lives past now + the longest lifetime verifiers accept.
+        settings = self.settings
+        until = utcnow() + timedelta(seconds=settings.token_max_lifetime_seconds + settings.token_leeway_seconds)
+        await list_revoked(session, family_id, until, leeway=settings.token_leeway_seconds)
 
     # -- revocation and introspection -----------------------------------------------------------------
 
@@ -223,7 +231,9 @@ class TokenService:
             key = keyring.public_keys.get(unverified_header(token).get("kid"))
             if key is None:
                 return None
-            return verify_jwt(token, key, audience=None, issuer=self.settings.issuer)
+            return verify_access_token(token, key, audience=None, issuer=self.settings.issuer,
+                                       max_lifetime=self.settings.token_max_lifetime_seconds,
+                                       leeway=self.settings.token_leeway_seconds)
         except InvalidToken:
             return None
 
@@ -238,15 +248,14 @@ class TokenService:
             return  # RFC 7009 §2.2: invalid tokens do not cause an error
         if claims.get("client_id") and client is not None and claims["client_id"] != client.client_id:
             return
-        if await session.get(RevokedToken, claims["jti"]) is None:
-            session.add(RevokedToken(jti=claims["jti"], expires_at=utcnow() + timedelta(
-                seconds=max(0, int(claims["exp"] - utcnow().timestamp())))))
-            await session.flush()
+        until = datetime.fromtimestamp(claims["exp"], UTC)
+        await list_revoked(session, claims["jti"], until, leeway=self.settings.token_leeway_seconds)
 
     async def introspect(self, session: AsyncSession, keyring: KeyRing, token: str) -> dict[str, Any]:
         claims = self.verify_own(keyring, token)
         if claims is not None:
-            if await session.get(RevokedToken, claims["jti"]) is not None:
+            # What every verifier refuses (the same list): the token itself, or its login session, revoked.
+            if await is_listed(session, claims["jti"], claims.get("sid")):
                 return {"active": False}
             return {"active": True, "token_type": "access_token", **claims}
         row = await session.get(RefreshToken, token_digest(token))

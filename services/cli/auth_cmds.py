@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from services.auth.identities import AccountIn, ClientIn, OrgIn, create_account, create_client, create_org
-from services.auth.keys import rotate_keys
+from services.auth.keys import key_state, rotate_keys
 from services.auth.secrets import ClientSecrets, Passwords
 from services.auth.settings import AuthSettings
 from services.kernel.problems import Problem
@@ -111,21 +111,27 @@ def create_client_cmd(
 
 @app.command("rotate-keys")
 def rotate_keys_cmd(
-    now: Annotated[bool, typer.Option("--now", help="Sign with the new key at once (a compromised key); "
-                                      "verifiers may refuse its first tokens for a few seconds.")] = False,
+    now: Annotated[bool, typer.Option("--now", help="A compromised key: sign with the new key at once and withdraw "
+                                      "every older key from JWKS now; their tokens are refused at every service "
+                                      "within seconds (the revocation list's poll). Their holders sign in or "
+                                      "refresh again.")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Publish a new signing key, which signs after key_publish_ahead_seconds; the old one stays in JWKS until
-    its last token expires."""
+    its last token expires (with --now: withdrawn at once)."""
     use_data_dir(data_dir)
     settings = AuthSettings()
     ahead = 0 if now else settings.key_publish_ahead_seconds
 
     async def work(session):
+        before = (await key_state(session))[1]
         row = await rotate_keys(session, settings.access_token_ttl_seconds, ahead, settings.keywrap)
+        await session.flush()
+        withdrawn = sorted(before - (await key_state(session))[1])
         return {"kid": row.kid, "alg": row.alg, "published_at": row.created_at.isoformat(),
-                "signs_from": (row.signs_from or row.created_at).isoformat(), "sealed": settings.keywrap.sealing}
+                "signs_from": (row.signs_from or row.created_at).isoformat(), "sealed": settings.keywrap.sealing,
+                "withdrawn": withdrawn}
 
     record = run(lambda: _in_transaction(work))
     _emit(record, as_json, "signing key rotated")
