@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from services.kernel.problems import NotFound
+from services.kernel.problems import Conflict, NotFound
 
 from ..ledger.service import record
 from .context import Ctx
@@ -47,9 +48,25 @@ async def log_event(ctx: Ctx, registration: Registration, action: str, from_stat
 
 
 async def move(ctx: Ctx, registration: Registration, action: str, detail: dict[str, Any] | None = None) -> None:
-    """One explicit state-machine step: checked by ``workflow.next_state`` (409 otherwise), logged, ledgered."""
+    """One explicit state-machine step: checked by ``workflow.next_state`` (409 otherwise), logged, ledgered.
+
+    The step is a compare-and-set on the state (``UPDATE … WHERE state = <the state read>``), so it is atomic
+    whatever the row lock of ``registration_or_404`` was worth: two registrars closing one notice at once, or
+    the sweep beside a registrar, cannot both pass the check on the state they read and then both issue a code
+    (on SQLite, where ``FOR UPDATE`` is ignored, the loser used to end in a unique violation and a 500). The
+    loser gets the same 409 as any late request, naming the state the winner left.
+    """
     before = registration.state
-    registration.state = next_state(action, before, registration.type)
-    registration.updated_at = ctx.now
-    await ctx.session.flush()
+    after, now = next_state(action, before, registration.type), ctx.now
+    await ctx.session.flush()  # the registration's own pending changes go first, under the same row
+    table = Registration.__table__
+    moved = await ctx.session.execute(update(table).where(table.c.id == registration.id, table.c.state == before)
+                                      .values(state=after, updated_at=now))
+    if moved.rowcount != 1:
+        current = await ctx.session.scalar(select(table.c.state).where(table.c.id == registration.id))
+        next_state(action, current, registration.type)  # the 409 naming the state another request left
+        raise Conflict("The registration changed while this request was deciding it; retry.",
+                       slug="illegal-transition", current_state=current, action=action)
+    set_committed_value(registration, "state", after)
+    set_committed_value(registration, "updated_at", now)
     await log_event(ctx, registration, action, before, detail or {})
