@@ -7,16 +7,24 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from ..pricing.money import Money
+from ..pricing.money import Money, SignedMoney
 from .schemas import Day, Id, Instant, Strict, Text
 
-__all__ = ["PriceAdjustment", "ProductFigures", "ReportIn", "ReportOut"]
+__all__ = ["PriceAdjustment", "ProductFigures", "ProductFiguresOut", "ReportIn", "ReportOut"]
 
 
 class ProductFigures(Strict):
     product_id: Id
     volume: Annotated[int, Field(ge=0, le=10**15)]
     revenue: Money
+
+
+class ProductFiguresOut(BaseModel):
+    """As filed; read back without the input's rules on how amounts are written."""
+
+    product_id: str
+    volume: int
+    revenue: Decimal
 
 
 class PriceAdjustment(Strict):
@@ -32,7 +40,7 @@ class ReportIn(Strict):
     business_overview: Text
     operating_cost: Money
     revenue: Money
-    profit: Annotated[Decimal, Field(ge=-10**13, le=10**13, max_digits=15, decimal_places=2, allow_inf_nan=False)]
+    profit: SignedMoney
     products: list[ProductFigures] = Field(default_factory=list, max_length=1000)
     price_adjustments: list[PriceAdjustment] = Field(default_factory=list, max_length=1000)
 
@@ -46,7 +54,7 @@ class ReportOut(BaseModel):
     operating_cost: Decimal
     revenue: Decimal
     profit: Decimal
-    products: list[ProductFigures]
+    products: list[ProductFiguresOut]
     price_adjustments: list[PriceAdjustment]
     benchmark: Decimal | None
     deviation: str | None
