@@ -3,6 +3,11 @@ independent JWT and OAuth2 libraries given only the discovery document."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import time
+
 import httpx
 import jwt as pyjwt
 import pytest
@@ -67,3 +72,64 @@ def test_every_service_is_live_ready_and_serves_openapi(system):
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}, name
         assert httpx.get(f"{url}/readyz").json() == {"status": "ready"}, name
         assert httpx.get(f"{url}/openapi.json").json()["info"]["title"] == f"PDR {name}"
+
+
+def _refused_within(url: str, token: str, seconds: float) -> float:
+    """Seconds until ``url`` refuses ``token`` with 401 (polled every 50 ms); fails after ``seconds``."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 401:
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError(f"{url} still accepts the token after {seconds} s")
+
+
+def test_a_revoked_access_token_is_refused_at_registry_and_scoring_within_seconds(system):
+    """Issue 18: revocation used to wait for the token's expiry. Services poll auth every 2 s."""
+    auth, registry, scoring = system.urls["auth"], system.urls["registry"], system.urls["scoring"]
+    for url, audience in ((registry, "pdr-registry"), (scoring, "pdr-scoring")):
+        token = system.token("auditor", audience)["access_token"]
+        assert httpx.get(f"{url}/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200  # cached
+        start = time.monotonic()
+        assert httpx.post(f"{auth}/oauth/revoke", data={"token": token}).status_code == 200
+        _refused_within(f"{url}/me", token, 10)
+        elapsed = time.monotonic() - start
+        refusal = httpx.get(f"{url}/me", headers={"Authorization": f"Bearer {token}"})
+        assert refusal.json()["type"].endswith("/token-revoked")
+        print(f"revoke → refusal at {audience}: {elapsed:.2f} s")
+        assert elapsed < 5
+
+
+def test_logout_refuses_the_sessions_access_tokens_within_seconds(system):
+    auth, registry = system.urls["auth"], system.urls["registry"]
+    tokens = system.token("operator")
+    assert httpx.get(f"{registry}/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 200
+    start = time.monotonic()
+    assert httpx.post(f"{auth}/oauth/revoke", data={"token": tokens["refresh_token"]}).status_code == 200
+    _refused_within(f"{registry}/me", tokens["access_token"], 10)
+    print(f"logout → refusal at pdr-registry: {time.monotonic() - start:.2f} s")
+    assert time.monotonic() - start < 5
+
+
+def test_rotate_keys_now_withdraws_the_old_key_at_every_service_within_seconds(system):
+    """Issue 18: `pdr auth rotate-keys --now` kept the compromised key published about 16 minutes."""
+    auth, registry, scoring = system.urls["auth"], system.urls["registry"], system.urls["scoring"]
+    old = {aud: system.token("auditor", aud)["access_token"] for aud in ("pdr-registry", "pdr-scoring")}
+    for url, aud in ((registry, "pdr-registry"), (scoring, "pdr-scoring")):
+        assert httpx.get(f"{url}/me", headers={"Authorization": f"Bearer {old[aud]}"}).status_code == 200
+    start = time.monotonic()
+    rotated = subprocess.run([sys.executable, "-m", "services.cli", "auth", "rotate-keys", "--now", "--json"],
+                             env=system.env, capture_output=True, text=True, timeout=60, check=True)
+    record = json.loads(rotated.stdout)
+    assert record["withdrawn"] and record["kid"] not in record["withdrawn"] and record["sealed"]
+    cli_done = time.monotonic() - start
+    for url, aud in ((registry, "pdr-registry"), (scoring, "pdr-scoring")):
+        _refused_within(f"{url}/me", old[aud], 10)
+        print(f"rotate-keys --now → old token refused at {aud}: {time.monotonic() - start:.2f} s "
+              f"(the CLI itself {cli_done:.2f} s)")
+    assert time.monotonic() - start < cli_done + 5
+    assert [k["kid"] for k in httpx.get(f"{auth}/.well-known/jwks.json").json()["keys"]] == [record["kid"]]
+    # New sign-ins are signed by the new key and accepted everywhere, so later tests find a working system.
+    for url, aud in ((registry, "pdr-registry"), (scoring, "pdr-scoring")):
+        fresh = system.token("auditor", aud)["access_token"]
+        assert httpx.get(f"{url}/me", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
