@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,8 +48,9 @@ class ServiceSettings(BaseSettings):
     token_leeway_seconds: int = 60
     # A verified token is remembered at most this long before its signature is checked again.
     token_cache_seconds: float = 60.0
-    # Auth's revocation list (GET /oauth/revocations), polled this often; 0: no background poll (tests
-    # refresh it themselves). A revoked token is refused within about this many seconds at every service.
+    # Auth's revocation list (GET /oauth/revocations; by default on the host of jwks_url, else the issuer's),
+    # polled this often; 0: no background poll (tests refresh it themselves). A revoked token is refused
+    # within about this many seconds at every service.
     revocations_url: str | None = None
     revocation_poll_seconds: float = 2.0
     # Bounded work per request (kernel.limits): the body a route family accepts (bytes; families per service),
@@ -93,4 +95,11 @@ class ServiceSettings(BaseSettings):
 
     @property
     def resolved_revocations_url(self) -> str:
-        return self.revocations_url or f"{self.issuer.rstrip('/')}/oauth/revocations"
+        """Auth's revocation list: where JWKS is fetched from (inside a cluster, auth's own address rather than
+        the public issuer) unless set."""
+        if self.revocations_url:
+            return self.revocations_url
+        if self.jwks_url:
+            origin = urlsplit(self.jwks_url)
+            return urlunsplit((origin.scheme, origin.netloc, "/oauth/revocations", "", ""))
+        return f"{self.issuer.rstrip('/')}/oauth/revocations"

@@ -16,6 +16,9 @@ Metrics served on ``/metrics``:
     pdr_feed_lag_events{service}                               ← observe_feed_lag(app, callback)
     pdr_feed_errors_total{service,reason}                      ← record_feed_error(app, reason)
     pdr_gauge_refresh_errors_total{service,gauge}
+    pdr_revocations{service}                                   ← kernel.revocation: entries of auth's list held
+    pdr_revocation_list_age_seconds{service}                   ← since its last successful poll
+    pdr_revocation_poll_errors_total{service}
 
 How a service feeds a gauge (the registry: ledger size; scoring: feed lag). Register a callback once, for
 example in an ``on_startup`` hook. It gets the app and returns a number, sync or async. It runs when

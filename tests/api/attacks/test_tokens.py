@@ -507,3 +507,16 @@ def test_auth_refuses_an_access_token_ttl_beyond_what_verifiers_accept():
     with pytest.raises(ValidationError, match="token_max_lifetime_seconds"):
         AuthSettings(access_token_ttl_seconds=3600)
     assert AuthSettings(access_token_ttl_seconds=3600, token_max_lifetime_seconds=3660).access_token_ttl_seconds == 3600
+
+
+def test_the_revocation_list_is_fetched_where_jwks_is():
+    from services.registry.settings import RegistrySettings
+
+    public_issuer = RegistrySettings(issuer="https://auth.example.gov.cn")
+    assert public_issuer.resolved_revocations_url == "https://auth.example.gov.cn/oauth/revocations"
+    # Inside a cluster keys come from auth's own address, not the public issuer: so does the list.
+    in_cluster = RegistrySettings(issuer="https://auth.example.gov.cn",
+                                  jwks_url="http://pdr-auth:8001/.well-known/jwks.json")
+    assert in_cluster.resolved_revocations_url == "http://pdr-auth:8001/oauth/revocations"
+    explicit = RegistrySettings(revocations_url="http://elsewhere/revoked")
+    assert explicit.resolved_revocations_url == "http://elsewhere/revoked"
