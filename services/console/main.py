@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,12 +15,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from services.kernel.revocation import RevocationList
 
 from . import (pages_auth, pages_disclosure, pages_oversight, pages_public, pages_records, pages_registrar,
                pages_reports, pages_workspace)
+from .cookie_session import SessionCookie
 from .protection import CsrfFailed, SecurityHeaders
-from .session import LoginRequired, Refresher, RoleRequired
+from .session import LoginRequired, Refresher, RoleRequired, session_ended
 from .settings import ConsoleSettings
 from .upstream import ApiError, Upstream
 from .web import render
@@ -40,9 +44,21 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
         app.state.refresher = Refresher()
         app.state.jwks = {}
         app.state.import_jobs = {}  # bulk imports in flight, by job id (pages_records)
+        # Sessions logged out anywhere: auth's revocation list names their sid (cookie_session.py).
+        app.state.revocations = RevocationList(f"{settings.auth_url.rstrip('/')}/oauth/revocations",
+                                               app.state.upstream.client)
+        await app.state.revocations.refresh()
+        poller = None
+        if settings.revocation_poll_seconds > 0:
+            poller = asyncio.create_task(app.state.revocations.poll(settings.revocation_poll_seconds),
+                                         name="revocation-poll")
         try:
             yield
         finally:
+            if poller is not None:
+                poller.cancel()
+                with suppress(asyncio.CancelledError):
+                    await poller
             for job in app.state.import_jobs.values():
                 job["task"].cancel()  # only the console stops waiting; the registry commits or rolls back alone
             await app.state.upstream.aclose()
@@ -52,12 +68,13 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.state.settings = settings
     secret = settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(48)
     if not settings.session_secret:
-        log.warning("PDR_CONSOLE_SESSION_SECRET unset: sessions are signed with a per-process key")
-    # Outermost first: headers on every answer, then the signed session (HttpOnly always; Secure; Strict).
-    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
-                       max_age=settings.session_max_age_seconds, same_site="strict",
-                       https_only=settings.secure_cookies)
+        log.warning("PDR_CONSOLE_SESSION_SECRET unset: sessions are encrypted with a per-process key")
+    # Outermost first: the browser's address and scheme from a trusted proxy, headers on every answer, then the
+    # encrypted session (HttpOnly always; Secure; Strict), ended once auth lists its login session as revoked.
+    app.add_middleware(SessionCookie, secret=secret, cookie=SESSION_COOKIE, max_age=settings.session_max_age_seconds,
+                       https_only=settings.secure_cookies, ended=lambda session: session_ended(app, session))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     for module in (pages_public, pages_disclosure, pages_auth, pages_records, pages_workspace, pages_registrar,
                    pages_oversight, pages_reports):

@@ -1,25 +1,32 @@
-"""The signed session cookie: who is logged in and their tokens, kept out of reach of page scripts.
+"""The session: who is logged in and their tokens, kept out of reach of page scripts and of cookie thieves.
 
-Tokens live in Starlette's signed session cookie (itsdangerous; HttpOnly, Secure, SameSite=Strict), never in
-the page. An access token about to expire is replaced through the refresh grant; refresh tokens rotate and
-the auth service revokes a whole family when one is reused, so concurrent requests of one browser that race
-to refresh share one refresh call (``Refresher``) instead of spending the same token twice.
+Tokens live in the encrypted session cookie (cookie_session.py; HttpOnly, Secure, SameSite=Strict), never in
+the page. The session is the login session auth knows by its ``sid`` (its refresh-token family): logout
+revokes it at auth, and every replica then treats the cookie as logged out (``session_ended``). An access
+token about to expire is replaced through the refresh grant; refresh tokens rotate and the auth service
+revokes a whole family when one is reused, so concurrent requests of one browser that race to refresh share
+one refresh call (``Refresher``) instead of spending the same token twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 import time
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from jose import jwt
+from jose.exceptions import JOSEError
 
 from .upstream import ApiError, Upstream
 
 __all__ = ["AUDIENCES", "LoginRequired", "Refresher", "RoleRequired", "csrf_token", "current_user", "log_in", "log_out",
-           "require_roles", "token_for"]
+           "require_roles", "session_ended", "token_for"]
+
+log = logging.getLogger("pdr.console")
 
 AUDIENCES = {"registry": "pdr-registry", "scoring": "pdr-scoring"}
 # Refresh this long before expiry, so a token does not lapse between the check and the API call.
@@ -61,6 +68,22 @@ def current_user(request: Request) -> dict[str, Any] | None:
     return request.session.get("user")
 
 
+def session_ended(app: FastAPI, session: dict[str, Any]) -> bool:
+    """Whether auth has revoked this session's login (logout anywhere, refresh-token reuse, an administrator)."""
+    revocations = getattr(app.state, "revocations", None)
+    sid = session.get("sid")
+    return bool(revocations is not None and isinstance(sid, str) and revocations.is_revoked(None, sid))
+
+
+def _login_session(access_token: str) -> str | None:
+    """The ``sid`` claim of a token auth just issued us (read, not verified: the APIs verify every token)."""
+    try:
+        sid = jwt.get_unverified_claims(access_token).get("sid")
+    except JOSEError:
+        return None
+    return sid if isinstance(sid, str) else None
+
+
 def _client_headers(request: Request) -> dict[str, str]:
     # The auth service throttles failed logins per address: pass on the browser's, not the console's.
     return {"X-Forwarded-For": request.client.host} if request.client else {}
@@ -87,6 +110,7 @@ async def log_in(request: Request, upstream: Upstream, username: str, password: 
         request.session["lang"] = lang
     request.session["user"] = {"name": username, "org": me.get("org"), "org_name": me.get("org_name"),
                                "roles": me.get("roles", []), "region": me.get("region")}
+    request.session["sid"] = _login_session(body["access_token"])
     _store(request, AUDIENCES["registry"], body)
     return request.session["user"]
 
@@ -99,10 +123,15 @@ async def log_out(request: Request, upstream: Upstream) -> None:
         request.session["lang"] = lang
     if refresh:
         try:
+            # Revoking the refresh token revokes its whole login session: the sid joins auth's revocation list.
             await upstream.call("auth", "POST", "/oauth/revoke", data={"token": refresh,
                                                                        "token_type_hint": "refresh_token"})
-        except ApiError:
-            pass  # the session is gone from the browser either way
+        except ApiError as exc:
+            # Gone from this browser, but a copy of the cookie stays good until its tokens run out.
+            log.warning("logout could not revoke the session at auth: %s", exc)
+            return
+        # This replica refuses a replayed copy of the cookie at once; the others at their next poll.
+        await request.app.state.revocations.refresh()
 
 
 class Refresher:
@@ -142,9 +171,8 @@ async def token_for(request: Request, service: str = "registry") -> str:
         body = await request.app.state.refresher.refresh(request.app.state.upstream, refresh, audience)
     except ApiError as exc:
         if exc.status in (400, 401):
-            request.session.pop("user", None)
-            request.session.pop("tok", None)
-            request.session.pop("rt", None)
+            for key in ("user", "tok", "rt", "sid"):
+                request.session.pop(key, None)
             raise LoginRequired from None
         raise
     _store(request, audience, body)

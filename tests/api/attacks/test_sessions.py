@@ -5,11 +5,16 @@
 - Losing a concurrent refresh race did not revoke the family: the loser's use is reuse (RFC 9700 §4.14).
 - The embedded auth.db, holding the private signing keys unsealed, was created world-readable (0644): every
   SQLite file is now 0600 from its creation (its -wal and -shm too), the data directory 0700.
+- Console logout left the session cookie valid, and the cookie carried the tokens readable (signed, not
+  encrypted): the cookie is now encrypted, and logout revokes the login session at auth, whose revocation
+  list every console replica honours.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import os
 import stat
 from datetime import UTC, datetime, timedelta
@@ -22,8 +27,13 @@ from sqlalchemy import func, select
 from services.auth.models import LoginThrottle, RefreshToken
 from services.auth.secrets import token_digest
 from services.cli.run_cmds import _demo_credentials
+from services.console.cookie_session import SessionCodec
+from services.console.main import create_app as create_console
 from services.kernel.db import Database
 from services.kernel.migrate import database_url_for, upgrade
+from tests.unit.console.conftest import (CONSOLE, SESSION_SECRET, Browser, _Hosts, browser,  # noqa: F401 (fixtures)
+                                         console_app, console_settings)
+from tests.unit.console.helpers import session_of
 
 PASSWORD = "Demo-pass-2026!"
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
@@ -197,3 +207,80 @@ async def test_a_world_readable_database_made_before_is_narrowed_when_opened(tmp
 def test_the_demo_credentials_file_is_never_readable_by_others(tmp_path, open_umask):
     _demo_credentials(tmp_path)
     assert mode(tmp_path / "demo-credentials.json") == 0o600
+
+
+# -- console sessions ----------------------------------------------------------------------------------------
+
+def decodings(text: str) -> list[bytes]:
+    """Every way someone holding the cookie might try to read it: as it is, and base64 decoded whole or by part."""
+    out = [text.encode()]
+    for part in [text, *text.split(".")]:
+        for decode in (base64.urlsafe_b64decode, base64.b64decode):
+            try:
+                out.append(decode(part + "=" * (-len(part) % 4)))
+            except (binascii.Error, ValueError):
+                pass
+    return out
+
+
+async def test_the_session_cookie_carries_no_readable_token(browser, people):
+    operator = await people.person("operator")
+    await browser.login(operator.username)
+    assert (await browser.page("/workspace")).status_code == 200
+    raw = browser.cookies.get("pdr_console")
+    held = session_of(browser)  # what the console itself reads, with its secret
+    secrets_held = [held["tok"]["pdr-registry"][0], held["rt"], held["csrf"]]
+    for decoded in decodings(raw):
+        assert b"eyJ" not in decoded  # the start of every JWT (and of any base64 JSON object)
+        for secret in secrets_held:
+            assert secret.encode() not in decoded
+    assert SessionCodec("another-console-secret-" + "y" * 24, 3600).loads(raw) is None
+
+
+async def test_an_altered_cookie_is_a_visitor_without_a_session(browser, people):
+    operator = await people.person("operator")
+    await browser.login(operator.username)
+    raw = browser.cookies.get("pdr_console")
+    browser.cookies.set("pdr_console", raw[:-6] + ("AAAAAA" if not raw.endswith("AAAAAA") else "BBBBBB"),
+                        domain="console.test")
+    answer = await browser.get("/workspace")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+async def test_after_logout_the_old_cookie_replayed_gets_the_login_page(browser, people, auth_client):
+    operator = await people.person("operator")
+    await browser.login(operator.username)
+    stolen = browser.cookies.get("pdr_console")
+    refresh = session_of(browser)["rt"]
+    assert (await browser.submit("/logout")).status_code == 303
+    async with Browser(transport=httpx.ASGITransport(app=browser._transport.app), base_url=CONSOLE) as thief:
+        thief.cookies.set("pdr_console", stolen, domain="console.test")
+        answer = await thief.get("/workspace")
+        assert answer.status_code == 303 and answer.headers["location"] == "/login?next=%2Fworkspace"
+        assert "set-cookie" in answer.headers  # the dead session is dropped from the cookie too
+        assert "user" not in session_of(thief)
+        page = await thief.get("/")
+        assert operator.username not in page.text
+    # Killed at auth as well: its refresh token refreshes nothing.
+    reuse = await auth_client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh})
+    assert reuse.status_code == 400
+
+
+async def test_a_session_logged_out_at_one_replica_is_dead_at_another(apps, clean, people):
+    first = create_console(console_settings(), transport=_Hosts(apps))
+    # The other replica polls auth's revocation list in the background, as in production.
+    second = create_console(console_settings(revocation_poll_seconds=0.05), transport=_Hosts(apps))
+    async with first.router.lifespan_context(first), second.router.lifespan_context(second):
+        async with (Browser(transport=httpx.ASGITransport(app=first), base_url=CONSOLE) as at_first,
+                    Browser(transport=httpx.ASGITransport(app=second), base_url=CONSOLE) as at_second):
+            operator = await people.person("operator")
+            await at_first.login(operator.username)
+            at_second.cookies.set("pdr_console", at_first.cookies.get("pdr_console"), domain="console.test")
+            assert (await at_second.get("/workspace")).status_code == 200  # one session, any replica
+            assert (await at_first.submit("/logout")).status_code == 303
+            for _ in range(100):  # the second replica's next poll
+                answer = await at_second.get("/workspace")
+                if answer.status_code != 200:
+                    break
+                await asyncio.sleep(0.05)
+            assert answer.status_code == 303 and answer.headers["location"].startswith("/login")

@@ -14,6 +14,7 @@ from services.console.settings import ConsoleSettings
 
 CONSOLE = "https://console.test"  # https: the Secure session cookie travels back like in a browser
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SESSION_SECRET = "test-secret-" + "x" * 32
 
 
 class _Hosts(httpx.AsyncBaseTransport):
@@ -50,11 +51,16 @@ class Browser(httpx.AsyncClient):
         return response
 
 
+def console_settings(**over) -> ConsoleSettings:
+    # No background poll of auth's revocation list: a test refreshes it when it means to.
+    return ConsoleSettings(**{"auth_url": "http://auth.test", "registry_url": "http://registry.test",
+                              "scoring_url": "http://scoring.test", "session_secret": SESSION_SECRET, "demo": True,
+                              "revocation_poll_seconds": 0, **over})
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def console_app(apps, clean):
-    app = create_app(ConsoleSettings(auth_url="http://auth.test", registry_url="http://registry.test",
-                                     scoring_url="http://scoring.test", session_secret="test-secret-" + "x" * 32,
-                                     demo=True), transport=_Hosts(apps))
+    app = create_app(console_settings(), transport=_Hosts(apps))
     async with app.router.lifespan_context(app):
         yield app
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import date, timedelta
 
+from services.console.cookie_session import SessionCodec
 from services.registry.registration.deps import registration_today
 from services.registry.registration.evidence import today_in_china
+
+from .conftest import SESSION_SECRET
 
 SHA = "cd" * 32
 
@@ -65,9 +66,8 @@ def today() -> date:
 
 
 def session_of(client) -> dict:
-    """The console's session cookie, decoded (it is signed, not encrypted: tests may read it)."""
+    """The console's session cookie, decrypted with the tests' session secret (nobody else can read it)."""
     raw = client.cookies.get("pdr_console")
     if raw is None:
         return {}
-    payload = raw.split(".")[0]
-    return json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
+    return SessionCodec(SESSION_SECRET, 3600).loads(raw) or {}

@@ -1,10 +1,11 @@
-"""Login through the auth service, tokens kept server-side in the session cookie, refresh on expiry, logout."""
+"""Login through the auth service, tokens kept in the encrypted session cookie, refresh on expiry, logout."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+from jose import jwt
 
 from services.console import session as console_session
 
@@ -17,6 +18,14 @@ async def test_login_keeps_the_verified_principal_and_lands_on_the_roles_page(br
     assert answer.status_code == 303 and answer.headers["location"] == "/registrar"
     user = session_of(browser)["user"]
     assert user["roles"] == ["registrar"] and user["org"] == registrar.org_id
+
+
+async def test_the_session_is_the_login_session_auth_knows_by_its_sid(browser, people):
+    operator = await people.person("operator")
+    await browser.login(operator.username)
+    session = session_of(browser)
+    claims = jwt.get_unverified_claims(session["tok"]["pdr-registry"][0])
+    assert session["sid"] == claims["sid"]
 
 
 async def test_a_wrong_password_shows_a_message_and_starts_no_session(browser, people):
