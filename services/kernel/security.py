@@ -91,8 +91,8 @@ class JWKSCache:
         self.max_age = max_age
         self._client = client
         self._keys: dict[str, PublicKey] = {}
-        # Kids auth's revocation list no longer names: never taken from a JWKS document again (another auth
-        # replica may still publish a withdrawn key until it reloads its keys).
+        # Kids auth's revocation list stopped naming: not taken from a JWKS document again unless the list names
+        # them again (another auth replica may still publish a withdrawn key until it reloads its keys).
         self._withdrawn: set[str] = set()
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
@@ -129,7 +129,8 @@ class JWKSCache:
         if dropped:
             self._withdrawn.update(dropped)
             self._keys = {kid: key for kid, key in self._keys.items() if kid in published}
-            log.warning("signing keys withdrawn by auth: %s", ", ".join(sorted(dropped)))
+            # A key leaves at the end of its publication as well as at a compromise (rotate-keys --now).
+            log.info("signing keys no longer published by auth: %s", ", ".join(sorted(dropped)))
         return dropped
 
     async def refresh(self, *, force: bool = False) -> None:
