@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 
 from services.kernel.db import SessionDep
 from services.kernel.problems import Forbidden, Unprocessable
@@ -31,6 +31,15 @@ def _owner(principal: Principal) -> Owner:
     return Owner(principal.org, principal.org_name or principal.org, principal.region, principal)
 
 
+async def _agency(principal: CurrentPrincipal) -> Principal:
+    # A dependency, so a caller that is not an agency gets 403 before the form is validated (issue 18).
+    _owner(principal)
+    return principal
+
+
+Agency = Annotated[Principal, Depends(_agency)]
+
+
 async def _read(file: UploadFile) -> bytes:
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
@@ -47,14 +56,14 @@ async def _import(session, principal: Principal, file: UploadFile, dry_run: bool
 
 
 @import_router.post("", response_model=ImportReport, responses=ERRORS)
-async def import_catalogue(session: SessionDep, principal: CurrentPrincipal, file: Annotated[UploadFile, File()],
+async def import_catalogue(session: SessionDep, principal: Agency, file: Annotated[UploadFile, File()],
                            dry_run: DryRun = False) -> ImportReport:
     """Import resource drafts from a CSV or XLSX catalogue; invalid rows are reported, valid ones written."""
     return await _import(session, principal, file, dry_run, dcat=False)
 
 
 @import_router.post("/dcat", response_model=ImportReport, responses=ERRORS)
-async def import_dcat(session: SessionDep, principal: CurrentPrincipal, file: Annotated[UploadFile, File()],
+async def import_dcat(session: SessionDep, principal: Agency, file: Annotated[UploadFile, File()],
                       dry_run: DryRun = False) -> ImportReport:
     """Pre-fill resource drafts from a DCAT-AP catalog (Turtle, JSON-LD or RDF/XML)."""
     return await _import(session, principal, file, dry_run, dcat=True)

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from services.kernel.db import SessionDep
-from services.kernel.security import Principal, require_roles
+from services.kernel.security import CurrentPrincipal, Principal, require_roles
 
 from . import agreements, reports
+from .callers import ConsentingParty, ImplementingBody, ManagedAgreement, Manager, person
 from .agreement_views import agreement_out, agreements_out
 from .http import READ_ERRORS, WRITE_ERRORS, After, Limit
 from .report_schemas import ReportIn, ReportOut
@@ -18,15 +19,13 @@ from .schemas import AgreementIn, AgreementOut, AgreementVersionOut, AmendmentIn
 __all__ = ["router"]
 
 router = APIRouter(prefix="/operation", tags=["authorized operation"])
-Manager = Annotated[Principal, require_roles("authority")]
 Reader = Annotated[Principal, require_roles("admin", "auditor", "authority", "operator")]
-Consenter = Annotated[Principal, require_roles("authority", "agency")]
-Operator = Annotated[Principal, require_roles("operator")]
+Operator = Annotated[Principal, person("operator")]
 Status = Literal["draft", "signed", "filed", "active", "suspended", "terminated", "expired"]
 
 
 @router.post("/agreements", status_code=201, responses=WRITE_ERRORS)
-async def create_agreement(data: AgreementIn, session: SessionDep, principal: Manager) -> AgreementOut:
+async def create_agreement(principal: ImplementingBody, data: AgreementIn, session: SessionDep) -> AgreementOut:
     """Draft an agreement with a selected operator (Arts. 13–14); term at most 5 years."""
     return await agreement_out(session, await agreements.create_agreement(session, principal, data))
 
@@ -53,27 +52,29 @@ async def agreement_versions(agreement_id: str, session: SessionDep, principal: 
 
 
 @router.post("/agreements/{agreement_id}/amendments", responses=WRITE_ERRORS)
-async def amend_agreement(agreement_id: str, data: AmendmentIn, session: SessionDep, principal: Manager) -> AgreementOut:
+async def amend_agreement(agreement_id: ManagedAgreement, data: AmendmentIn, session: SessionDep,
+                          principal: Manager) -> AgreementOut:
     """Amend an agreement; the previous version is kept."""
     return await agreement_out(session, await agreements.amend(session, principal, agreement_id, data))
 
 
 @router.post("/agreements/{agreement_id}/transitions", responses=WRITE_ERRORS)
-async def transition_agreement(agreement_id: str, data: TransitionIn, session: SessionDep,
+async def transition_agreement(agreement_id: ManagedAgreement, data: TransitionIn, session: SessionDep,
                                principal: Manager) -> AgreementOut:
     """Sign, file, activate, suspend, resume, terminate or expire an agreement."""
     return await agreement_out(session, await agreements.transition(session, principal, agreement_id, data))
 
 
 @router.post("/agreements/{agreement_id}/consents", status_code=201, responses=WRITE_ERRORS)
-async def record_consent(agreement_id: str, data: ConsentIn, session: SessionDep, principal: Consenter) -> ConsentOut:
+async def record_consent(agreement_id: ConsentingParty, data: ConsentIn, session: SessionDep,
+                         principal: CurrentPrincipal) -> ConsentOut:
     """Record the providing unit's consent for a resource received through sharing (Art. 5)."""
     row = await agreements.record_consent(session, principal, agreement_id, data)
     return ConsentOut.model_validate(row.model_dump())
 
 
 @router.post("/reports", status_code=201, responses=WRITE_ERRORS)
-async def file_report(data: ReportIn, session: SessionDep, principal: Operator) -> ReportOut:
+async def file_report(principal: Operator, data: ReportIn, session: SessionDep) -> ReportOut:
     """File the operator's annual report for a past year (due by 31 March)."""
     return ReportOut.model_validate((await reports.file_report(session, principal, data)).model_dump())
 

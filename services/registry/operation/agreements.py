@@ -22,8 +22,9 @@ from ..compliance.catalog import refuse
 from ..compliance.checks_operation import term_too_long
 from ..compliance.engine import on_write
 from ..ledger.service import record
+from ..registration.access import can_read, is_public
 from ..registration.models import Product, Resource
-from .access import can_read_agreement, must_manage
+from .access import can_read_agreement, is_providing_agency, must_manage
 from .agreement_views import scope_of, snapshot
 from .models import Agreement, AgreementProduct, AgreementResource, AgreementVersion, OperatorSelection, SharingConsent
 from .plans import get_plan
@@ -51,9 +52,12 @@ def _check_term(starts_on: date, ends_on: date) -> None:
                      starts_on=str(starts_on), ends_on=str(ends_on))
 
 
-async def _check_resources(session: AsyncSession, items: list[ScopeItem]) -> None:
+async def _check_resources(session: AsyncSession, principal: Principal, items: list[ScopeItem]) -> None:
     ids = [i.resource_id for i in items]
-    rows = dict((await session.execute(select(Resource.id, Resource.status).where(Resource.id.in_(ids)))).all())
+    found = (await session.execute(select(Resource.id, Resource.status, Resource.org_id, Resource.joint_org_ids)
+                                   .where(Resource.id.in_(ids)))).all()
+    # A draft the caller may not read is unknown to it, as an id that does not exist (DOMAIN §1, Arts. 6, 19).
+    rows = {r.id: r.status for r in found if is_public(r.status) or can_read(principal, r.org_id, r.joint_org_ids)}
     unknown = [i for i in ids if i not in rows]
     if unknown:
         raise Unprocessable("Unknown resources in the data scope.", slug="unknown-resource", resource_ids=unknown)
@@ -99,7 +103,7 @@ async def create_agreement(session: AsyncSession, principal: Principal, data: Ag
     if selection is None or selection.plan_id != plan.id:
         raise Unprocessable("The operator selection is not one of this plan's.", slug="unknown-selection")
     _check_term(data.starts_on, data.ends_on)
-    await _check_resources(session, data.resources)
+    await _check_resources(session, principal, data.resources)
     await _check_products(session, data.product_ids, selection.operator_org_id)
     agreement = Agreement(plan_id=plan.id, selection_id=selection.id, implementing_org_id=plan.implementing_org_id,
                           operator_org_id=selection.operator_org_id, operator_org_name=selection.operator_org_name,
@@ -164,7 +168,7 @@ async def amend(session: AsyncSession, principal: Principal, agreement_id: str, 
         raise Unprocessable("ends_on must be after starts_on.", slug="bad-term")
     _check_term(starts, ends)
     if data.resources is not None:
-        await _check_resources(session, data.resources)
+        await _check_resources(session, principal, data.resources)
     if data.product_ids is not None:
         await _check_products(session, data.product_ids, agreement.operator_org_id)
     agreement.starts_on, agreement.ends_on = starts, ends
@@ -191,7 +195,8 @@ async def _check_signing(session: AsyncSession, principal: Principal, agreement:
                      plan_status=plan.status)
     _check_term(agreement.starts_on, agreement.ends_on)
     resources, _ = await scope_of(session, [agreement.id])
-    await _check_resources(session, [ScopeItem(resource_id=r["resource_id"]) for r in resources[agreement.id]])
+    await _check_resources(session, principal,
+                           [ScopeItem(resource_id=r["resource_id"]) for r in resources[agreement.id]])
     shared = {r["resource_id"] for r in resources[agreement.id] if r["shared_from_org_id"]}
     if shared:
         consented = set((await session.scalars(select(SharingConsent.resource_id).where(
@@ -240,10 +245,13 @@ async def transition(session: AsyncSession, principal: Principal, agreement_id: 
 async def record_consent(session: AsyncSession, principal: Principal, agreement_id: str,
                          data: ConsentIn) -> SharingConsent:
     agreement = (await session.scalars(select(Agreement).where(Agreement.id == agreement_id))).first()
-    providing_agency = (not principal.client and principal.has_role("agency")
-                        and principal.org == data.providing_org_id)
+    # The providing unit is known from the agreement's scope, never from the body: an agency naming itself in
+    # the body learns nothing of an agreement that does not involve it (404, as for no agreement).
+    providing_agency = agreement is not None and await is_providing_agency(session, principal, agreement.id)
     if agreement is None or not (providing_agency or can_read_agreement(principal, agreement)):
         raise NotFound("No such agreement.", slug="agreement-not-found")
+    if providing_agency and data.providing_org_id != principal.org:
+        raise Forbidden("An agency consents for its own organization only.", slug="not-providing-unit")
     if not providing_agency:
         must_manage(principal, agreement.implementing_org_id)
     resources, _ = await scope_of(session, [agreement.id])

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from services.kernel.db import SessionDep
-from services.kernel.security import CurrentPrincipal, Principal, require_roles
+from services.kernel.security import Principal, require_roles
 
 from . import plans
+from .callers import Admin, ImplementingBody, ManagedPlan, Manager
 from .http import READ_ERRORS, WRITE_ERRORS, After, Limit
 from .schemas import (
     ApprovalIn, DesignationIn, DesignationOut, FilingIn, PlanChangeIn, PlanIn, PlanOut, PlanVersionOut, SelectionIn,
@@ -19,14 +20,13 @@ from .schemas import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/operation", tags=["authorized operation"])
-Manager = Annotated[Principal, require_roles("authority")]
 PlanReader = Annotated[Principal, require_roles("admin", "auditor", "authority")]
 Person = Annotated[Principal, require_roles("admin", "authority", "registrar", "agency", "operator", "auditor")]
 Region = Annotated[str | None, Query(pattern=r"^[1-9][0-9]{5}$")]
 
 
 @router.post("/designations", status_code=201, responses=WRITE_ERRORS)
-async def create_designation(data: DesignationIn, session: SessionDep, principal: CurrentPrincipal) -> DesignationOut:
+async def create_designation(principal: Admin, data: DesignationIn, session: SessionDep) -> DesignationOut:
     """Record that an organization acts as implementing body or price authority for a region (admin)."""
     return DesignationOut.model_validate((await plans.create_designation(session, principal, data)).model_dump())
 
@@ -38,7 +38,7 @@ async def list_designations(session: SessionDep, _: Person, region_code: Region 
 
 
 @router.post("/plans", status_code=201, responses=WRITE_ERRORS)
-async def create_plan(data: PlanIn, session: SessionDep, principal: Manager) -> PlanOut:
+async def create_plan(principal: ImplementingBody, data: PlanIn, session: SessionDep) -> PlanOut:
     """Draft an implementation plan with its 12 required items (spec Art. 9)."""
     return PlanOut.model_validate((await plans.create_plan(session, principal, data)).model_dump())
 
@@ -64,25 +64,26 @@ async def plan_versions(plan_id: str, session: SessionDep, principal: PlanReader
 
 
 @router.post("/plans/{plan_id}/changes", responses=WRITE_ERRORS)
-async def change_plan(plan_id: str, data: PlanChangeIn, session: SessionDep, principal: Manager) -> PlanOut:
+async def change_plan(plan_id: ManagedPlan, data: PlanChangeIn, session: SessionDep, principal: Manager) -> PlanOut:
     """Change a plan; a major change sends it back for approval (Art. 11)."""
     return PlanOut.model_validate((await plans.change_plan(session, principal, plan_id, data)).model_dump())
 
 
 @router.post("/plans/{plan_id}/approval", responses=WRITE_ERRORS)
-async def approve_plan(plan_id: str, data: ApprovalIn, session: SessionDep, principal: Manager) -> PlanOut:
+async def approve_plan(plan_id: ManagedPlan, data: ApprovalIn, session: SessionDep, principal: Manager) -> PlanOut:
     """Record the collective decision approving the plan (Art. 11)."""
     return PlanOut.model_validate((await plans.approve_plan(session, principal, plan_id, data)).model_dump())
 
 
 @router.post("/plans/{plan_id}/filing", responses=WRITE_ERRORS)
-async def file_plan(plan_id: str, data: FilingIn, session: SessionDep, principal: Manager) -> PlanOut:
+async def file_plan(plan_id: ManagedPlan, data: FilingIn, session: SessionDep, principal: Manager) -> PlanOut:
     """Record the filing of the approved plan with the provincial data authority."""
     return PlanOut.model_validate((await plans.file_plan(session, principal, plan_id, data)).model_dump())
 
 
 @router.post("/plans/{plan_id}/selections", status_code=201, responses=WRITE_ERRORS)
-async def record_selection(plan_id: str, data: SelectionIn, session: SessionDep, principal: Manager) -> SelectionOut:
+async def record_selection(plan_id: ManagedPlan, data: SelectionIn, session: SessionDep,
+                           principal: Manager) -> SelectionOut:
     """Record how an operator was selected, with evidence (Art. 12)."""
     row = await plans.record_selection(session, principal, plan_id, data)
     return SelectionOut.model_validate(row.model_dump())

@@ -1,4 +1,12 @@
-"""Treasury yields and the operator's maximum allowed revenue per review cycle (DOMAIN §3, layer 1)."""
+"""Treasury yields and the operator's maximum allowed revenue per review cycle (DOMAIN §3, layer 1).
+
+The maximum allowed revenue is set by the price authority of the authorizer that granted the operation
+(DOMAIN §3: "the price and data authorities set the operator's maximum allowed revenue"; spec Arts. 13-14 name
+the authorizer's region in the agreement). The registry knows an operator organization by the agreements that
+name it: organization ids come from tokens, and the signed agreements are the records that tie an operator to
+a region. So the region a cap is set for must be one where the operator holds a signed agreement, and the
+caller must be designated price authority there; an operator no agreement names is unknown (422).
+"""
 
 from __future__ import annotations
 
@@ -12,21 +20,18 @@ from services.kernel.timeutil import utcnow
 from ..compliance.catalog import refuse
 from ..compliance.engine import on_write
 from ..ledger.service import record
-from ..operation.access import must_be_designated
-from ..operation.models import AnnualReport, Designation
+from ..operation.access import is_designated, must_be_designated
+from ..operation.models import Agreement, AnnualReport
 from .models import RevenueCap, TreasuryYield
 from .revenue import ProfitRateAboveCap, carry_over, cycle_maximum, maximum_allowed_revenue
 from .schemas import RevenueCapIn, YieldIn
 
-__all__ = ["get_cap", "list_caps", "list_yields", "set_revenue_cap", "set_yield"]
+__all__ = ["get_cap", "list_caps", "list_yields", "operator_regions", "set_revenue_cap", "set_yield"]
 
 
 async def set_yield(session: AsyncSession, principal: Principal, data: YieldIn) -> TreasuryYield:
     """Entered (or corrected) by a designated price authority; a correction re-checks the caps that used it."""
-    designated = await session.scalar(select(Designation.id).where(
-        Designation.org_id == principal.org, Designation.function == "price_authority"))
-    if principal.client or not principal.has_role("authority") or designated is None:
-        raise Forbidden("Only a designated price authority enters treasury yields.", slug="not-designated")
+    await must_be_designated(session, principal, "price_authority")
     row = await session.get(TreasuryYield, data.year)
     if row is None:
         row = TreasuryYield(year=data.year, average_yield=data.average_yield, source=data.source,
@@ -61,8 +66,27 @@ async def _carried_over(session: AsyncSession, operator_org_id: str, first_year:
     return previous.id, carry_over(list(revenues), previous.cycle_total)
 
 
+async def operator_regions(session: AsyncSession, operator_org_id: str) -> set[str]:
+    """The regions whose authorizers signed an operation agreement with the operator (any status since)."""
+    return set((await session.scalars(select(Agreement.region_code).where(
+        Agreement.operator_org_id == operator_org_id, Agreement.signed_on.is_not(None)))).all())
+
+
+async def _must_price_operator(session: AsyncSession, principal: Principal, data: RevenueCapIn) -> None:
+    regions = await operator_regions(session, data.operator_org_id)
+    if not regions:
+        raise Unprocessable("No signed operation agreement names this operator.", slug="unknown-operator",
+                            errors=[{"field": "operator_org_id", "message": "unknown operator"}])
+    if data.region_code not in regions or not await is_designated(session, principal, "price_authority",
+                                                                   data.region_code):
+        raise Forbidden("Only the price authority designated for a region where the operator is authorized "
+                        f"({', '.join(sorted(regions))}) sets its maximum allowed revenue there.",
+                        slug="not-designated")
+
+
 async def set_revenue_cap(session: AsyncSession, principal: Principal, data: RevenueCapIn) -> RevenueCap:
-    await must_be_designated(session, principal, "price_authority", data.region_code)
+    await must_be_designated(session, principal, "price_authority")
+    await _must_price_operator(session, principal, data)
     y = await session.get(TreasuryYield, data.survey_year - 1)
     if y is None:
         raise Unprocessable(f"Enter the {data.survey_year - 1} average 10-year treasury yield first.",

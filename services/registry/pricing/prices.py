@@ -20,13 +20,15 @@ from ..compliance.engine import on_write
 from ..ledger.service import record
 from ..operation.dates import add_years, china_today
 from ..operation.models import Agreement, AgreementProduct
+from ..registration.access import can_read, is_public
 from ..registration.models import Product
 from .current import prices_in_force
 from .models import PriceRecord
 from .schemas import PriceIn, QuoteIn, QuoteOut
 from .tiers import Tier, TierError, highest_unit_price, never_above, quote, validate_tiers
 
-__all__ = ["price_history", "quote_product", "set_ceiling", "set_price", "tiers_of"]
+__all__ = ["must_own", "must_set_ceiling", "price_history", "quote_product", "set_ceiling", "set_price", "tiers_of",
+           "visible_product"]
 
 IN_FORCE = ("signed", "filed", "active", "suspended")
 
@@ -86,15 +88,40 @@ async def _insert(session: AsyncSession, principal: Principal, product: Product,
     return row
 
 
-async def set_ceiling(session: AsyncSession, principal: Principal, product_id: str, data: PriceIn) -> PriceRecord:
+async def visible_product(session: AsyncSession, principal: Principal | None, product_id: str):
+    """The product as a caller may know of it: public once past its draft or once its operator has priced it
+    (明码标价), else only to its registrants, the registration body and auditors (DOMAIN §1, Arts. 6, 19).
+    Another organization's unpriced draft is 404, as an id that does not exist."""
+    row = (await session.execute(select(Product.id, Product.org_id, Product.joint_org_ids, Product.status)
+                                 .where(Product.id == product_id))).first()
+    if row is None or not (is_public(row.status) or can_read(principal, row.org_id, row.joint_org_ids)
+                           or await session.scalar(select(PriceRecord.id).where(PriceRecord.product_id == row.id)
+                                                   .limit(1)) is not None):
+        raise NotFound("No such product.", slug="product-not-found")
+    return row
+
+
+async def must_set_ceiling(session: AsyncSession, principal: Principal, product_id: str) -> None:
     """The authorizer's ceiling: set by the implementing body of an agreement in force that lists the product."""
-    product = await _product(session, product_id)
     managers = set((await session.scalars(select(Agreement.implementing_org_id).join(
         AgreementProduct, AgreementProduct.agreement_id == Agreement.id).where(
-        AgreementProduct.product_id == product.id, Agreement.status.in_(IN_FORCE)))).all())
+        AgreementProduct.product_id == product_id, Agreement.status.in_(IN_FORCE)))).all())
     if principal.client or not principal.has_role("authority") or principal.org not in managers:
+        await visible_product(session, principal, product_id)
         raise Forbidden("Only the implementing body of an agreement in force covering this product sets its "
                         "ceiling.", slug="not-authorizer")
+
+
+async def must_own(session: AsyncSession, principal: Principal, product_id: str) -> None:
+    """The operator's price: set by the operator that owns the product."""
+    product = await visible_product(session, principal, product_id)
+    if principal.client or not principal.has_role("operator") or principal.org != product.org_id:
+        raise Forbidden("Only the operator that owns this product sets its price.", slug="not-owner")
+
+
+async def set_ceiling(session: AsyncSession, principal: Principal, product_id: str, data: PriceIn) -> PriceRecord:
+    product = await _product(session, product_id)
+    await must_set_ceiling(session, principal, product.id)
     tiers = _tiers(data)
     _refuse_welfare_fee(product, tiers)
     return await _insert(session, principal, product, "ceiling", "ceiling", data, tiers)
@@ -109,8 +136,7 @@ async def _first_year_of_operation(session: AsyncSession, operator_org_id: str) 
 async def set_price(session: AsyncSession, principal: Principal, product_id: str, data: PriceIn) -> PriceRecord:
     """The operator's specific price — a trial price while it has not operated a full year — never above the ceiling."""
     product = await _product(session, product_id)
-    if principal.client or not principal.has_role("operator") or principal.org != product.org_id:
-        raise Forbidden("Only the operator that owns this product sets its price.", slug="not-owner")
+    await must_own(session, principal, product.id)
     tiers = _tiers(data)
     _refuse_welfare_fee(product, tiers)
     if highest_unit_price(tiers) > 0:
@@ -131,13 +157,14 @@ async def set_price(session: AsyncSession, principal: Principal, product_id: str
 
 
 async def price_history(session: AsyncSession, product_id: str) -> list[PriceRecord]:
-    await _product(session, product_id)
+    await visible_product(session, None, product_id)
     q = select(PriceRecord).where(PriceRecord.product_id == product_id).order_by(
         PriceRecord.layer, PriceRecord.effective_from)
     return list((await session.scalars(q)).all())
 
 
 async def quote_product(session: AsyncSession, product_id: str, data: QuoteIn) -> QuoteOut:
+    await visible_product(session, None, product_id)
     product = await _product(session, product_id)
     on = data.on or china_today()
     if product.use_type == "public_welfare" or data.use_type == "public_welfare":

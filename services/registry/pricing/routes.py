@@ -7,18 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.kernel.db import SessionDep
-from services.kernel.security import Principal, require_roles
+from services.kernel.security import CurrentPrincipal, Principal, require_roles
 
+from ..operation.callers import PriceAuthority
 from ..operation.http import PUBLIC_ERRORS, READ_ERRORS, WRITE_ERRORS, After, Limit
 from . import caps, prices
+from .callers import CeilingSetter, PriceSetter
 from .price_list import price_list
 from .schemas import PriceIn, PriceListItem, PriceOut, QuoteIn, QuoteOut, RevenueCapIn, RevenueCapOut, YieldIn, YieldOut
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["pricing"])
-Authority = Annotated[Principal, require_roles("authority")]
-Operator = Annotated[Principal, require_roles("operator")]
 CapReader = Annotated[Principal, require_roles("admin", "auditor", "authority", "operator")]
 Person = Annotated[Principal, require_roles("admin", "authority", "registrar", "agency", "operator", "auditor")]
 ProductId = Annotated[str, Query(max_length=32)]
@@ -29,7 +29,7 @@ def _price(row) -> PriceOut:
 
 
 @router.post("/pricing/treasury-yields", status_code=201, responses=WRITE_ERRORS)
-async def set_yield(data: YieldIn, session: SessionDep, principal: Authority) -> YieldOut:
+async def set_yield(principal: PriceAuthority, data: YieldIn, session: SessionDep) -> YieldOut:
     """Enter or correct a year's average 10-year treasury yield (a designated price authority)."""
     return YieldOut.model_validate((await caps.set_yield(session, principal, data)).model_dump())
 
@@ -41,7 +41,7 @@ async def list_yields(session: SessionDep, _: Person) -> list[YieldOut]:
 
 
 @router.post("/pricing/revenue-caps", status_code=201, responses=WRITE_ERRORS)
-async def set_revenue_cap(data: RevenueCapIn, session: SessionDep, principal: Authority) -> RevenueCapOut:
+async def set_revenue_cap(principal: PriceAuthority, data: RevenueCapIn, session: SessionDep) -> RevenueCapOut:
     """Set an operator's maximum allowed revenue for a review cycle of at most 3 years."""
     return RevenueCapOut.model_validate((await caps.set_revenue_cap(session, principal, data)).model_dump())
 
@@ -61,13 +61,15 @@ async def get_cap(cap_id: str, session: SessionDep, principal: CapReader) -> Rev
 
 
 @router.post("/products/{product_id}/ceilings", status_code=201, responses=WRITE_ERRORS)
-async def set_ceiling(product_id: str, data: PriceIn, session: SessionDep, principal: Authority) -> PriceOut:
+async def set_ceiling(product_id: CeilingSetter, data: PriceIn, session: SessionDep,
+                      principal: CurrentPrincipal) -> PriceOut:
     """Set the ceiling price of a product (the authorizer, through its implementing body)."""
     return _price(await prices.set_ceiling(session, principal, product_id, data))
 
 
 @router.post("/products/{product_id}/prices", status_code=201, responses=WRITE_ERRORS)
-async def set_price(product_id: str, data: PriceIn, session: SessionDep, principal: Operator) -> PriceOut:
+async def set_price(product_id: PriceSetter, data: PriceIn, session: SessionDep,
+                    principal: CurrentPrincipal) -> PriceOut:
     """Set the operator's specific (or trial) price, never above the ceiling."""
     return _price(await prices.set_price(session, principal, product_id, data))
 

@@ -80,5 +80,5 @@ async def list_objections(ctx: Ctx, registration_id: str) -> list[dict[str, Any]
     ensure_readable(ctx.principal, registration.org_id, registration.registrant_org_ids, "registration")
     rows = (await ctx.session.scalars(select(Objection).where(Objection.registration_id == registration.id)
                                       .order_by(Objection.filed_at, Objection.id))).all()
-    full = is_overseer(ctx.principal) and not ctx.principal.client
+    full = is_overseer(ctx.principal)
     return [objection_view(row, full=full) for row in rows]

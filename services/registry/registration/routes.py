@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from services.kernel.pagination import Page
 
 from . import completion, objections, public, service, views
+from .callers import OwnRegistration, Registrant, Registrar
 from .certificate import sign_certificate
 from .deps import PROBLEMS, CtxDep
 from .public_schemas import CertificateOut, ObjectionOut, RegistrationSummary, SweepOut
@@ -28,7 +29,7 @@ async def _full(ctx: CtxDep, registration_id: str) -> dict:
 
 
 @registration_router.post("/registrations", status_code=201, response_model=RegistrationOut)
-async def file_registration(body: RegistrationIn, ctx: CtxDep):
+async def file_registration(_: Registrant, body: RegistrationIn, ctx: CtxDep):
     """File a registration (first, change, correction, cancellation or renewal) for the caller's subject."""
     registration = await service.file_registration(ctx, body)
     return await _full(ctx, registration.id)
@@ -54,56 +55,56 @@ async def get_registration(registration_id: Id, ctx: CtxDep):
 
 
 @registration_router.post("/registrations/{registration_id}/resubmit", response_model=RegistrationOut)
-async def resubmit(registration_id: Id, body: ResubmitIn, ctx: CtxDep):
+async def resubmit(registration_id: OwnRegistration, body: ResubmitIn, ctx: CtxDep):
     """Resubmit a returned registration with the missing materials (restarts the acceptance clock)."""
     await service.resubmit(ctx, registration_id, body)
     return await _full(ctx, registration_id)
 
 
 @registration_router.post("/registrations/{registration_id}/withdraw", response_model=RegistrationOut)
-async def withdraw(registration_id: Id, ctx: CtxDep):
+async def withdraw(registration_id: OwnRegistration, ctx: CtxDep):
     """Withdraw a registration not yet accepted."""
     await service.withdraw(ctx, registration_id)
     return await _full(ctx, registration_id)
 
 
 @registration_router.post("/registrations/{registration_id}/accept", response_model=RegistrationOut)
-async def accept(registration_id: Id, ctx: CtxDep):
+async def accept(_: Registrar, registration_id: Id, ctx: CtxDep):
     """Accept a registration (registration body, Art. 10)."""
     await service.accept(ctx, registration_id)
     return await _full(ctx, registration_id)
 
 
 @registration_router.post("/registrations/{registration_id}/return", response_model=RegistrationOut)
-async def return_for_supplement(registration_id: Id, body: ReturnIn, ctx: CtxDep):
+async def return_for_supplement(_: Registrar, registration_id: Id, body: ReturnIn, ctx: CtxDep):
     """Return for supplement, listing every missing item at once (Art. 10)."""
     await service.return_for_supplement(ctx, registration_id, [m.model_dump() for m in body.missing_items])
     return await _full(ctx, registration_id)
 
 
 @registration_router.post("/registrations/{registration_id}/refuse", response_model=RegistrationOut)
-async def refuse(registration_id: Id, body: ReasonsIn, ctx: CtxDep):
+async def refuse(_: Registrar, registration_id: Id, body: ReasonsIn, ctx: CtxDep):
     """Refuse a registration, with reasons (Arts. 10, 11)."""
     await service.refuse(ctx, registration_id, body.reasons)
     return await _full(ctx, registration_id)
 
 
 @registration_router.post("/registrations/{registration_id}/approve", response_model=RegistrationOut)
-async def approve(registration_id: Id, body: ApproveIn, ctx: CtxDep):
+async def approve(_: Registrar, registration_id: Id, body: ApproveIn, ctx: CtxDep):
     """Pass the formal review: public notice, or completion for types without notice (Art. 11)."""
     await service.approve(ctx, registration_id, body)
     return await _full(ctx, registration_id)
 
 
 @registration_router.post("/registrations/{registration_id}/close-notice", response_model=RegistrationOut)
-async def close_notice(registration_id: Id, ctx: CtxDep):
+async def close_notice(_: Registrar, registration_id: Id, ctx: CtxDep):
     """Close an ended public notice without upheld objection: code and validity (Arts. 12, 13, 15)."""
     await completion.close_notice(ctx, registration_id)
     return await _full(ctx, registration_id)
 
 
 @registration_router.post("/registrations/{registration_id}/revoke", response_model=RegistrationOut)
-async def revoke(registration_id: Id, body: ReasonIn, ctx: CtxDep):
+async def revoke(_: Registrar, registration_id: Id, body: ReasonIn, ctx: CtxDep):
     """Revoke a registration for false materials or tampering (Art. 20)."""
     await service.revoke(ctx, registration_id, body.reason)
     return await _full(ctx, registration_id)
@@ -116,14 +117,14 @@ async def list_objections(registration_id: Id, ctx: CtxDep):
 
 
 @registration_router.post("/objections/{objection_id}/uphold", response_model=ObjectionOut)
-async def uphold_objection(objection_id: Id, body: ReasonIn, ctx: CtxDep):
+async def uphold_objection(_: Registrar, objection_id: Id, body: ReasonIn, ctx: CtxDep):
     """Uphold an objection: the registration is terminated (Art. 12)."""
     objection = await objections.decide_objection(ctx, objection_id, upheld=True, reason=body.reason)
     return objections.objection_view(objection, full=True)
 
 
 @registration_router.post("/objections/{objection_id}/dismiss", response_model=ObjectionOut)
-async def dismiss_objection(objection_id: Id, body: ReasonIn, ctx: CtxDep):
+async def dismiss_objection(_: Registrar, objection_id: Id, body: ReasonIn, ctx: CtxDep):
     """Dismiss an objection: the registration continues (Art. 12)."""
     objection = await objections.decide_objection(ctx, objection_id, upheld=False, reason=body.reason)
     return objections.objection_view(objection, full=True)
@@ -138,6 +139,6 @@ async def certificate(registration_id: Id, ctx: CtxDep, request: Request):
 
 
 @registration_router.post("/registrations/sweep", response_model=SweepOut)
-async def sweep(ctx: CtxDep):
+async def sweep(_: Registrar, ctx: CtxDep):
     """Close ended notices without pending objections and expire lapsed registrations (registration body)."""
     return await completion.sweep(ctx)

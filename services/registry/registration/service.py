@@ -116,7 +116,8 @@ async def file_registration(ctx: Ctx, data: RegistrationIn) -> Registration:
     if pending is not None:
         raise Conflict("The subject already has a registration in progress.", slug="registration-in-progress",
                        current_state=pending.state, registration_id=pending.id)
-    changes = await validate_changes(ctx.session, data.subject_type, data.changes) if data.changes else None
+    changes = await validate_changes(ctx.session, data.subject_type, data.changes,
+                                     viewer=ctx.principal) if data.changes else None
     current = await _check_type(ctx, subject, data.type, data.subject_type, changes)
     _check_changed_on(ctx, data)
     _check_validity(ctx, data.type, subject, current)
@@ -170,7 +171,7 @@ async def resubmit(ctx: Ctx, registration_id: str, data: ResubmitIn) -> Registra
     if data.changes is not None:
         if registration.type not in {"change", "correction"}:
             raise Unprocessable(f"A {registration.type} registration carries no changes.", slug="changes-not-allowed")
-        changes = await validate_changes(ctx.session, registration.subject_type, data.changes)
+        changes = await validate_changes(ctx.session, registration.subject_type, data.changes, viewer=ctx.principal)
     attachments = previous.get("attachments", []) + [a.model_dump() for a in data.attachments]
     reason = data.reason if data.reason is not None else previous.get("reason", "")
     registration.submission_count += 1

@@ -9,9 +9,10 @@ from pydantic import BaseModel
 from services.kernel.db import SessionDep
 from services.kernel.openapi import BEARER_REQUIRED
 from services.kernel.pagination import Page
-from services.kernel.security import CurrentPrincipal, current_principal
+from services.kernel.security import CurrentPrincipal, Principal, current_principal
 
 from . import history, subjects
+from .callers import OwnResource, author, own_subject
 from .data_updates import report_data_update
 from .deps import PROBLEMS, CtxDep
 from .schemas import DataUpdateIn, ProductIn, ProductOut, ProductPatch, ResourceIn, ResourceOut, ResourcePatch
@@ -41,7 +42,8 @@ class DiffOut(BaseModel):
 
 
 def _routes(kind: str, plural: str, model_in, model_patch, model_out) -> None:
-    async def create(body: model_in, session: SessionDep, principal: CurrentPrincipal):  # type: ignore[valid-type]
+    async def create(principal: Annotated[Principal, author(kind)], body: model_in,  # type: ignore[valid-type]
+                     session: SessionDep):
         return await subjects.create_subject(session, principal, kind, body)
 
     async def read(subject_id: SubjectId, request: Request):
@@ -50,8 +52,8 @@ def _routes(kind: str, plural: str, model_in, model_patch, model_out) -> None:
         principal = await current_principal(request)
         return await subjects.read_subject(request.app.state.db, principal, kind, subject_id)
 
-    async def edit(subject_id: SubjectId, body: model_patch, session: SessionDep,  # type: ignore[valid-type]
-                   principal: CurrentPrincipal):
+    async def edit(subject_id: Annotated[str, own_subject(kind)], body: model_patch,  # type: ignore[valid-type]
+                   session: SessionDep, principal: CurrentPrincipal):
         return await subjects.update_subject(session, principal, kind, subject_id, body)
 
     async def listing(session: SessionDep, principal: CurrentPrincipal, cursor: Cursor = None, limit: Limit = 50,
@@ -92,6 +94,6 @@ _routes("product", "products", ProductIn, ProductPatch, ProductOut)
 
 
 @subject_router.post("/resources/{subject_id}/data-updates", response_model=ResourceOut)
-async def data_update(subject_id: SubjectId, body: DataUpdateIn, ctx: CtxDep):
+async def data_update(subject_id: OwnResource, body: DataUpdateIn, ctx: CtxDep):
     """Report that the resource's data was refreshed on a day (its holder's agency)."""
     return await report_data_update(ctx.session, ctx.principal, subject_id, body.updated_on, ctx.today)

@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
 from services.kernel.pagination import encode_cursor, keyset_page
-from services.kernel.problems import Conflict, Forbidden, NotFound, Unprocessable
+from services.kernel.problems import Conflict, NotFound, Unprocessable
 from services.kernel.security import Principal
 from services.kernel.timeutil import utcnow
 
 from ..ledger.service import record
-from .access import OWNER_ROLE, ensure_owner, ensure_readable, is_overseer
+from .access import can_read, ensure_author, ensure_owner, ensure_readable, is_overseer, is_public
 from .models import Product, Registration, Resource
 from .schemas import ProductIn, ProductPatch, ResourceIn, ResourcePatch
 
@@ -53,10 +53,14 @@ def _require_values(fields: dict[str, Any], prefix: str = "") -> None:
                             errors=[{"field": prefix + k, "message": "required"} for k in required])
 
 
-async def _check_resources_exist(session: AsyncSession, ids: list[str] | None) -> None:
+async def _check_resources_exist(session: AsyncSession, viewer: Principal | None, ids: list[str] | None) -> None:
+    """A product cites resources its operator may know of: public ones, or drafts it is a registrant of. Another
+    organization's draft is refused exactly as an id that does not exist (Arts. 6, 19): no existence oracle."""
     if not ids:
         return
-    found = set((await session.scalars(select(Resource.id).where(Resource.id.in_(ids)))).all())
+    rows = (await session.execute(select(Resource.id, Resource.org_id, Resource.joint_org_ids, Resource.status)
+                                  .where(Resource.id.in_(ids)))).all()
+    found = {r.id for r in rows if is_public(r.status) or can_read(viewer, r.org_id, r.joint_org_ids)}
     missing = sorted(set(ids) - found)
     if missing:
         raise Unprocessable("A product may only use resources known to the registry.", slug="unknown-resource",
@@ -65,15 +69,13 @@ async def _check_resources_exist(session: AsyncSession, ids: list[str] | None) -
 
 async def create_subject(session: AsyncSession, principal: Principal, subject_type: str,
                          data: ResourceIn | ProductIn) -> Resource | Product:
-    role = OWNER_ROLE[subject_type]
-    if principal.client or not principal.has_role(role) or not principal.org:
-        raise Forbidden(f"Only an {role} describes {subject_type}s, for its own organization.", slug="role-required")
+    ensure_author(principal, subject_type)
     fields = data.model_dump(mode="python", exclude_unset=False)
     fields = {k: v for k, v in fields.items() if v is not None or k == "joint_registrants"}
     if principal.org in {j["org_id"] for j in fields.get("joint_registrants") or []}:
         raise Unprocessable("The owner is not its own joint registrant.", slug="joint-registrant-is-owner")
     if subject_type == "product":
-        await _check_resources_exist(session, fields.get("resource_ids"))
+        await _check_resources_exist(session, principal, fields.get("resource_ids"))
     joint = fields.pop("joint_registrants", None) or []
     subject = MODELS[subject_type](org_id=principal.org, org_name=principal.org_name or principal.org, **fields)
     _apply(subject, {"joint_registrants": joint})
@@ -114,8 +116,10 @@ async def get_subject(session: AsyncSession, principal: Principal, subject_type:
     return subject
 
 
-async def validate_changes(session: AsyncSession, subject_type: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Proposed content of a change or correction, validated like an edit; returns the normalized fields."""
+async def validate_changes(session: AsyncSession, subject_type: str, changes: dict[str, Any], *,
+                           viewer: Principal | None = None) -> dict[str, Any]:
+    """Proposed content of a change or correction, validated like an edit; returns the normalized fields.
+    ``viewer`` is the registrant proposing them: the resources a product may cite are those it may know of."""
     try:
         patch = PATCHES[subject_type].model_validate(changes)
     except ValueError as exc:
@@ -127,7 +131,7 @@ async def validate_changes(session: AsyncSession, subject_type: str, changes: di
         raise Unprocessable("A change or correction must change at least one field.", slug="no-changes")
     _require_values(fields, prefix="changes.")
     if subject_type == "product":
-        await _check_resources_exist(session, fields.get("resource_ids"))
+        await _check_resources_exist(session, viewer, fields.get("resource_ids"))
     return fields
 
 
@@ -150,7 +154,7 @@ async def update_subject(session: AsyncSession, principal: Principal, subject_ty
     if principal.org in {j["org_id"] for j in fields.get("joint_registrants") or []}:
         raise Unprocessable("The owner is not its own joint registrant.", slug="joint-registrant-is-owner")
     if subject_type == "product":
-        await _check_resources_exist(session, fields.get("resource_ids"))
+        await _check_resources_exist(session, principal, fields.get("resource_ids"))
     _require_values(fields)
     _apply(subject, fields)
     subject.updated_at = utcnow()

@@ -59,7 +59,10 @@ async def list_registrations(ctx: Ctx, *, state: str | None, subject_type: str |
     query = select(Registration)
     if not is_overseer(principal):
         if principal.client or not principal.org:
-            raise Forbidden("Machine clients need the registry:read scope.", slug="scope-required")
+            # Arts. 6, 19: registrations are the parties', the body's and auditors'; a portal reads the public
+            # notices and query codes (/public/…) and the catalog, whatever its scope.
+            raise Forbidden("Registrations are confidential; machine clients read the public notices, query codes "
+                            "and catalog.", slug="registrations-confidential")
         query = query.where(Registration.org_id == principal.org)
     if state:
         query = query.where(Registration.state == state)

@@ -1,8 +1,9 @@
 """Who sees what in the catalog (issue 3 quality bar: every role on every endpoint; DOMAIN §1 Arts. 6, 12, 19).
 
 Search, facets and the DCAT-AP export are public: without login only registered subjects appear. An
-organization also finds its own drafts; the registration body and auditors (and read-scoped machine clients)
-find every entry, as they read every registration; other roles see what the public sees.
+organization also finds its own drafts; the registration body and auditors find every entry, as they read every
+registration; other roles, and machine clients whatever their scope (a portal holding registry:read), see what
+the public sees.
 """
 
 from __future__ import annotations
@@ -84,9 +85,12 @@ async def machine_headers(auth_client, scoring_machine_client):
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def test_read_scoped_machine_client_finds_every_entry_but_cannot_import(registry_client, catalog,
-                                                                               machine_headers):
-    assert len(await _names(registry_client, machine_headers)) == 4
+async def test_read_scoped_machine_client_finds_only_what_the_public_sees_and_cannot_import(registry_client, catalog,
+                                                                                             machine_headers):
+    assert await _names(registry_client, machine_headers) == ["交通登记数据"]
+    assert await _names(registry_client, machine_headers, status="draft") == []
+    facets = (await registry_client.get("/catalog/facets", params={"q": "交通"}, headers=machine_headers)).json()
+    assert facets["total"] == 1
     response = await registry_client.post("/catalog/import", headers=machine_headers,
                                           files={"file": ("c.csv", b"name\n", "text/csv")})
     assert response.status_code == 403

@@ -53,12 +53,20 @@ async def test_agreement_cannot_be_signed_before_plan_is_approved_and_filed(regi
 
 async def test_only_registered_resources_enter_the_data_scope(registry_client, people, apps):
     w = await build_world(registry_client, people, apps)
-    draft_id = await insert_resource(apps, w.agency.org_id, status="draft", name="未登记数据")
+    cancelled_id = await insert_resource(apps, w.agency.org_id, status="cancelled", name="已注销数据")
     r = await registry_client.post("/operation/agreements", headers=w.body.headers, json=w.agreement_body(
-        resources=[{"resource_id": w.resource_id}, {"resource_id": draft_id}]))
+        resources=[{"resource_id": w.resource_id}, {"resource_id": cancelled_id}]))
     assert r.status_code == 422
     assert r.json()["rule"]["id"] == "OPS-RESOURCE-UNREGISTERED"
-    assert r.json()["facts"]["resource_ids"] == [draft_id]
+    assert r.json()["facts"]["resource_ids"] == [cancelled_id]
+    # an agency's draft is its own (Arts. 6, 19): to the implementing body it is unknown, as no resource at all
+    draft_id = await insert_resource(apps, w.agency.org_id, status="draft", name="未登记数据")
+    answers = []
+    for cited in (draft_id, "f" * 32):
+        r = await registry_client.post("/operation/agreements", headers=w.body.headers, json=w.agreement_body(
+            resources=[{"resource_id": w.resource_id}, {"resource_id": cited}]))
+        answers.append((r.status_code, r.json()["type"], r.json()["detail"]))
+    assert answers[0] == answers[1] and answers[0][0] == 422 and answers[0][1].endswith("/unknown-resource")
 
 
 async def test_shared_in_resource_needs_providing_units_recorded_consent(registry_client, people, apps):

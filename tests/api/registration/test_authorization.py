@@ -2,7 +2,9 @@
 
 DOMAIN §1: an agency registers its own resources, an operator its own products (Art. 5); joint registrants
 see what they share (Art. 7); the registration body decides but never edits materials; registrations are
-confidential to the parties, the body and auditors (Arts. 6, 19); anonymous callers reach only public routes.
+confidential to the parties, the body and auditors (Arts. 6, 19); anonymous callers reach only public routes,
+and a read-scoped machine client (a portal) reads only what the public reads: drafts, registrations and their
+materials are 404 to it, as to any other non-party.
 """
 
 from __future__ import annotations
@@ -52,13 +54,13 @@ async def world(mint, registry_client, clock) -> World:
     assert response.status_code == 201, response.text
     resource = response.json()
     response = await registry_client.post("/products", headers=operator.headers,
-                                          json=product_body([resource["id"]]))
+                                          json=product_body([]))
     assert response.status_code == 201, response.text
     return World(headers, resource, response.json(), registry_client)
 
 
 READ = {"owner": 200, "joint": 200, "other_agency": 404, "owner_operator": 404, "other_operator": 404,
-        "registrar": 200, "auditor": 200, "admin": 404, "authority": 404, "anonymous": 401, "read_client": 200,
+        "registrar": 200, "auditor": 200, "admin": 404, "authority": 404, "anonymous": 401, "read_client": 404,
         "write_client": 404}
 
 
@@ -74,14 +76,14 @@ async def test_product_is_readable_only_by_its_operator_the_registrar_auditors_a
 async def test_only_the_owning_agency_edits_a_draft_resource_and_registrars_never_edit_materials(world):
     expected = {"owner": 200, "joint": 403, "other_agency": 404, "owner_operator": 404, "other_operator": 404,
                 "registrar": 403, "auditor": 403, "admin": 404, "authority": 404, "anonymous": 401,
-                "read_client": 403, "write_client": 404}
+                "read_client": 404, "write_client": 404}
     await world.expect("PATCH", f"/resources/{world.resource['id']}", expected, body={"scale": "2 TB"})
 
 
 async def test_an_operator_cannot_touch_another_operators_product(world):
     expected = {"owner": 404, "joint": 404, "other_agency": 404, "owner_operator": 200, "other_operator": 404,
                 "registrar": 403, "auditor": 403, "admin": 404, "authority": 404, "anonymous": 401,
-                "read_client": 403, "write_client": 404}
+                "read_client": 404, "write_client": 404}
     await world.expect("PATCH", f"/products/{world.product['id']}", expected, body={"scenarios": ["城市治理"]})
 
 
@@ -89,22 +91,24 @@ async def test_only_agencies_describe_resources_and_only_operators_products(worl
     resources = {c: 403 for c in CALLERS} | {"owner": 201, "joint": 201, "other_agency": 201, "anonymous": 401}
     await world.expect("POST", "/resources", resources, body=resource_body())
     products = {c: 403 for c in CALLERS} | {"owner_operator": 201, "other_operator": 201, "anonymous": 401}
-    await world.expect("POST", "/products", products, body=product_body([world.resource["id"]]))
+    await world.expect("POST", "/products", products, body=product_body([]))
 
 
 async def test_an_agency_cannot_register_another_agencys_resource(world):
+    # Only agencies and operators file: any other caller is refused on its role, before the subject is looked up.
     expected = {"owner": 201, "joint": 403, "other_agency": 404, "owner_operator": 404, "other_operator": 404,
-                "registrar": 403, "auditor": 403, "admin": 404, "authority": 404, "anonymous": 401,
-                "read_client": 403, "write_client": 404}
+                "registrar": 403, "auditor": 403, "admin": 403, "authority": 403, "anonymous": 401,
+                "read_client": 403, "write_client": 403}
     body = {"subject_type": "resource", "subject_id": world.resource["id"], "type": "first",
             "attachments": [{"name": "存证.pdf", "sha256": SHA}]}
     await world.expect("POST", "/registrations", expected, body=body)
 
 
 async def test_an_operator_registers_only_its_own_product(world):
+    # Only agencies and operators file: any other caller is refused on its role, before the subject is looked up.
     expected = {"owner": 404, "joint": 404, "other_agency": 404, "owner_operator": 201, "other_operator": 404,
-                "registrar": 403, "auditor": 403, "admin": 404, "authority": 404, "anonymous": 401,
-                "read_client": 403, "write_client": 404}
+                "registrar": 403, "auditor": 403, "admin": 403, "authority": 403, "anonymous": 401,
+                "read_client": 403, "write_client": 403}
     body = {"subject_type": "product", "subject_id": world.product["id"], "type": "first"}
     await world.expect("POST", "/registrations", expected, body=body)
 
@@ -141,7 +145,7 @@ async def test_registrar_cannot_resubmit_or_withdraw_a_registrants_materials(wor
     assert returned.status_code == 200
     expected = {"owner": 200, "joint": 403, "other_agency": 404, "owner_operator": 404, "other_operator": 404,
                 "registrar": 403, "auditor": 403, "admin": 404, "authority": 404, "anonymous": 401,
-                "read_client": 403, "write_client": 404}
+                "read_client": 404, "write_client": 404}
     await world.expect("POST", f"/registrations/{registration['id']}/resubmit", expected,
                        body={"attachments": [{"name": "来源说明.pdf", "sha256": SHA}]})
 
@@ -153,7 +157,7 @@ async def test_registration_listing_shows_each_organization_only_its_own(world):
         response = await world.client.get("/registrations", headers=world.headers[caller])
         seen[caller] = response.status_code if response.status_code != 200 else len(response.json()["items"])
     assert seen == {"owner": 1, "joint": 0, "other_agency": 0, "owner_operator": 0, "other_operator": 0,
-                    "registrar": 1, "auditor": 1, "admin": 0, "authority": 0, "anonymous": 401, "read_client": 1,
+                    "registrar": 1, "auditor": 1, "admin": 0, "authority": 0, "anonymous": 401, "read_client": 403,
                     "write_client": 403}
 
 
@@ -213,7 +217,7 @@ async def test_only_the_owner_withdraws_and_everyone_logged_in_reads_the_calenda
     registration = await _filed(world)
     expected = {"owner": 200, "joint": 403, "other_agency": 404, "owner_operator": 404, "other_operator": 404,
                 "registrar": 403, "auditor": 403, "admin": 404, "authority": 404, "anonymous": 401,
-                "read_client": 403, "write_client": 404}
+                "read_client": 404, "write_client": 404}
     await world.expect("POST", f"/registrations/{registration['id']}/withdraw", expected)
     await world.expect("GET", "/calendar/2026", {c: 200 for c in CALLERS} | {"anonymous": 401})
 
@@ -224,5 +228,5 @@ async def test_lists_of_subjects_show_each_organization_its_own(world):
         response = await world.client.get("/resources", headers=world.headers[caller])
         seen[caller] = response.status_code if response.status_code != 200 else len(response.json()["items"])
     assert seen == {"owner": 1, "joint": 0, "other_agency": 0, "owner_operator": 0, "other_operator": 0,
-                    "registrar": 1, "auditor": 1, "admin": 0, "authority": 0, "anonymous": 401, "read_client": 1,
+                    "registrar": 1, "auditor": 1, "admin": 0, "authority": 0, "anonymous": 401, "read_client": 0,
                     "write_client": 0}

@@ -126,9 +126,8 @@ async def test_a_registration_not_renewed_expires(flow, registered):
 
 async def test_product_validity_ends_with_a_shorter_operation_agreement(flow, mint, apps):
     """Art. 15: for a product whose agreement is shorter, the agreement's term."""
-    agency, operator, registrar = mint("agency"), mint("operator"), mint("registrar")
-    resource = await flow.resource(agency)
-    product = await flow.product(operator, [resource["id"]], delivered_at=flow.clock.today.isoformat())
+    operator, registrar = mint("operator"), mint("registrar")
+    product = await flow.product(operator, [], delivered_at=flow.clock.today.isoformat())
     ends = flow.clock.today + timedelta(days=400)
     async with apps.registry.state.db.sessions.begin() as session:
         await session.execute(update(Product).where(Product.id == product["id"]).values(

@@ -134,9 +134,8 @@ async def test_a_registration_past_its_expiry_takes_no_new_application(flow, min
 # --- Item 2: validity never ends before it starts ------------------------------------------------------------
 
 async def _product(flow, mint, apps, agreement_ends_on: date) -> tuple[object, object, dict]:
-    agency, operator, registrar = mint("agency"), mint("operator"), mint("registrar")
-    resource = await flow.resource(agency)
-    product = await flow.product(operator, [resource["id"]], delivered_at="2025-12-01")
+    operator, registrar = mint("operator"), mint("registrar")
+    product = await flow.product(operator, [], delivered_at="2025-12-01")
     await _set(apps, Product, product["id"], agreement_id="a1", agreement_ends_on=agreement_ends_on)
     return operator, registrar, product
 

@@ -8,6 +8,9 @@ import pytest
 
 from services.registry.operation.dates import china_today
 
+from services.registry.registration.models import Resource
+from tests.api.operation.world import set_status
+
 from .support import sync_all
 
 EVERYONE = ("admin", "authority", "registrar", "agency", "operator", "auditor", "anonymous", "client:reader",
@@ -22,14 +25,16 @@ def _half_up(exact: Fraction) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-async def _seed(registry_client, scoring_client, callers) -> tuple[str, str]:
-    """The agency's resource and the operator's product made from it, in the real registry, mirrored."""
+async def _seed(apps, registry_client, scoring_client, callers) -> tuple[str, str]:
+    """The agency's resource and the operator's product made from it, in the real registry, mirrored. The resource
+    is registered first: a product cites only resources its operator may know of (another's draft is unknown)."""
     resource = await registry_client.post("/resources", headers=callers["agency"].registry, json={
         "name": "公交到站数据", "description": "到站预测", "data_items": [{"name": "stop"}], "scale": "1 GB",
         "update_frequency": "daily", "quality": "完整", "sharing_attribute": "conditional",
         "opening_attribute": "conditional", "grading": "general", "region_code": "310000", "source": "调度系统",
         "lawful_basis": "条例", "security_assessment": {"risk_level": "low"}})
     assert resource.status_code == 201, resource.text
+    await set_status(apps, Resource, resource.json()["id"], status="registered")
     product = await registry_client.post("/products", headers=callers["operator"].registry, json={
         "name": "到站预测 API", "description": "d", "form": "api", "resource_ids": [resource.json()["id"]],
         "scenarios": ["出行", "物流"], "use_type": "industry", "conditions_of_use": "c", "region_code": "310000"})
@@ -38,8 +43,8 @@ async def _seed(registry_client, scoring_client, callers) -> tuple[str, str]:
     return product.json()["id"], resource.json()["id"]
 
 
-async def test_every_role_reads_only_the_value_scores_it_may(registry_client, scoring_client, callers):
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+async def test_every_role_reads_only_the_value_scores_it_may(apps, registry_client, scoring_client, callers):
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     expected = {"operator": 200, "agency": 403, "registrar": 403, "admin": 200, "authority": 200, "auditor": 200,
                 "anonymous": 401, "client:reader": 200, "client:feeder": 403}
     for name in EVERYONE:
@@ -53,9 +58,9 @@ async def test_every_role_reads_only_the_value_scores_it_may(registry_client, sc
     assert len(everything) == 2
 
 
-async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_step(registry_client, scoring_client,
-                                                                                      callers):
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_step(
+        apps, registry_client, scoring_client, callers):
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     score = (await scoring_client.get(f"/value-scores/product/{p1}", headers=callers["operator"].headers)).json()
     response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
         "subject_kind": "product", "subject_id": p1, "approach": "cost", "cost": COST})
@@ -71,10 +76,10 @@ async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_
     assert body["steps"][1]["result"] == "0.75" and body["steps"][1]["exact"] is True
 
 
-async def test_cost_valuation_is_exact_where_rounding_each_step_was_off_by_seventy_fen(registry_client, scoring_client,
-                                                                                        callers):
+async def test_cost_valuation_is_exact_where_rounding_each_step_was_off_by_seventy_fen(
+        apps, registry_client, scoring_client, callers):
     """1 234 567.89 × 0.8765 × 5/7 = 772 927.68…; shares and δ rounded to 6 places gave 772 928.39."""
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     cost = {"preparation": "1234567.89", "direct": "0", "indirect": "0", "used_years": "2", "remaining_years": "5",
             "quality_coefficient": "0.8765"}
     created = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
@@ -89,8 +94,8 @@ async def test_cost_valuation_is_exact_where_rounding_each_step_was_off_by_seven
     assert stored.json()["value"] == "772927.68" and stored.json()["steps"] == created.json()["steps"]
 
 
-async def test_income_and_market_valuations_are_exact(registry_client, scoring_client, callers):
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+async def test_income_and_market_valuations_are_exact(apps, registry_client, scoring_client, callers):
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     income = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
         "subject_kind": "product", "subject_id": p1, "approach": "income",
         "income": {"risk_free_rate": "0.025", "risk_premium": "0.075", "cash_flows": ["110000", "121000"]}})
@@ -102,10 +107,10 @@ async def test_income_and_market_valuations_are_exact(registry_client, scoring_c
     assert market.status_code == 201 and market.json()["value"] == "99500.00"
 
 
-async def test_income_on_exactly_half_a_fen_rounds_up_once(registry_client, scoring_client, callers):
+async def test_income_on_exactly_half_a_fen_rounds_up_once(apps, registry_client, scoring_client, callers):
     """2.29/1.2 + 2.21/1.2² + 2.82/1.2³ = 5.075 exactly, from three non-terminating present values; JSON
     numbers are taken at their decimal value."""
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
         "subject_kind": "product", "subject_id": p1, "approach": "income",
         "income": {"risk_free_rate": 0.1, "risk_premium": 0.1, "cash_flows": [2.29, 2.21, 2.82]}})
@@ -116,8 +121,8 @@ async def test_income_on_exactly_half_a_fen_rounds_up_once(registry_client, scor
     assert [s["exact"] for s in response.json()["steps"][1:4]] == [False, False, False]
 
 
-async def test_valuation_input_is_validated(registry_client, scoring_client, callers):
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+async def test_valuation_input_is_validated(apps, registry_client, scoring_client, callers):
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     for body in (
         {"subject_kind": "product", "subject_id": p1, "approach": "income"},
         {"subject_kind": "product", "subject_id": p1, "approach": "income",
@@ -133,8 +138,8 @@ async def test_valuation_input_is_validated(registry_client, scoring_client, cal
 
 
 async def test_non_finite_out_of_range_or_over_precise_valuation_input_is_a_problem_naming_the_field(
-        registry_client, scoring_client, callers):
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+        apps, registry_client, scoring_client, callers):
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     income = {"risk_free_rate": "0.02", "risk_premium": "0.05", "cash_flows": ["100"]}
     comparable = {"name": "A", "price": "100"}
     for approach, params, field in (
@@ -159,8 +164,9 @@ async def test_non_finite_out_of_range_or_over_precise_valuation_input_is_a_prob
         assert field in [e["field"] for e in response.json()["errors"]], (field, response.text)
 
 
-async def test_every_role_may_value_and_read_valuations_only_as_allowed(registry_client, scoring_client, callers):
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+async def test_every_role_may_value_and_read_valuations_only_as_allowed(apps, registry_client, scoring_client,
+                                                                         callers):
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     body = {"subject_kind": "product", "subject_id": p1, "approach": "cost",
             "cost": {**COST, "quality_coefficient": "0.8"}}
     create = {"operator": 201, "authority": 201, "admin": 201, "agency": 403, "registrar": 403, "auditor": 403,
@@ -178,8 +184,8 @@ async def test_every_role_may_value_and_read_valuations_only_as_allowed(registry
         assert response.status_code == status, (name, response.text)
 
 
-async def test_contest_and_resolution_stay_with_the_score(registry_client, scoring_client, callers):
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+async def test_contest_and_resolution_stay_with_the_score(apps, registry_client, scoring_client, callers):
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     filed = await scoring_client.post("/contests", headers=callers["operator"].headers, json={
         "target_kind": "value_score", "target_id": f"product/{p1}",
         "reason": "Our product has three more scenarios since March."})
@@ -201,8 +207,8 @@ async def test_contest_and_resolution_stay_with_the_score(registry_client, scori
         (contest["id"], "rejected", "The scenarios are not registered.")]
 
 
-async def test_only_the_scored_organization_may_contest(registry_client, scoring_client, callers):
-    p1, r1 = await _seed(registry_client, scoring_client, callers)
+async def test_only_the_scored_organization_may_contest(apps, registry_client, scoring_client, callers):
+    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
     run = (await scoring_client.post("/evaluation-runs", headers=callers["authority"].headers, json={
         "subject_kind": "organization", "subject_ids": [callers["agency"].org_id], "period": "2025"})).json()
     evaluation_id = run["evaluations"][0]["id"]

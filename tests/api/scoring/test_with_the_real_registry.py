@@ -1,6 +1,9 @@
 """Scoring against the real (in-process) registry: its REST API and its ledger change feed, read over HTTP with
 the scoring service's own machine client (client_credentials, registry:read registry:feed)."""
 
+from services.registry.registration.models import Resource
+from tests.api.operation.world import set_status
+
 RESOURCE = {
     "name": "城市交通流量数据", "description": "全市主要道路实时交通流量",
     "data_items": [{"name": "road_id", "type": "string"}, {"name": "flow", "type": "integer"}],
@@ -19,6 +22,8 @@ async def test_registry_changes_reach_scores_through_the_feed(apps, registry_cli
     created = await registry_client.post("/resources", json=RESOURCE, headers=agency.headers)
     assert created.status_code == 201, created.text
     resource_id = created.json()["id"]
+    # A product cites resources its operator may know of: registered ones (another agency's draft is unknown).
+    await set_status(apps, Resource, resource_id, status="registered")
     product = await registry_client.post("/products", headers=operator.headers, json={
         "name": "出行热力 API", "description": "按小时的道路拥堵指数", "form": "api", "resource_ids": [resource_id],
         "scenarios": ["物流路径规划", "保险定价"], "use_type": "industry", "conditions_of_use": "仅限签约用户",
