@@ -6,7 +6,6 @@ import asyncio
 
 import httpx
 from fastapi import FastAPI
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.kernel.app import create_service_app
 
@@ -32,7 +31,7 @@ def create_app(settings: AuthSettings | None = None, transport: httpx.AsyncBaseT
     async def keys_loaded(app: FastAPI) -> str | None:
         return None if getattr(app.state, "keyring", None) else "signing keys not loaded"
 
-    app = create_service_app(
+    return create_service_app(
         settings,
         title="PDR auth",
         description="Organizations, accounts, machine clients; OAuth2 tokens (RFC 6749/7009/7662) and JWKS.",
@@ -46,7 +45,3 @@ def create_app(settings: AuthSettings | None = None, transport: httpx.AsyncBaseT
         # Sign-in and client authentication have their own throttle (throttle.py), per address and account.
         rate_exempt=("/oauth/",),
     )
-    # Outermost: sign-in throttling counts the browser's address that the console (or a reverse proxy) forwards,
-    # believed only from the peers named in trusted_proxies.
-    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    return app

@@ -33,9 +33,6 @@ class AuthSettings(ServiceSettings):
     login_backoff_base_seconds: float = Field(default=1.0, gt=0)
     login_backoff_max_seconds: float = Field(default=300.0, gt=0)
     login_window_seconds: int = Field(default=3600, gt=0)
-    # Peers whose X-Forwarded-For is believed (addresses or networks): the console and reverse proxies in front
-    # of auth. Any other caller is throttled by its own address, whatever header it sends.
-    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
     # How often a replica reloads signing keys from the database (picks up `pdr auth rotate-keys`).
     key_reload_seconds: float = 10.0
     # How long a rotated key is published in JWKS before it signs: at least key_reload_seconds (every replica

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sqlalchemy import Table
 
@@ -202,6 +203,8 @@ def create_service_app(
         bodies=BodyLimits(settings.max_body_bytes, settings.max_anonymous_body_bytes, dict(body_limits or {})),
         budgets=app.state.rate_budgets)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    # Outermost: the caller's address is the forwarded one only from a trusted proxy (uvicorn's own middleware).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     for router in [_ops_router(verify_tokens, checks), *routers]:
         _mount(app, router)
     return app

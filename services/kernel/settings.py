@@ -58,6 +58,10 @@ class ServiceSettings(BaseSettings):
     # for none): one per verified caller, one per address for writing requests without a token. Budgets are
     # counted in the process unless ``rate_limit_storage`` names a shared store ("async+redis://host:6379",
     # needs the limits[async-redis] extra), which replicas behind one load balancer should share.
+    # Peers whose X-Forwarded-For/-Proto is believed (addresses or networks): the console, reverse proxies and
+    # ingresses in front of the service. Any other caller is its own address, whatever header it sends: that
+    # address is what sign-in throttling and the anonymous rate budget count by.
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
     max_body_bytes: int = 1024 * 1024
     max_anonymous_body_bytes: int = 64 * 1024
     rate_limit_per_caller: str = "3000/minute"

@@ -159,3 +159,22 @@ async def test_each_verified_caller_has_its_own_budget(apps, registry_client, mi
         assert answer.headers["ratelimit-policy"] == '"caller";q=5;w=60'
     # Outside the test's budgets, the suite's unbounded ones answer again.
     assert (await registry_client.get("/resources", headers=first.headers)).status_code == 200
+
+
+async def test_the_anonymous_budget_counts_the_address_a_trusted_proxy_forwards_and_no_other(apps, flow, mint):
+    registration_id = await _noticed(flow, mint)
+    url = f"/public/notices/{registration_id}/objections"
+    proxy = httpx.ASGITransport(app=apps.registry, client=("127.0.0.1", 40000))  # trusted_proxies' default
+    direct = httpx.ASGITransport(app=apps.registry, client=("203.0.113.8", 40000))
+    async with budgets(apps.registry, anonymous_writes="2/minute"), \
+            httpx.AsyncClient(transport=proxy, base_url="http://registry.test") as via_proxy, \
+            httpx.AsyncClient(transport=direct, base_url="http://registry.test") as attacker:
+        # An untrusted peer cannot buy a fresh budget with a forged header.
+        forged = [await attacker.post(url, json=OBJECTION, headers={"X-Forwarded-For": f"10.9.9.{i}"})
+                  for i in range(3)]
+        assert [answer.status_code for answer in forged] == [201, 201, 429]
+        # Behind the trusted proxy, two browsers are two addresses.
+        for browser in ("198.51.100.1", "198.51.100.2"):
+            answers = [await via_proxy.post(url, json=OBJECTION, headers={"X-Forwarded-For": browser})
+                       for _ in range(3)]
+            assert [answer.status_code for answer in answers] == [201, 201, 429]
