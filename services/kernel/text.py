@@ -4,15 +4,15 @@
     Line   one line, as given: identifiers, codes, numbers of documents, short free text
     Text   several lines (TAB, LF and CR allowed): descriptions, reasons, grounds
 
-Every kind refuses NUL and the other C0 and C1 control characters (ESC, BEL…, DEL), the bidirectional
-embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069: they make a name read otherwise than it is
-stored) and lone surrogates (no UTF-8 for them: PostgreSQL refuses NUL and they cannot be encoded). A refusal
-is a validation error naming the field, so the request ends as a 422 problem before any write.
+Every kind refuses NUL (PostgreSQL refuses it in text: a driver error, a 500), the other C0 and C1 control
+characters (ESC, BEL…, DEL), the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+U+2066–U+2069: they make a name read otherwise than it is stored) and lone surrogates (they have no UTF-8). A
+refusal is a validation error naming the field, so the request ends as a 422 problem before any write.
 
 A request model types each ``str`` field with one of these, lengths included
-(``Annotated[str, Name(max_length=200)]``); a unit test walks every request model of every service and fails
-on a bare ``str``. Query strings and paths are
-not models: ``RefuseNul`` answers 400 to a NUL anywhere in them, before routing.
+(``Annotated[str, Name(max_length=200)]``); a unit test walks every request body of every service and fails
+on a bare ``str``. Query strings and paths are not models: ``RefuseNul`` answers 400 to a NUL anywhere in
+them, before routing.
 """
 
 from __future__ import annotations
@@ -117,8 +117,8 @@ class Text(TextKind):
 class RefuseNul:
     """ASGI: a NUL in the path or the query string is a 400 problem, before routing or any database sees it.
 
-    Every typed parameter would refuse it too, but a NUL reaches PostgreSQL through any ``str`` parameter (a
-    search word, an id in a path) as a driver error; one check here covers parameters added later.
+    A ``str`` parameter (a search word, an id in a path) takes a NUL like any character and hands it to
+    PostgreSQL, which fails on it; one check here covers every parameter, those added later too.
     """
 
     def __init__(self, app: ASGIApp) -> None:
