@@ -1,12 +1,12 @@
 """``pdr import FILE``: an agency's resource catalogue (CSV/XLSX) or a DCAT-AP catalog into the registry.
 
 The organization is looked up in the auth database (it must exist and be an agency), then the file goes
-through the same importer as ``POST /catalog/import``, in one transaction, with a progress bar.
+through the same import worker and importer as ``POST /catalog/import`` (same limits), in one transaction,
+with a progress bar.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Annotated
@@ -20,8 +20,10 @@ from services.auth.models import Organization
 from services.kernel.migrate import upgrade
 from services.kernel.problems import Problem
 from services.registry.catalog.dcat_import import FORMATS
-from services.registry.catalog.importer import Owner, import_sheet, load_file
+from services.registry.catalog.importer import Owner, import_sheet, schema_for
+from services.registry.catalog.parsing import import_worker, parse_upload
 from services.registry.catalog.schemas import ImportReport
+from services.registry.settings import RegistrySettings
 
 from .common import DataDir, run, service_db, use_data_dir
 
@@ -44,15 +46,19 @@ async def _owner(org_id: str) -> Owner:
 
 async def _import(path: Path, org_id: str, dry_run: bool, progress: Progress) -> ImportReport:
     owner = await _owner(org_id)
-    data = path.read_bytes()
-    sheet, schema = load_file(path.name, data, dcat="." + path.name.lower().rsplit(".", 1)[-1] in FORMATS)
+    dcat = "." + path.name.lower().rsplit(".", 1)[-1] in FORMATS
+    worker = import_worker(RegistrySettings())
+    try:
+        parsed = await parse_upload(worker, path.name, path.read_bytes(), dcat=dcat)
+    finally:
+        await worker.close()
+    sheet = parsed.sheet
     task = progress.add_task(f"importing {path.name}", total=max(len(sheet.rows), 1))
     db = await service_db("registry")
     try:
         async with db.sessions.begin() as session:
             report = await import_sheet(
-                session, sheet, owner, digest=hashlib.sha256(data).hexdigest(), dry_run=dry_run,
-                schema=schema,
+                session, sheet, owner, digest=parsed.digest, dry_run=dry_run, schema=schema_for(dcat=dcat),
                 progress=lambda done, total: progress.update(task, completed=done, total=total))
         progress.update(task, completed=progress.tasks[task].total)
         return report

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.kernel.app import create_service_app
 
 from .catalog import import_routes as catalog_import_routes, routes as catalog_routes, sync as catalog_sync
+from .catalog.parsing import start_import_worker, stop_import_worker
 from .feed import routes as feed_routes
 from .graphql.schema import graphql_router
 from .ledger import routes as ledger_routes
@@ -30,7 +31,8 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         # Starlette tries routes in order: the registry's own objects first, GraphQL (a mounted app) last.
         routers=[*registration_routers, *operation_routers, catalog_routes.router, catalog_import_routes.import_router,
                  ledger_routes.router, feed_routes.router, jwks_router, graphql_router(settings.demo)],
-        on_startup=[load_signer, catalog_sync.on_startup, register_ledger_metrics],
+        on_startup=[load_signer, catalog_sync.on_startup, register_ledger_metrics, start_import_worker],
+        on_shutdown=[stop_import_worker],
         idempotency=idempotency,
         # A catalogue file (with its multipart envelope) is the one large body; GraphQL documents are small.
         body_limits={"/catalog/import": catalog_import_routes.MAX_UPLOAD_BYTES + 1024 * 1024, "/graphql": 256 * 1024},

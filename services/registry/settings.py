@@ -16,3 +16,9 @@ class RegistrySettings(ServiceSettings):
     # Upper bound on a long poll of /events (a request may ask for less). Proxies in front usually cut idle
     # requests at 60 s; lower it behind a stricter one.
     feed_max_wait_seconds: float = 60.0
+    # Uploaded catalogues are parsed in worker processes (catalog/parsing.py, kernel/worker.py): how many, the
+    # address space of each (its interpreter and imports take about 180 MiB of it), and the CPU time of one
+    # parse, its wall clock 2 s more. The largest accepted files (200,000 rows) parse in 5-40 s.
+    import_workers: int = 1
+    import_worker_memory_mb: int = 1024
+    import_parse_seconds: float = 120.0

@@ -3,18 +3,21 @@
 Each dcat:Dataset gives a draft row (title, description, theme, frequency, access rights, spatial division
 code) that then goes through the bulk importer, so validation, idempotency by name and the report are the
 same as for a spreadsheet. What DCAT cannot say (sharing attribute, grading) stays empty for the owner.
+The catalog is read within ``ImportLimits`` (bytes, statements, datasets, nesting), with rdflib's parsers
+guarded by rdf_guards.py; like a spreadsheet, it is parsed in the import worker (parsing.py).
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 from rdflib import Graph, Literal
 from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS
 
-from services.kernel.problems import Unprocessable
+from services.kernel.problems import ContentTooLarge, Problem, Unprocessable
 
+from .limits import MIB, ImportLimits
+from .rdf_guards import BoundedStore, check_jsonld, check_rdfxml, too_deep
 from .sheets import HEADERS, Sheet
 from .vocab import EU_ACCESS_RIGHT, EU_FREQUENCY, FREQUENCY_FROM_EU, OPENING_FROM_EU
 
@@ -22,7 +25,8 @@ __all__ = ["FORMATS", "sheet_from_dcat"]
 
 FORMATS = {".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".xml": "xml"}
 _DIVISION = re.compile(r"(\d{6})/?$")
-MAX_DATASETS = 10_000
+# What a dataset can say of a draft, in the order of each row's cells.
+FIELDS = ("name", "description", "domain", "update_frequency", "opening_attribute", "region_code")
 
 
 def _text(graph: Graph, node, prop) -> str:
@@ -49,49 +53,37 @@ def _row(graph: Graph, node) -> dict[str, str]:
     return row
 
 
-def _remote_contexts(node) -> bool:
-    if isinstance(node, dict):
-        return any((key in ("@context", "@import") and _names_url(value)) or _remote_contexts(value)
-                   for key, value in node.items())
-    if isinstance(node, list):
-        return any(_remote_contexts(item) for item in node)
-    return False
-
-
-def _names_url(value) -> bool:
-    if isinstance(value, str):
-        return True
-    if isinstance(value, list):
-        return any(isinstance(item, str) for item in value)
-    return isinstance(value, dict) and _remote_contexts(value)
-
-
-def _refuse_remote_contexts(data: bytes) -> None:
-    """The server never fetches a JSON-LD context named by URL: that would let an upload make it call out."""
+def _graph(data: bytes, fmt: str, limits: ImportLimits) -> Graph:
+    if fmt == "json-ld":
+        check_jsonld(data, limits)
+    elif fmt == "xml":
+        check_rdfxml(data, limits)
     try:
-        document = json.loads(data)
-    except ValueError:
-        raise Unprocessable("The catalog is not valid JSON.", slug="import-unreadable") from None
-    if _remote_contexts(document):
-        raise Unprocessable("JSON-LD contexts must be inline; remote contexts are not fetched.",
-                            slug="import-remote-context")
+        return Graph(store=BoundedStore(limits.max_triples)).parse(data=data.decode("utf-8"), format=fmt)
+    except (Problem, MemoryError):
+        raise
+    except RecursionError:  # Turtle's nested blank nodes and lists recurse in rdflib's parser
+        raise too_deep(limits) from None
+    except Exception as exc:  # rdflib raises parser-specific errors for malformed input; RecursionError too
+        raise Unprocessable(f"The catalog cannot be parsed as {fmt}: {type(exc).__name__}.",
+                            slug="import-unreadable") from None
 
 
-def sheet_from_dcat(filename: str, data: bytes) -> Sheet:
+def sheet_from_dcat(filename: str, data: bytes, limits: ImportLimits | None = None) -> Sheet:
     """A sheet of draft rows, one per dcat:Dataset, in document order of their IRIs."""
+    limits = limits or ImportLimits()
     suffix = "." + filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     fmt = FORMATS.get(suffix)
     if fmt is None:
         raise Unprocessable("A DCAT-AP catalog must be .ttl, .jsonld, .json or .rdf.", slug="import-format")
-    if fmt == "json-ld":
-        _refuse_remote_contexts(data)
-    try:
-        graph = Graph().parse(data=data.decode("utf-8"), format=fmt)
-    except Exception as exc:  # rdflib raises parser-specific errors for malformed input
-        raise Unprocessable(f"The catalog cannot be parsed as {fmt}: {type(exc).__name__}.",
-                            slug="import-unreadable") from None
+    if len(data) > limits.max_dcat_bytes:
+        raise ContentTooLarge(f"A catalog may be at most {limits.max_dcat_bytes // MIB} MiB.",
+                              slug="import-too-large")
+    graph = _graph(data, fmt, limits)
     datasets = sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str)
-    if len(datasets) > MAX_DATASETS:
-        raise Unprocessable(f"A catalog may hold at most {MAX_DATASETS} datasets.", slug="import-too-large")
-    rows = [(index, _row(graph, node)) for index, node in enumerate(datasets, start=1)]
-    return Sheet(columns={field: field for field in HEADERS}, rows=rows, ignored_headers=[])
+    if len(datasets) > limits.max_datasets:
+        raise ContentTooLarge(f"A catalog may hold at most {limits.max_datasets} datasets.",
+                              slug="import-too-many-rows", max_rows=limits.max_datasets)
+    rows = [(index, tuple(_row(graph, node).get(field, "") for field in FIELDS))
+            for index, node in enumerate(datasets, start=1)]
+    return Sheet(columns={field: field for field in HEADERS}, fields=FIELDS, rows=rows, ignored_headers=[])

@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,16 +27,15 @@ from services.kernel.timeutil import new_id, utcnow
 
 from ..ledger.service import record
 from ..registration.models import Resource
-from ..registration.schemas import ResourceIn, ResourcePatch
+from ..registration.schemas import Name, ResourceIn, ResourcePatch
 from .bulk import Prepared, write_prepared
-from .dcat_import import sheet_from_dcat
 from .models import CatalogEntry
 from .schemas import ImportProblem, ImportReport
-from .sheets import Sheet, read_sheet
+from .sheets import Sheet
 from .sync import entry_row
 from .vocab import ATTRIBUTE_ALIASES, FREQUENCY_ALIASES, GRADING_ALIASES
 
-__all__ = ["BATCH", "FIELDS", "DraftIn", "Owner", "import_sheet", "load_file"]
+__all__ = ["BATCH", "FIELDS", "DraftIn", "Owner", "import_sheet", "schema_for"]
 
 # Rows planned and written together. Each batch costs round trips and hand-overs between the worker thread
 # and the event loop; at 4,000 rows they are a small part of its time (measured: 2,000 was ~7% slower).
@@ -65,9 +64,9 @@ class Owner:
     principal: Principal | None = None
 
 
-def _normalized(raw: dict[str, str], owner: Owner) -> dict[str, Any]:
+def _normalized(names: tuple[str, ...], cells: tuple[str, ...], owner: Owner) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    for key, value in raw.items():
+    for key, value in zip(names, cells):
         if not value:
             continue
         aliases = _ALIASES.get(key)
@@ -84,7 +83,7 @@ def _normalized(raw: dict[str, str], owner: Owner) -> dict[str, Any]:
 class DraftIn(ResourcePatch):
     """What a pre-filled draft needs: a name; the owner completes the rest before filing (DCAT-AP import)."""
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name  # required here; text without control characters, as everywhere (kernel.text)
 
 
 class _Planner:
@@ -94,15 +93,18 @@ class _Planner:
     def __init__(self, sheet: Sheet, owner: Owner, schema: type[ResourcePatch],
                  existing: dict[str, dict[str, Any]], postgres: bool) -> None:
         self.columns, self.owner, self.schema, self.existing, self.postgres = sheet.columns, owner, schema, existing, postgres
+        self.names = sheet.fields
         self.now = utcnow()
         self.first_row_of: dict[str, int] = {}
         self.problems: list[ImportProblem] = []
         self.invalid_rows: set[int] = set()
         self.created = self.updated = self.unchanged = self.skipped = 0
 
-    def _valid(self, number: int, raw: dict[str, str]) -> dict[str, Any] | None:
+    def _valid(self, number: int, cells: tuple[str, ...]) -> dict[str, Any] | None:
         try:
-            data = self.schema.model_validate(_normalized(raw, self.owner))
+            # The schema's text kinds refuse NUL and other control characters (kernel.text), so such a cell
+            # makes its row invalid, reported like any other, and never reaches the database.
+            data = self.schema.model_validate(_normalized(self.names, cells, self.owner))
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else None
@@ -119,17 +121,17 @@ class _Planner:
         # A field left out (None) takes its default from FIELDS; the others keep FIELDS' order.
         return {**FIELDS, **data.model_dump(mode="json", include=_FIELD_NAMES, exclude_none=True)}
 
-    def plan(self, chunk: list[tuple[int, dict[str, str]]]) -> _Batch:
+    def plan(self, chunk: list[tuple[int, tuple[str, ...]]]) -> _Batch:
         owner, updates = self.owner, []
         resources = Prepared(Resource.__table__, self.postgres)
         entries = Prepared(CatalogEntry.__table__, self.postgres)
-        for i, (number, raw) in enumerate(chunk):
+        for i, (number, cells) in enumerate(chunk):
             if i % YIELD_EVERY == 0:
                 # Let the event loop, which is feeding PostgreSQL the previous batch, take the GIL now. Otherwise
                 # it waits out the 5 ms switch interval at every step of every COPY while the database idles
                 # (profiled on 100,000 rows: ~12 s of writing for ~7 s of database work, ~8 s with this).
                 time.sleep(0)
-            fields = self._valid(number, raw)
+            fields = self._valid(number, cells)
             if fields is None:
                 continue
             current = self.existing.get(fields["name"])
@@ -172,12 +174,10 @@ class _Batch:
         return len(self.resources) + len(self.updates)
 
 
-def load_file(filename: str, data: bytes, *, dcat: bool) -> tuple[Sheet, type[ResourcePatch]]:
-    """The rows of an upload and the schema they are validated with: a DCAT-AP catalog pre-fills drafts
-    (only a name is required), a spreadsheet describes complete resources."""
-    if dcat:
-        return sheet_from_dcat(filename, data), DraftIn
-    return read_sheet(filename, data), ResourceIn
+def schema_for(*, dcat: bool) -> type[ResourcePatch]:
+    """What the rows of an upload are validated with: a DCAT-AP catalog pre-fills drafts (only a name is
+    required), a spreadsheet describes complete resources."""
+    return DraftIn if dcat else ResourceIn
 
 
 async def _existing(session: AsyncSession, org_id: str) -> dict[str, dict[str, Any]]:

@@ -2,16 +2,27 @@
 
 Headers may be our English field names or the Chinese column titles an agency's catalogue uses; both map to
 one canonical field. Row numbers are those a person sees in a spreadsheet: the header is row 1.
+
+Rows stream from the parser and every limit of ``ImportLimits`` is checked as each one arrives (limits.py):
+a file is refused at the first row, column or cell past a limit. An XLSX is a zip of XML parts: their
+uncompressed sizes are checked before anything is parsed, its XML is read by openpyxl through defusedxml (no
+entity declarations), and the sheet's declared dimension is ignored, so a 1.5 KB sheet that declares
+``A1:XFD8000`` is not padded out to 131 million cells.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from services.kernel.problems import Unprocessable
+from defusedxml import DefusedXmlException
+
+from services.kernel.problems import ContentTooLarge, Unprocessable
+
+from .limits import ImportLimits
 
 __all__ = ["HEADERS", "REQUIRED", "Sheet", "read_sheet"]
 
@@ -33,13 +44,14 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("name", "sharing_attribute", "opening_attribute", "grading")
 _LOOKUP = {alias.strip().lower(): field for field, aliases in HEADERS.items() for alias in aliases}
-MAX_ROWS = 200_000
+_EMPTY = (None, "")
 
 
 @dataclass
 class Sheet:
     columns: dict[str, str]  # canonical field → the header as written in the file
-    rows: list[tuple[int, dict[str, str]]]  # (row number, canonical field → cell text)
+    fields: tuple[str, ...]  # the canonical field of each cell of a row
+    rows: list[tuple[int, tuple[str, ...]]]  # (row number, the cells of ``fields``)
     ignored_headers: list[str]
 
 
@@ -60,43 +72,94 @@ def _decode(data: bytes) -> str:
     raise Unprocessable("The CSV file is neither UTF-8 nor GB 18030 text.", slug="import-encoding")
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    yield from csv.reader(io.StringIO(_decode(data), newline=""))
+def _csv_rows(data: bytes) -> Iterator[Sequence]:
+    try:
+        yield from csv.reader(io.StringIO(_decode(data), newline=""))
+    except csv.Error as exc:  # the csv module's own bound on a field (128 KiB) is one of these
+        raise Unprocessable(f"The CSV cannot be read: {exc}.", slug="import-unreadable") from None
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list]:
+def _unreadable(what: str, exc: Exception) -> Unprocessable:
+    if isinstance(exc, DefusedXmlException):
+        return Unprocessable("The workbook's XML declares entities or a DTD, which are not read.",
+                             slug="import-xml-entities")
+    return Unprocessable(f"{what} ({type(exc).__name__}).", slug="import-unreadable")
+
+
+def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[Sequence]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise Unprocessable(f"The file is not a readable XLSX workbook ({type(exc).__name__}).",
-                            slug="import-unreadable") from None
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())  # reading never yields more
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise _unreadable("The file is not a readable XLSX workbook", exc) from None
+    if unzipped > limits.max_unzipped_bytes:
+        raise ContentTooLarge(f"The workbook's parts hold {unzipped} bytes uncompressed; at most "
+                              f"{limits.max_unzipped_bytes} are read.", slug="import-too-large")
     try:
-        rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)] if book.worksheets else []
-    except Exception as exc:  # a workbook whose sheet XML is broken fails only while rows are read
-        raise Unprocessable(f"The worksheet cannot be read ({type(exc).__name__}).",
-                            slug="import-unreadable") from None
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except MemoryError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise _unreadable("The file is not a readable XLSX workbook", exc) from None
+    try:
+        if not book.worksheets:
+            return
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # each row as wide as its last cell, whatever the sheet declares
+        rows = sheet.iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except MemoryError:
+                raise
+            except Exception as exc:  # a workbook whose sheet XML is broken fails only while rows are read
+                raise _unreadable("The worksheet cannot be read", exc) from None
+            yield row
     finally:
         book.close()
-    yield from rows
 
 
-def read_sheet(filename: str, data: bytes) -> Sheet:
-    """Parse ``data`` (CSV or XLSX by file name); raise Unprocessable when the header is unusable."""
+def _title(header: list[str], index: int) -> str:
+    return header[index] if index < len(header) and header[index] else f"column {index + 1}"
+
+
+def _cells(raw: Sequence, number: int, header: list[str], limits: ImportLimits) -> list[str]:
+    """A row's cells as text, refused when it reaches past ``max_columns`` or a cell is too long."""
+    if len(raw) > limits.max_columns:
+        excess = raw[limits.max_columns:]
+        if sum(excess.count(empty) for empty in _EMPTY) != len(excess):  # counted in C: a row may be 16,384 wide
+            raise ContentTooLarge(f"Row {number} has cells past column {limits.max_columns}.",
+                                  slug="import-too-many-columns", row=number, max_columns=limits.max_columns)
+        raw = raw[:limits.max_columns]
+    cells = [_cell(value) for value in raw]
+    for index, text in enumerate(cells):
+        if len(text) > limits.max_cell_chars:
+            raise ContentTooLarge(f"A cell holds more than {limits.max_cell_chars} characters.",
+                                  slug="import-cell-too-large", row=number, column=_title(header, index),
+                                  max_cell_chars=limits.max_cell_chars)
+    return cells
+
+
+def read_sheet(filename: str, data: bytes, limits: ImportLimits | None = None) -> Sheet:
+    """Parse ``data`` (CSV or XLSX by file name); raise Unprocessable when the header is unusable and
+    ContentTooLarge at the first thing past a limit."""
+    limits = limits or ImportLimits()
     lower = filename.lower()
-    if lower.endswith(".xlsx"):
-        rows = _xlsx_rows(data)
-    elif lower.endswith(".csv"):
-        rows = _csv_rows(data)
-    else:
+    if not lower.endswith((".xlsx", ".csv")):
         raise Unprocessable("Only .csv and .xlsx files can be imported.", slug="import-format")
+    if len(data) > limits.max_bytes:
+        raise ContentTooLarge(f"The file is larger than {limits.max_bytes // (1024 * 1024)} MiB.",
+                              slug="import-too-large")
+    rows = _xlsx_rows(data, limits) if lower.endswith(".xlsx") else _csv_rows(data)
     try:
-        header = [_cell(h) for h in next(rows)]
+        first = next(rows)
     except StopIteration:
         raise Unprocessable("The file is empty.", slug="import-empty") from None
-    except csv.Error as exc:
-        raise Unprocessable(f"The CSV header cannot be read: {exc}.", slug="import-unreadable") from None
+    header = _cells(first, 1, [], limits)
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
     ignored = []
@@ -111,15 +174,25 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
     if missing:
         raise Unprocessable("The header lacks required columns.", slug="import-header", missing_columns=missing,
                             errors=[{"row": 1, "column": m, "reason": "required column is missing"} for m in missing])
-    parsed: list[tuple[int, dict[str, str]]] = []
-    try:
-        for number, raw in enumerate(rows, start=2):
-            cells = [_cell(v) for v in raw]
-            if not any(cells):
-                continue  # blank lines are common at the end of exported sheets
-            if len(parsed) >= MAX_ROWS:
-                raise Unprocessable(f"A file may hold at most {MAX_ROWS} rows.", slug="import-too-large")
-            parsed.append((number, {f: cells[i] if i < len(cells) else "" for f, i in positions.items()}))
-    except csv.Error as exc:
-        raise Unprocessable(f"The CSV cannot be read: {exc}.", slug="import-unreadable") from None
-    return Sheet(columns={f: columns.get(f, HEADERS[f][0]) for f in HEADERS}, rows=parsed, ignored_headers=ignored)
+    fields, at = tuple(positions), tuple(positions.values())
+    parsed: list[tuple[int, tuple[str, ...]]] = []
+    cells_read, blank = len(first), 0
+    for number, raw in enumerate(rows, start=2):
+        cells_read += len(raw)
+        if cells_read > limits.max_cells:
+            raise ContentTooLarge(f"The file has more than {limits.max_cells} cells, empty ones included.",
+                                  slug="import-too-many-cells", row=number, max_cells=limits.max_cells)
+        cells = _cells(raw, number, header, limits)
+        if not any(cells):
+            blank += 1  # blank lines are common at the end of exported sheets
+            if blank > limits.max_rows:
+                raise ContentTooLarge(f"The file has more than {limits.max_rows} blank rows.",
+                                      slug="import-too-many-rows", row=number, max_rows=limits.max_rows)
+            continue
+        if len(parsed) >= limits.max_rows:
+            raise ContentTooLarge(f"A file may hold at most {limits.max_rows} rows.", slug="import-too-many-rows",
+                                  row=number, max_rows=limits.max_rows)
+        width = len(cells)
+        parsed.append((number, tuple(cells[i] if i < width else "" for i in at)))
+    return Sheet(columns={f: columns.get(f, HEADERS[f][0]) for f in HEADERS}, fields=fields, rows=parsed,
+                 ignored_headers=ignored)
