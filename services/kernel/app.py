@@ -106,13 +106,14 @@ def _mount(app: FastAPI, router: APIRouter) -> None:
     app as its dependency-override provider). A router with other kinds of routes (GraphQL's websocket
     routes) keeps the ordinary include.
     """
-    if not router.routes or not all(type(route) is APIRoute for route in router.routes):
+    if not router.routes or not all(isinstance(route, APIRoute) for route in router.routes):
         app.include_router(router)
         return
     for route in router.routes:
         fields = {name: getattr(route, name) for name in _ROUTE_FIELDS}
         fields["dependencies"] = list(route.dependencies)
-        app.router.add_api_route(route.path, route.endpoint, **fields)
+        # A router's own route class (the registry's AuthorizeFirst) is kept.
+        app.router.add_api_route(route.path, route.endpoint, route_class_override=type(route), **fields)
 
 
 def create_service_app(

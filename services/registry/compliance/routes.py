@@ -10,6 +10,7 @@ from services.kernel.db import SessionDep
 from services.kernel.security import Principal, require_roles
 
 from ..operation.http import READ_ERRORS, WRITE_ERRORS, After, Limit
+from ..routing import AuthorizeFirst
 from . import records
 from .catalog import catalog
 from .engine import sweep
@@ -17,7 +18,7 @@ from .schemas import RecordOut, RuleOut, SweepIn, SweepOut, WaiverIn
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/compliance", tags=["compliance"])
+router = APIRouter(prefix="/compliance", tags=["compliance"], route_class=AuthorizeFirst)
 Person = Annotated[Principal, require_roles("admin", "authority", "registrar", "agency", "operator", "auditor")]
 Admin = Annotated[Principal, require_roles("admin")]
 

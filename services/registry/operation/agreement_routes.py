@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from services.kernel.db import SessionDep
 from services.kernel.security import CurrentPrincipal, Principal, require_roles
 
+from ..routing import AuthorizeFirst
 from . import agreements, reports
 from .callers import ConsentingParty, ImplementingBody, ManagedAgreement, Manager, person
 from .agreement_views import agreement_out, agreements_out
@@ -18,7 +19,7 @@ from .schemas import AgreementIn, AgreementOut, AgreementVersionOut, AmendmentIn
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/operation", tags=["authorized operation"])
+router = APIRouter(prefix="/operation", tags=["authorized operation"], route_class=AuthorizeFirst)
 Reader = Annotated[Principal, require_roles("admin", "auditor", "authority", "operator")]
 Operator = Annotated[Principal, person("operator")]
 Status = Literal["draft", "signed", "filed", "active", "suspended", "terminated", "expired"]

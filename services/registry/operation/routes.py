@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from services.kernel.db import SessionDep
 from services.kernel.security import Principal, require_roles
 
+from ..routing import AuthorizeFirst
 from . import plans
 from .callers import Admin, ImplementingBody, ManagedPlan, Manager
 from .http import READ_ERRORS, WRITE_ERRORS, After, Limit
@@ -19,7 +20,7 @@ from .schemas import (
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/operation", tags=["authorized operation"])
+router = APIRouter(prefix="/operation", tags=["authorized operation"], route_class=AuthorizeFirst)
 PlanReader = Annotated[Principal, require_roles("admin", "auditor", "authority")]
 Person = Annotated[Principal, require_roles("admin", "authority", "registrar", "agency", "operator", "auditor")]
 Region = Annotated[str | None, Query(pattern=r"^[1-9][0-9]{5}$")]

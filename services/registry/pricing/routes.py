@@ -11,6 +11,7 @@ from services.kernel.security import CurrentPrincipal, Principal, require_roles
 
 from ..operation.callers import PriceAuthority
 from ..operation.http import PUBLIC_ERRORS, READ_ERRORS, WRITE_ERRORS, After, Limit
+from ..routing import AuthorizeFirst
 from . import caps, prices
 from .callers import CeilingSetter, PriceSetter
 from .price_list import price_list
@@ -18,7 +19,7 @@ from .schemas import PriceIn, PriceListItem, PriceOut, QuoteIn, QuoteOut, Revenu
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["pricing"])
+router = APIRouter(tags=["pricing"], route_class=AuthorizeFirst)
 CapReader = Annotated[Principal, require_roles("admin", "auditor", "authority", "operator")]
 Person = Annotated[Principal, require_roles("admin", "authority", "registrar", "agency", "operator", "auditor")]
 ProductId = Annotated[str, Query(max_length=32)]

@@ -12,12 +12,14 @@ from services.kernel.db import SessionDep
 from services.kernel.security import CurrentPrincipal, Principal, require_roles
 from services.kernel.text import Line, Name
 
+from ..routing import AuthorizeFirst
 from .calendar import load_calendar, load_year
 from .deps import PROBLEMS
 
 __all__ = ["calendar_router"]
 
-calendar_router = APIRouter(prefix="/calendar", tags=["registration"], responses=PROBLEMS)
+calendar_router = APIRouter(prefix="/calendar", tags=["registration"], responses=PROBLEMS,
+                          route_class=AuthorizeFirst)
 Year = Annotated[int, Path(ge=2000, le=2100)]
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from services.kernel.pagination import Page
 
+from ..routing import AuthorizeFirst
 from . import objections, public
 from .certificate import sign_certificate
 from .deps import PROBLEMS, PublicCtxDep
@@ -15,7 +16,7 @@ from .public_schemas import CertificateOut, CodeLookupOut, NoticeOut, ObjectionI
 
 __all__ = ["public_router"]
 
-public_router = APIRouter(prefix="/public", tags=["public"], responses={
+public_router = APIRouter(prefix="/public", tags=["public"], route_class=AuthorizeFirst, responses={
     k: v for k, v in PROBLEMS.items() if k in (400, 404, 409, 422)})
 Code = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[0-9A-Za-z\-]+$")]
 Id = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]

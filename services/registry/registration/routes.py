@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from services.kernel.pagination import Page
 
+from ..routing import AuthorizeFirst
 from . import completion, objections, public, service, views
 from .callers import OwnRegistration, Registrant, Registrar
 from .certificate import sign_certificate
@@ -18,7 +19,7 @@ from .workflow import STATES
 
 __all__ = ["registration_router"]
 
-registration_router = APIRouter(tags=["registration"], responses=PROBLEMS)
+registration_router = APIRouter(tags=["registration"], responses=PROBLEMS, route_class=AuthorizeFirst)
 Id = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
 StateFilter = Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$")]
 

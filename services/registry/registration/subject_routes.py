@@ -11,6 +11,7 @@ from services.kernel.openapi import BEARER_REQUIRED
 from services.kernel.pagination import Page
 from services.kernel.security import CurrentPrincipal, Principal, current_principal
 
+from ..routing import AuthorizeFirst
 from . import history, subjects
 from .callers import OwnResource, author, own_subject
 from .data_updates import report_data_update
@@ -19,7 +20,7 @@ from .schemas import DataUpdateIn, ProductIn, ProductOut, ProductPatch, Resource
 
 __all__ = ["subject_router"]
 
-subject_router = APIRouter(tags=["registration"], responses=PROBLEMS)
+subject_router = APIRouter(tags=["registration"], responses=PROBLEMS, route_class=AuthorizeFirst)
 SubjectId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
 Cursor = Annotated[str | None, Query(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=200)]

@@ -335,8 +335,10 @@ MAY_USE = {
     ("PATCH", "/resources/{subject_id}"): {"agency_a"},
     ("POST", "/resources/{subject_id}/data-updates"): {"agency_a"},
 }
-# Bodies a caller might send: none at all, an empty object, the wrong shape, and wrong types everywhere.
-BODIES = ({"content": b""}, {"json": {}}, {"json": []}, {"json": {"unit_price": "NaN", "name": 7, "x": None}})
+# Bodies a caller might send: none at all, an empty object, the wrong shape, wrong types everywhere, and no JSON
+# at all (FastAPI refuses those while reading the body, before any dependency: registry/routing.py defers it).
+BODIES = ({"content": b""}, {"json": {}}, {"json": []}, {"json": {"unit_price": "NaN", "name": 7, "x": None}},
+          {"content": b"{"}, {"content": b'{"name": "\xff\xfe"}'}, {"content": b"\x00" * 16})
 
 
 def _url(cast: Cast, path: str) -> str:
@@ -367,6 +369,12 @@ async def test_no_caller_is_told_how_to_write_a_body_for_a_route_it_may_not_use(
              if codes - ({401} if key[2] == "anonymous" else {403, 404}) or len(codes) != 1}
     assert not wrong, wrong  # never 422, and the same answer whatever the body
     assert await table_counts(cast.apps) == before
+    # A caller who may use the route is told what is wrong with a body that is not JSON, as FastAPI tells it.
+    for body in (b"{", b'{"name": "\xff"}'):
+        response = await cast.client.post("/products", content=body, headers={
+            **cast.headers["operator_a"], "content-type": "application/json"})
+        refused(response, 422)
+        assert "JSON decode error" in response.text, response.text
 
 
 # --- money --------------------------------------------------------------------------------------------------------
