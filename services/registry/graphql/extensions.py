@@ -1,76 +1,19 @@
-"""Schema extensions: cost limit, error masking that keeps our problem types, and the query log."""
+"""Schema extensions: error masking that keeps our problem types, and the query log."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    IntValueNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    ValidationRule,
-)
-from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from services.kernel.problems import PROBLEM_BASE, Problem
 
 from .gate import may_query
-from .models import QueryLog
+from .query_log import entry
+from .settings import GraphQLSettings
 
-__all__ = ["ProblemAwareMasking", "QueryLogger", "cost_limit", "operation_cost"]
-
-DEFAULT_PAGE = 20  # what a connection returns when the query gives no `first`
-
-
-def operation_cost(selection: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode],
-                   max_page: int, multiplier: int = 1, seen: frozenset[str] = frozenset()) -> int:
-    """Every field costs 1 per item its parents may return; a connection multiplies by its page size."""
-    if selection is None:
-        return 0
-    cost = 0
-    for node in selection.selections:
-        if isinstance(node, FieldNode):
-            cost += multiplier
-            page = multiplier
-            for arg in node.arguments or ():
-                if arg.name.value == "first":
-                    # A variable could be anything up to the page limit: price it at the limit.
-                    size = int(arg.value.value) if isinstance(arg.value, IntValueNode) else max_page
-                    page = multiplier * max(1, min(size, max_page))
-                    break
-            else:
-                if node.selection_set is not None and any(
-                        isinstance(s, FieldNode) and s.name.value == "edges" for s in node.selection_set.selections):
-                    page = multiplier * DEFAULT_PAGE
-            cost += operation_cost(node.selection_set, fragments, max_page, page, seen)
-        elif isinstance(node, InlineFragmentNode):
-            cost += operation_cost(node.selection_set, fragments, max_page, multiplier, seen)
-        elif isinstance(node, FragmentSpreadNode) and node.name.value not in seen:
-            fragment = fragments.get(node.name.value)
-            if fragment is not None:
-                cost += operation_cost(fragment.selection_set, fragments, max_page, multiplier,
-                                       seen | {node.name.value})
-    return cost
-
-
-def cost_limit(max_cost: int, max_page: int) -> AddValidationRules:
-    class CostLimit(ValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            fragments = {d.name.value: d for d in self.context.document.definitions
-                         if isinstance(d, FragmentDefinitionNode)}
-            cost = operation_cost(node.selection_set, fragments, max_page)
-            if cost > max_cost:
-                self.report_error(GraphQLError(
-                    f"The query would cost {cost}, more than the limit of {max_cost}; ask for smaller pages.",
-                    node, extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": max_cost}))
-
-    return AddValidationRules([CostLimit])
+__all__ = ["ProblemAwareMasking", "QueryLogger"]
 
 
 class ProblemAwareMasking(MaskErrors):
@@ -95,13 +38,32 @@ class ProblemAwareMasking(MaskErrors):
 
 class QueryLogger(SchemaExtension):
     """Every operation by a signed-in person is logged (who, when, operation, variables) in the request's
-    transaction. Callers refused at the door are logged by ``gate``, marked ``allowed = false``."""
+    transaction; one refused while parsing or validating keeps an excerpt, the digest and the reason
+    (``query_log``). Callers refused at the door or at the intake are logged by ``gate`` and ``http``."""
+
+    def __init__(self, settings: GraphQLSettings) -> None:
+        self.settings = settings
+        self.refusal: str | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        if self.execution_context.graphql_document is None:
+            self.refusal = self._reason("GRAPHQL_PARSE_FAILED")
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        if self.execution_context.pre_execution_errors:
+            self.refusal = self._reason("GRAPHQL_VALIDATION_FAILED")
+
+    def _reason(self, default: str) -> str:
+        errors = self.execution_context.pre_execution_errors or []
+        code = (errors[0].extensions or {}).get("code") if errors else None
+        return code if isinstance(code, str) else default
 
     def on_operation(self) -> Iterator[None]:
         yield
         ctx = self.execution_context
-        context = ctx.context
-        principal = getattr(context, "principal", None)
+        principal = getattr(ctx.context, "principal", None)
         if principal is None:
             return
         try:
@@ -109,8 +71,8 @@ class QueryLogger(SchemaExtension):
         except Exception:  # an unparsable document has no operation type
             operation_type = "invalid"
         errors = getattr(ctx.result, "errors", None) or []
-        context.session.add(QueryLog(
-            subject=principal.subject, org_id=principal.org, roles=sorted(principal.roles),
-            operation_name=(ctx.operation_name or None) and ctx.operation_name[:200], operation_type=operation_type,
-            query=ctx.query or "", variables=ctx.variables or {},
-            allowed=may_query(principal), error_count=len(errors)))
+        ctx.context.session.add(entry(
+            principal, self.settings, query=ctx.query or "", variables=ctx.variables,
+            operation_name=ctx.operation_name if isinstance(ctx.operation_name, str) else None,
+            operation_type=operation_type, allowed=may_query(principal), refusal=self.refusal,
+            error_count=len(errors)))

@@ -8,20 +8,21 @@ execution (a field an auditor may not read, a bad cursor) are GraphQL errors in 
 
 The GraphiQL page itself holds no data and is served to anyone when it is switched on; every operation sent
 from it, introspection included, needs the token (GraphiQL's header pane).
+
+A refused caller's attempt is logged as any refusal is (``query_log``: an excerpt, the digest, the reason).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
-from graphql import GraphQLError, get_operation_ast, parse
 
-from services.kernel.problems import Forbidden, Unauthorized
+from services.kernel.problems import BadRequest, Forbidden, Unauthorized
 from services.kernel.security import OptionalPrincipal, Principal
 
-from .models import QueryLog
+from .http import decode_json
+from .query_log import log_refusal
 from .settings import GraphQLSettings
 
 __all__ = ["admitted", "may_query", "serves_ide"]
@@ -49,45 +50,24 @@ def admitted(settings: GraphQLSettings):
         if principal is None:
             raise Unauthorized("A bearer access token is required.")
         if not may_query(principal):
-            await _log_refusal(request, principal)
+            await log_refusal(request, principal, settings, "role-required", await _attempt(request, settings),
+                              allowed=False)
             raise Forbidden(REFUSAL, slug="role-required")
         return principal
 
     return admit
 
 
-async def _log_refusal(request: Request, principal: Principal) -> None:
-    """The query log keeps refused attempts too; in its own transaction, as the request's is rolled back."""
-    query, operation_name, variables = await _attempt(request)
-    operation_type = "invalid"
-    try:
-        operation = get_operation_ast(parse(query), operation_name) if query else None
-    except GraphQLError:
-        operation = None
-    if operation is not None:
-        operation_type = operation.operation.value
-        operation_name = operation_name or (operation.name.value if operation.name else None)
-    async with request.app.state.db.sessions.begin() as session:
-        session.add(QueryLog(subject=principal.subject, org_id=principal.org, roles=sorted(principal.roles),
-                             operation_name=operation_name and operation_name[:200], operation_type=operation_type,
-                             query=query, variables=variables, allowed=False, error_count=0))
-
-
-async def _attempt(request: Request) -> tuple[str, str | None, dict[str, Any]]:
+async def _attempt(request: Request, settings: GraphQLSettings) -> Any:
     """The operation the caller sent, as far as it can be read (GET parameters or a JSON body)."""
     if request.method == "GET":
-        params: Any = dict(request.query_params)
+        params: dict[str, Any] = dict(request.query_params)
         try:
-            params["variables"] = json.loads(params.get("variables") or "{}")
-        except ValueError:
+            params["variables"] = decode_json(params.get("variables") or "{}", settings.max_json_depth)
+        except BadRequest:
             params["variables"] = {}
-    else:
-        try:
-            params = await request.json()
-        except ValueError:
-            params = {}
-    if not isinstance(params, dict):
-        params = {}
-    query, name, variables = params.get("query"), params.get("operationName"), params.get("variables")
-    return (query if isinstance(query, str) else "", name if isinstance(name, str) else None,
-            variables if isinstance(variables, dict) else {})
+        return params
+    try:
+        return decode_json(await request.body(), settings.max_json_depth)
+    except BadRequest:
+        return {}

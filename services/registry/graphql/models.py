@@ -1,4 +1,9 @@
-"""The log of GraphQL operations: every query an auditor or admin runs, queryable by admins."""
+"""The log of GraphQL operations: every query an auditor or admin runs, queryable by admins.
+
+What it keeps is bounded whatever the caller sends: an operation that ran keeps its text (at most
+``max_query_length`` characters, the intake refuses longer ones); a refused one keeps an excerpt, the SHA-256
+digest and the length of the whole text, and the reason it was refused (``query_log.entry``).
+"""
 
 from __future__ import annotations
 
@@ -25,7 +30,10 @@ class QueryLog(RegistryTable, table=True):
     roles: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     operation_name: str | None = Field(default=None, max_length=200)
     operation_type: str = Field(max_length=20)
-    query: str = Field(sa_column=Column(Text, nullable=False))
+    query: str = Field(sa_column=Column(Text, nullable=False))  # whole if it ran, an excerpt if refused
+    query_sha256: str = Field(max_length=64)  # hex digest of the whole text as sent (UTF-8)
+    query_length: int = 0  # characters of the whole text
     variables: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     allowed: bool = True
+    refusal: str | None = Field(default=None, max_length=64)  # why it did not run: a problem slug or error code
     error_count: int = 0

@@ -138,8 +138,8 @@ async def organizations_page(info: Any, first: int, after: str | None) -> Any:
     names = org_names_query().subquery()
     query = select(names.c.org_id, func.min(names.c.org_name)).where(names.c.org_id.is_not(None)).group_by(names.c.org_id)
     if after:
-        (value,) = decode_cursor(after, 1)
-        query = query.having(names.c.org_id > str(value))
+        (value,) = decode_cursor(after, [names.c.org_id])
+        query = query.having(names.c.org_id > value)
     rows = (await info.context.session.execute(query.order_by(names.c.org_id).limit(first + 1))).all()
     edges = [Edge(cursor=encode_cursor([org_id]), node=Organization(id=to_global_id("Organization", org_id),
                                                                       db_id=org_id, name=name))

@@ -1,4 +1,10 @@
-"""Relay plumbing: global ids, keyset connections with opaque cursors, page-size limits."""
+"""Relay plumbing: global ids, keyset connections with opaque cursors, page-size limits.
+
+A cursor or a global id is the caller's text: what it decodes to is checked against what this API issues before
+it reaches a query (a cursor by the kernel's ``decode_cursor`` against the key column, as REST's; an id for
+length and control characters), so a crafted one is the ``bad-cursor`` / ``bad-node-id`` problem, never a
+database error or "Unexpected error.".
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,12 @@ from strawberry.types import Info
 
 from services.kernel.pagination import decode_cursor, encode_cursor
 from services.kernel.problems import BadRequest
+from services.kernel.text import refused_character
 
 __all__ = ["Connection", "Edge", "Node", "PageInfo", "from_global_id", "paginate", "to_global_id"]
 
 T = TypeVar("T")
+MAX_ID = 200  # characters of any id here (ours are 32, organizations' at most 64)
 
 
 def to_global_id(type_name: str, db_id: Any) -> strawberry.ID:
@@ -28,9 +36,13 @@ def from_global_id(global_id: str) -> tuple[str, str]:
         type_name, _, db_id = raw.partition(":")
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("Not a node id this API issued.", slug="bad-node-id") from None
-    if not type_name or not db_id:
+    if not type_name or not _plain_id(db_id):
         raise BadRequest("Not a node id this API issued.", slug="bad-node-id")
     return type_name, db_id
+
+
+def _plain_id(value: str) -> bool:
+    return 0 < len(value) <= MAX_ID and refused_character(value) is None
 
 
 @strawberry.interface(description="An object with a global id (Relay).")
@@ -72,7 +84,7 @@ async def paginate(info: Info, query: Select, key: Any, first: int, after: str |
         raise BadRequest(f"first must be between 1 and {limit}.", slug="bad-page-size")
     page = query
     if after:
-        (value,) = decode_cursor(after, 1)
+        (value,) = decode_cursor(after, [key])
         page = page.where(key < value if descending else key > value)
     page = page.order_by(key.desc() if descending else key).limit(first + 1)
     rows = (await info.context.session.scalars(page)).all()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, QueryDepthLimiter
-from strawberry.fastapi import GraphQLRouter
+from strawberry.extensions import AddValidationRules, DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -18,8 +18,9 @@ from services.kernel.timeutil import as_utc
 
 from . import timetravel
 from .context import context_getter
-from .http import problem_responses
-from .extensions import DEFAULT_PAGE, ProblemAwareMasking, QueryLogger, cost_limit
+from .extensions import ProblemAwareMasking, QueryLogger
+from .http import AuditRouter, problem_responses
+from .limits import DEFAULT_PAGE, OperationLimits, ParseLimits, PlainArguments
 from .permissions import IsAdmin, IsAuditorOrAdmin
 from .queries import filtered, organizations_page, paginate_filtered
 from .relay import Connection, Node, from_global_id
@@ -31,6 +32,7 @@ from .types_registry import Organization, Product, Registration, Resource, organ
 __all__ = ["build_schema", "graphql_router"]
 
 AUDIT = [IsAuditorOrAdmin]
+LEDGER_SEQUENCE = re.compile("[0-9]{1,18}")  # a BIGINT; str.isdigit() also takes "²" and 5,000 digits
 
 
 @strawberry.input(description="Filters; each connection accepts the ones that apply to it (others are refused).")
@@ -81,7 +83,9 @@ class Query:
             return await load_subject(info, subject_types[type_name], db_id)
         if type_name == "Organization":
             return await organization(info, db_id)
-        if type_name == "LedgerEntry" and db_id.isdigit():
+        if type_name == "LedgerEntry":
+            if not LEDGER_SEQUENCE.fullmatch(db_id):
+                raise BadRequest("Not a node id this API issued.", slug="bad-node-id")
             from ..ledger.models import LedgerEntry as Row
             row = await info.context.session.get(Row, int(db_id))
             return LedgerEntry.of(row) if row else None
@@ -197,10 +201,11 @@ class AuditSchema(strawberry.Schema):
 def build_schema(settings: GraphQLSettings) -> strawberry.Schema:
     # Factories, not instances: Strawberry builds fresh extensions for every operation.
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-        lambda: cost_limit(settings.max_cost, settings.max_page),
+        lambda: ParseLimits(settings),
+        lambda: AddValidationRules([OperationLimits(settings)]),
+        PlainArguments,
         ProblemAwareMasking,
-        QueryLogger,
+        lambda: QueryLogger(settings),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
@@ -209,11 +214,11 @@ def build_schema(settings: GraphQLSettings) -> strawberry.Schema:
                                     ComplianceRecord, LedgerEntry, Organization, QueryLogEntry])
 
 
-def graphql_router(demo: bool, settings: GraphQLSettings | None = None) -> GraphQLRouter:
+def graphql_router(demo: bool, settings: GraphQLSettings | None = None) -> AuditRouter:
     resolved = (settings or GraphQLSettings()).resolved(demo)
     # GraphQL describes itself (introspection), so it stays out of the REST OpenAPI document.
-    router = GraphQLRouter(build_schema(resolved), path="/graphql", context_getter=context_getter(resolved),
-                           graphql_ide="graphiql" if resolved.graphiql else None, include_in_schema=False)
+    router = AuditRouter(build_schema(resolved), resolved, path="/graphql", context_getter=context_getter(resolved),
+                         graphql_ide="graphiql" if resolved.graphiql else None, include_in_schema=False)
     for route in router.routes:
         if hasattr(route, "methods"):  # the HTTP routes, not the websocket one
             route.endpoint = problem_responses(route.endpoint)

@@ -80,14 +80,19 @@ class QueryLogEntry(Node):
     roles: list[str]
     operation_name: str | None
     operation_type: str
-    query: str
+    query: str = strawberry.field(description="The text as run; for a refused operation, its first characters.")
+    query_sha256: str = strawberry.field(description="SHA-256 (hex) of the whole text as sent.")
+    query_length: int = strawberry.field(description="Characters of the whole text as sent.")
     variables: JSON
     allowed: bool
+    refusal: str | None = strawberry.field(description="Why it did not run: a problem slug (query-too-long, "
+                                           "role-required) or a GraphQL error code (QUERY_TOO_COSTLY...).")
     error_count: int
 
     @classmethod
     def of(cls, row: Any) -> "QueryLogEntry":
         return cls(id=to_global_id("QueryLogEntry", row.id), at=as_utc(row.at), subject=row.subject,
                    org_id=row.org_id, roles=list(row.roles), operation_name=row.operation_name,
-                   operation_type=row.operation_type, query=row.query, variables=row.variables,
-                   allowed=row.allowed, error_count=row.error_count)
+                   operation_type=row.operation_type, query=row.query, query_sha256=row.query_sha256,
+                   query_length=row.query_length, variables=row.variables, allowed=row.allowed,
+                   refusal=row.refusal, error_count=row.error_count)

@@ -6,7 +6,7 @@ import pytest
 
 from graphql import parse
 
-from services.registry.graphql.extensions import operation_cost
+from services.registry.graphql.limits import operation_cost
 from services.registry.graphql.schema import build_schema, graphql_router
 from services.registry.graphql.settings import GraphQLSettings
 
@@ -18,7 +18,7 @@ async def test_too_deep_a_query_is_refused(gql):
     assert "errors" not in await gql(seven_deep)  # the default limit is 10
     shallow = build_schema(GraphQLSettings(max_depth=4))
     result = await shallow.execute(seven_deep)
-    assert result.errors and "exceeds maximum operation depth of 4" in result.errors[0].message
+    assert result.errors and result.errors[0].extensions == {"code": "QUERY_TOO_DEEP", "value": 6, "limit": 4}
 
 
 async def test_too_costly_a_query_is_refused_before_it_runs(gql):
@@ -79,4 +79,4 @@ async def test_malformed_http_requests_get_problem_json(registry_client, callers
         **callers["auditor"], "content-type": "application/json"})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["type"].endswith("/bad-request")
+    assert response.json()["type"].endswith("/bad-json")
