@@ -8,7 +8,8 @@ take the service's memory or time:
   worker) and a wall-clock limit after which the worker is killed and replaced (pebble's ProcessPool), which
   also covers work stuck in C code where no signal handler runs;
 - workers are spawned, not forked from the threaded service, run at a lower CPU priority than the service,
-  are reused across tasks (their start, imports included, is paid once) and replaced after ``max_tasks``;
+  are the OOM killer's first choice (a container's memory limit covers the service and its workers), are
+  reused across tasks (their start, imports included, is paid once) and replaced after ``max_tasks``;
 - at most ``workers + queue`` tasks are admitted at once; past that ``run`` answers 503 at once.
 
     WorkRefused           the work was stopped at a limit; ``reason`` says which
@@ -75,6 +76,11 @@ def _start_worker(memory_bytes: int, niceness: int, preload: tuple[str, ...]) ->
     if niceness:
         os.nice(niceness)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:  # in a container whose memory runs out, the kernel's OOM killer takes a worker, not the service
+        with open("/proc/self/oom_score_adj", "w") as adj:
+            adj.write("1000")
+    except OSError:
+        pass
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     signal.signal(signal.SIGXCPU, _on_sigxcpu)
 

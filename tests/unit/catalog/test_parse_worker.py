@@ -54,6 +54,11 @@ def pid(_: int) -> int:
     return os.getpid()
 
 
+def standing(_: int) -> tuple[int, str]:
+    with open("/proc/self/oom_score_adj") as adj:
+        return os.getpriority(os.PRIO_PROCESS, 0), adj.read().strip()
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def worker():
     made = BoundedWorker(WorkerLimits(memory_bytes=512 * MIB, seconds=1, niceness=0))
@@ -65,6 +70,15 @@ async def test_work_runs_in_another_process_that_is_reused(worker):
     assert await worker.run(double, 21) == 42
     first = await worker.run(pid, 0)
     assert first != os.getpid() and await worker.run(pid, 0) == first
+
+
+async def test_a_worker_yields_the_cpu_to_the_service_and_is_the_oom_killers_first_choice():
+    worker = BoundedWorker(WorkerLimits(niceness=10))
+    try:
+        niceness, oom_score_adj = await worker.run(standing, 0)
+    finally:
+        await worker.close()
+    assert (niceness - os.getpriority(os.PRIO_PROCESS, 0), oom_score_adj) == (10, "1000")
 
 
 async def test_cpu_bound_work_is_stopped_at_its_time_limit(worker):
