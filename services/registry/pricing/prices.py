@@ -90,15 +90,25 @@ async def _insert(session: AsyncSession, principal: Principal, product: Product,
 
 async def visible_product(session: AsyncSession, principal: Principal | None, product_id: str):
     """The product as a caller may know of it: public once past its draft or once its operator has priced it
-    (明码标价), else only to its registrants, the registration body and auditors (DOMAIN §1, Arts. 6, 19).
-    Another organization's unpriced draft is 404, as an id that does not exist."""
+    (明码标价), else only to its registrants, the registration body, auditors and the implementing body of an
+    agreement that lists it (which sets its ceiling; DOMAIN §1, §3, Arts. 6, 19). Another organization's
+    unpriced draft is 404, as an id that does not exist."""
     row = (await session.execute(select(Product.id, Product.org_id, Product.joint_org_ids, Product.status)
                                  .where(Product.id == product_id))).first()
     if row is None or not (is_public(row.status) or can_read(principal, row.org_id, row.joint_org_ids)
                            or await session.scalar(select(PriceRecord.id).where(PriceRecord.product_id == row.id)
-                                                   .limit(1)) is not None):
+                                                   .limit(1)) is not None
+                           or await _implements(session, principal, row.id)):
         raise NotFound("No such product.", slug="product-not-found")
     return row
+
+
+async def _implements(session: AsyncSession, principal: Principal | None, product_id: str) -> bool:
+    if principal is None or principal.client or not principal.org:
+        return False
+    return await session.scalar(select(Agreement.id).join(
+        AgreementProduct, AgreementProduct.agreement_id == Agreement.id).where(
+        AgreementProduct.product_id == product_id, Agreement.implementing_org_id == principal.org).limit(1)) is not None
 
 
 async def must_set_ceiling(session: AsyncSession, principal: Principal, product_id: str) -> None:
@@ -156,8 +166,9 @@ async def set_price(session: AsyncSession, principal: Principal, product_id: str
     return await _insert(session, principal, product, "operator", kind, data, tiers)
 
 
-async def price_history(session: AsyncSession, product_id: str) -> list[PriceRecord]:
-    await visible_product(session, None, product_id)
+async def price_history(session: AsyncSession, product_id: str,
+                        principal: Principal | None = None) -> list[PriceRecord]:
+    await visible_product(session, principal, product_id)
     q = select(PriceRecord).where(PriceRecord.product_id == product_id).order_by(
         PriceRecord.layer, PriceRecord.effective_from)
     return list((await session.scalars(q)).all())

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.kernel.db import SessionDep
-from services.kernel.security import CurrentPrincipal, Principal, require_roles
+from services.kernel.security import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 
 from ..operation.callers import PriceAuthority
 from ..operation.http import PUBLIC_ERRORS, READ_ERRORS, WRITE_ERRORS, After, Limit
@@ -76,9 +76,10 @@ async def set_price(product_id: PriceSetter, data: PriceIn, session: SessionDep,
 
 
 @router.get("/products/{product_id}/prices", responses=PUBLIC_ERRORS)
-async def price_history(product_id: str, session: SessionDep) -> list[PriceOut]:
-    """Every ceiling and price record of a product, oldest first (public)."""
-    return [_price(r) for r in await prices.price_history(session, product_id)]
+async def price_history(product_id: str, session: SessionDep, principal: OptionalPrincipal) -> list[PriceOut]:
+    """Every ceiling and price record of a product, oldest first (public once the product is; before, to those
+    who may know of it)."""
+    return [_price(r) for r in await prices.price_history(session, product_id, principal)]
 
 
 @router.post("/products/{product_id}/quote", responses=PUBLIC_ERRORS)

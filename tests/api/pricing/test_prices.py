@@ -130,3 +130,19 @@ async def test_lowered_ceiling_opens_a_finding_that_resolves_when_the_operator_a
     found = (await registry_client.get("/compliance/records", params={"rule_id": "PRICE-ABOVE-CEILING"},
                                        headers=w.admin.headers)).json()
     assert [f["status"] for f in found] == ["resolved"]
+
+
+async def test_the_implementing_body_reads_and_caps_a_draft_product_its_agreement_lists(registry_client, people, apps):
+    """The ceiling's setter knows the product (DOMAIN §3) even before it is registered or priced; another
+    organization without a part in the agreement does not learn that it exists."""
+    w = await build_world(registry_client, people, apps)
+    draft = await insert_product(apps, w.operator.org_id, status="draft", name="草稿产品")
+    w.product_id = draft
+    await w.agreement("active")
+    listed = await registry_client.get(f"/products/{draft}/prices", headers=w.body.headers)
+    assert listed.status_code == 200 and listed.json() == [], listed.text
+    await w.post(w.body, f"/products/{draft}/ceilings", flat("1.00"), 201)
+    stranger = await people.person("authority")
+    unpriced = await insert_product(apps, w.operator.org_id, status="draft", name="另一草稿")
+    answer = await registry_client.get(f"/products/{unpriced}/prices", headers=stranger.headers)
+    assert answer.status_code == 404 and answer.json()["type"].endswith("/product-not-found")
