@@ -72,9 +72,12 @@ async def callers(apps, clean) -> dict[str, dict[str, str]]:
     """Headers for every kind of caller: each role, anonymous, a feed client and a read-only client.
 
     Making people costs password hashing, so the tokens are made once and reused (the registry checks only
-    the token, not that the account still exists); they are remade before they could expire.
+    the token, not that the account still exists); they are remade before they could expire, and when the
+    signing key changed.
     """
-    if time.monotonic() - float(_cache.get("at", -1e9)) > TOKEN_REUSE_SECONDS:
+    kid = apps.auth.state.keyring.active.kid  # a test that rotates keys at once withdraws the kept tokens' key
+    if time.monotonic() - float(_cache.get("at", -1e9)) > TOKEN_REUSE_SECONDS or _cache.get("kid") != kid:
         _cache["headers"] = await _make_callers(apps)
         _cache["at"] = time.monotonic()
+        _cache["kid"] = kid
     return _cache["headers"]  # type: ignore[return-value]
