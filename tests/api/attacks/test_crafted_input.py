@@ -21,7 +21,7 @@ from services.registry.ledger.models import LedgerEntry
 from services.registry.registration.context import Ctx
 from services.registry.registration.models import IssuedCode, Objection, Registration, Resource
 from services.registry.registration.steps import move, registration_or_404
-from services.scoring.records import Contest, Evaluation
+from services.scoring.records import Contest, Evaluation, ProductScore
 from tests.api.registration.conftest import SHA, resource_body
 
 PROBLEM_JSON = "application/problem+json"
@@ -136,6 +136,27 @@ async def test_scoring_evaluations_page_newest_first_with_their_own_cursors(peop
     assert seen == [f"0000000000000000000000000000000{n}" for n in (2, 1, 0)]
     # A cursor of the right shape but another key's type: still refused before SQL.
     forged = await scoring_client.get("/evaluations", params={"cursor": encode_cursor([2])}, headers=auditor)
+    _assert_problem(forged, 400, "bad-cursor")
+
+
+async def test_value_scores_page_by_their_two_column_key(people, scoring_client, apps):
+    keys = [("product", "p1"), ("product", "p2"), ("resource", "p0")]
+    async with apps.scoring.state.db.sessions.begin() as session:
+        session.add_all(ProductScore(subject_kind=kind, subject_id=subject, total=1.0, inputs_digest="0" * 64)
+                        for kind, subject in keys)
+    auditor = (await people.person("auditor")).headers_for("pdr-scoring")
+    seen, cursor = [], None
+    for _ in range(4):
+        page = await scoring_client.get("/value-scores", params={"limit": 1} | ({"cursor": cursor} if cursor else {}),
+                                        headers=auditor)
+        assert page.status_code == 200, page.text
+        seen += [(item["subject_kind"], item["subject_id"]) for item in page.json()["items"]]
+        cursor = page.json()["next_cursor"]
+        if not cursor:
+            break
+    assert seen == keys
+    forged = await scoring_client.get("/value-scores", params={"cursor": encode_cursor(["product", 7])},
+                                      headers=auditor)
     _assert_problem(forged, 400, "bad-cursor")
 
 
