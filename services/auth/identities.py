@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from typing import Annotated
+
 import anyio
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.identifiers import is_division_code, is_uscc
 from services.kernel.problems import Conflict, NotFound, Unprocessable
+from services.kernel.text import Line, Name
 
 from .models import Account, Client, Organization, OrgKind, Role
 from .secrets import ClientSecrets, Passwords, new_client_secret
@@ -26,9 +29,11 @@ SERVICE_SCOPES = frozenset({
 
 
 class OrgIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    uscc: str = Field(description="18-character unified social credit code (GB 32100-2015)")
-    region_code: str = Field(description="6-digit administrative division code (GB/T 2260)")
+    name: Annotated[str, Name(max_length=200)]
+    uscc: Annotated[str, Line(max_length=18)] = Field(
+        description="18-character unified social credit code (GB 32100-2015)")
+    region_code: Annotated[str, Line(max_length=6)] = Field(
+        description="6-digit administrative division code (GB/T 2260)")
     kind: OrgKind
 
     @field_validator("uscc")
@@ -56,11 +61,11 @@ class OrgOut(BaseModel):
 
 
 class AccountIn(BaseModel):
-    username: str = Field(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")
-    password: str = Field(min_length=10, max_length=256)
-    org_id: str = Field(min_length=1, max_length=32)
+    username: Annotated[str, Line(min_length=3, max_length=100)] = Field(pattern=r"^[A-Za-z0-9._@-]+$")
+    password: Annotated[str, Line(min_length=10, max_length=256)]
+    org_id: Annotated[str, Line(min_length=1, max_length=32)]
     roles: list[Role] = Field(min_length=1)
-    display_name: str = Field(default="", max_length=200)
+    display_name: Annotated[str, Name(min_length=0, max_length=200)] = ""
 
 
 class AccountOut(BaseModel):
@@ -72,11 +77,11 @@ class AccountOut(BaseModel):
 
 
 class ClientIn(BaseModel):
-    client_id: str = Field(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
-    name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(default="portal", pattern=r"^(portal|service)$")
-    org_id: str | None = Field(default=None, max_length=32)
-    scopes: list[str] = Field(default_factory=list)
+    client_id: Annotated[str, Line(min_length=3, max_length=100)] = Field(pattern=r"^[A-Za-z0-9._-]+$")
+    name: Annotated[str, Name(max_length=200)]
+    kind: Annotated[str, Line()] = Field(default="portal", pattern=r"^(portal|service)$")
+    org_id: Annotated[str, Line(max_length=32)] | None = None
+    scopes: list[Annotated[str, Line(max_length=64)]] = Field(default_factory=list)
 
     @field_validator("scopes")
     @classmethod

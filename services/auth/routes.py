@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from services.kernel.db import SessionDep
 from services.kernel.observability import record_token_issued
 from services.kernel.problems import Forbidden, Unauthorized
+from services.kernel.text import Line
 from services.kernel.security import CurrentPrincipal, Principal
 
 from . import identities
@@ -24,6 +25,11 @@ from .revocations import RevocationDocument, document, is_listed
 from .tokens import TokenService
 
 __all__ = ["OwnTokenVerifier", "router"]
+
+
+def OAuthField(max_length: int):  # noqa: N802 (a type)
+    """A form field of the OAuth endpoints: one line of at most ``max_length``, no control characters."""
+    return Annotated[str, Line(max_length=max_length)]
 
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -72,8 +78,8 @@ TokensDep = Annotated[TokenService, Depends(token_service)]
 
 async def presented_client(
     request: Request,
-    client_id: Annotated[str | None, Form(max_length=100)] = None,
-    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+    client_id: Annotated[OAuthField(100) | None, Form()] = None,
+    client_secret: Annotated[OAuthField(200) | None, Form()] = None,
 ) -> tuple[str | None, str | None]:
     """The client id and secret a caller presents (RFC 6749 §2.3.1): HTTP Basic, or the two form fields."""
     header = request.headers.get("authorization", "")
@@ -104,13 +110,13 @@ async def token(
     ring: KeyRingDep,
     tokens: TokensDep,
     presented: PresentedClient,
-    grant_type: Annotated[str | None, Form(max_length=100)] = None,
-    username: Annotated[str | None, Form(max_length=100)] = None,
-    password: Annotated[str | None, Form(max_length=256)] = None,
-    refresh_token: Annotated[str | None, Form(max_length=200)] = None,
-    scope: Annotated[str | None, Form(max_length=1000)] = None,
-    audience: Annotated[str | None, Form(max_length=100)] = None,
-    resource: Annotated[str | None, Form(max_length=100)] = None,
+    grant_type: Annotated[OAuthField(100) | None, Form()] = None,
+    username: Annotated[OAuthField(100) | None, Form()] = None,
+    password: Annotated[OAuthField(256) | None, Form()] = None,
+    refresh_token: Annotated[OAuthField(200) | None, Form()] = None,
+    scope: Annotated[OAuthField(1000) | None, Form()] = None,
+    audience: Annotated[OAuthField(100) | None, Form()] = None,
+    resource: Annotated[OAuthField(100) | None, Form()] = None,
 ) -> JSONResponse:
     """Issue tokens (RFC 6749): password, client_credentials and refresh_token grants."""
     cid, secret = presented
@@ -145,8 +151,8 @@ async def revoke(
     ring: KeyRingDep,
     tokens: TokensDep,
     presented: PresentedClient,
-    token: Annotated[str | None, Form(max_length=4000)] = None,
-    token_type_hint: Annotated[str | None, Form(max_length=50)] = None,
+    token: Annotated[OAuthField(4000) | None, Form()] = None,
+    token_type_hint: Annotated[OAuthField(50) | None, Form()] = None,
 ) -> JSONResponse:
     """Revoke an access or refresh token (RFC 7009); unknown tokens are not an error."""
     cid, secret = presented
@@ -163,8 +169,8 @@ async def introspect(
     ring: KeyRingDep,
     tokens: TokensDep,
     presented: PresentedClient,
-    token: Annotated[str | None, Form(max_length=4000)] = None,
-    token_type_hint: Annotated[str | None, Form(max_length=50)] = None,
+    token: Annotated[OAuthField(4000) | None, Form()] = None,
+    token_type_hint: Annotated[OAuthField(50) | None, Form()] = None,
 ) -> JSONResponse:
     """Introspect a token (RFC 7662); callers authenticate as a client."""
     cid, secret = presented

