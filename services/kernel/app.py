@@ -26,7 +26,6 @@ from .openapi import install_problem_openapi
 from .problems import Unavailable, install_problem_handlers
 from .security import CurrentPrincipal, JWKSCache, RevocationList, TokenVerifier
 from .settings import ServiceSettings
-from .text import RefuseNul
 
 __all__ = ["Hook", "create_service_app"]
 
@@ -195,7 +194,6 @@ def create_service_app(
     install_problem_openapi(app)
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, table=idempotency, exclude_prefixes=idempotency_exclude)
-    app.add_middleware(RefuseNul)  # a NUL in a path or query string: 400 before any handler or driver sees it
     app.state.rate_budgets = RateBudgets(per_caller=settings.rate_limit_per_caller or None,
                                          anonymous_writes=settings.rate_limit_anonymous_writes or None,
                                          storage=settings.rate_limit_storage, exempt=rate_exempt)

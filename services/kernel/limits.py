@@ -3,6 +3,8 @@
 One pure-ASGI middleware in front of every service (inside the request context, outside idempotency and the
 routes), so a request that will be refused costs no parsing:
 
+0. A NUL in the path or query string is a 400 (kernel.text.has_nul): PostgreSQL fails on it in any text.
+
 1. A bearer token on a writing request is verified first; an invalid one is refused with 401 before a byte of
    the body is read. A verified caller (on any request) is charged to its own budget.
 2. The body is bounded by its route family (``BodyLimits``: the longest matching path prefix, else the
@@ -30,7 +32,8 @@ from prometheus_client import Counter
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import ContentTooLarge, Problem, TooManyRequests, problem_response
+from .problems import BadRequest, ContentTooLarge, Problem, TooManyRequests, problem_response
+from .text import has_nul
 
 __all__ = ["BodyLimits", "FrontDoor", "RateBudgets"]
 
@@ -98,6 +101,8 @@ class FrontDoor:
                 await _send_problem(refused.problem, scope, send)
 
     async def _enter(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if has_nul(scope):  # no route, parameter or driver sees a NUL in the path or query string
+            raise _Refused(BadRequest("The path or query string contains a NUL character.", slug="nul-character"))
         writing = scope["method"].encode() in UNSAFE
         token = _bearer(scope)
         principal = None

@@ -11,8 +11,8 @@ refusal is a validation error naming the field, so the request ends as a 422 pro
 
 A request model types each ``str`` field with one of these, lengths included
 (``Annotated[str, Name(max_length=200)]``); a unit test walks every request body of every service and fails
-on a bare ``str``. Query strings and paths are not models: ``RefuseNul`` answers 400 to a NUL anywhere in
-them, before routing.
+on a bare ``str``. Query strings and paths are not models: the front door (kernel.limits) answers 400 to a NUL
+anywhere in them, before routing (``has_nul``).
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ from urllib.parse import unquote_to_bytes
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import PydanticCustomError, PydanticKnownError, core_schema
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from .problems import BadRequest, problem_response
-
-__all__ = ["Line", "Name", "RefuseNul", "Text", "TextKind", "refused_character"]
+__all__ = ["Line", "Name", "Text", "TextKind", "has_nul", "refused_character"]
 
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 _SURROGATES = "\ud800-\udfff"
@@ -114,25 +112,9 @@ class Text(TextKind):
     multiline: ClassVar[bool] = True
 
 
-class RefuseNul:
-    """ASGI: a NUL in the path or the query string is a 400 problem, before routing or any database sees it.
-
-    A ``str`` parameter (a search word, an id in a path) takes a NUL like any character and hands it to
-    PostgreSQL, which fails on it; one check here covers every parameter, those added later too.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _has_nul(scope):
-            problem = BadRequest("The path or query string contains a NUL character.", slug="nul-character")
-            await problem_response(problem, None)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-def _has_nul(scope: Scope) -> bool:
+def has_nul(scope: Scope) -> bool:
+    """A NUL anywhere in the request's path or query string (kernel.limits answers 400 to it before routing:
+    a ``str`` parameter takes a NUL like any character and hands it to PostgreSQL, which fails on it)."""
     query: bytes = scope.get("query_string", b"")
     # Percent-decoding is skipped unless the query could hold an encoded NUL ("%00"): most hold no "%0".
     if b"\x00" in query or (b"%0" in query and b"\x00" in unquote_to_bytes(query)):
