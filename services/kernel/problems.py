@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
+    "NO_TOKEN",
     "PROBLEM_BASE",
     "BadRequest",
     "Conflict",
@@ -85,11 +86,16 @@ class BadRequest(Problem):
 
 
 class Unauthorized(Problem):
+    """401 with a Bearer challenge; ``headers=NO_TOKEN`` when no token came (RFC 6750 §3.1: no error code then)."""
+
     status, slug, title = 401, "unauthorized", "Authentication required"
 
     def __init__(self, detail: str | None = None, **kw: Any) -> None:
         kw.setdefault("headers", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         super().__init__(detail, **kw)
+
+
+NO_TOKEN = {"WWW-Authenticate": 'Bearer realm="pdr"'}
 
 
 class Forbidden(Problem):

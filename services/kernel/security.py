@@ -21,7 +21,7 @@ import httpx
 from fastapi import Depends, Request
 
 from .jose_keys import InvalidToken, PublicKey, public_key_from_jwk, unverified_header, verify_access_token
-from .problems import Forbidden, Unauthorized
+from .problems import NO_TOKEN, Forbidden, Unauthorized
 from .revocation import RevocationList
 from .settings import JWKS_MIN_REFETCH_SECONDS
 
@@ -250,7 +250,7 @@ def _bearer(request: Request) -> str | None:
 async def current_principal(request: Request) -> Principal:
     token = _bearer(request)
     if token is None:
-        raise Unauthorized("A bearer access token is required.")
+        raise Unauthorized("A bearer access token is required.", headers=NO_TOKEN)
     principal = await request.app.state.verifier.verify(token)
     request.state.principal = principal
     return principal

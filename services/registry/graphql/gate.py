@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import Request
 
-from services.kernel.problems import BadRequest, Forbidden, Unauthorized
+from services.kernel.problems import NO_TOKEN, BadRequest, Forbidden, Unauthorized
 from services.kernel.security import OptionalPrincipal, Principal
 
 from .http import decode_json
@@ -48,7 +48,7 @@ def admitted(settings: GraphQLSettings):
         if serves_ide(request, settings):
             return principal
         if principal is None:
-            raise Unauthorized("A bearer access token is required.")
+            raise Unauthorized("A bearer access token is required.", headers=NO_TOKEN)
         if not may_query(principal):
             await log_refusal(request, principal, settings, "role-required", await _attempt(request, settings),
                               allowed=False)

@@ -520,3 +520,14 @@ def test_the_revocation_list_is_fetched_where_jwks_is():
     assert in_cluster.resolved_revocations_url == "http://pdr-auth:8001/oauth/revocations"
     explicit = RegistrySettings(revocations_url="http://elsewhere/revoked")
     assert explicit.resolved_revocations_url == "http://elsewhere/revoked"
+
+
+async def test_a_request_without_a_token_gets_a_challenge_without_an_error_code(registry_client, scoring_client):
+    """RFC 6750 §3.1: a request that carried no authentication is answered without an error code; a bad token
+    gets invalid_token."""
+    for client, path in ((registry_client, "/me"), (scoring_client, "/me"), (registry_client, "/graphql")):
+        answer = await (client.post(path, json={"query": "{ __typename }"}) if path == "/graphql" else client.get(path))
+        assert answer.status_code == 401
+        assert answer.headers["www-authenticate"] == 'Bearer realm="pdr"'
+    answer = await registry_client.get("/me", headers={"Authorization": "Bearer not-a-token"})
+    assert answer.status_code == 401 and 'error="invalid_token"' in answer.headers["www-authenticate"]
