@@ -14,7 +14,7 @@ from ..routing import AuthorizeFirst
 from . import records
 from .catalog import catalog
 from .engine import sweep
-from .schemas import RecordOut, RuleOut, SweepIn, SweepOut, WaiverIn
+from .schemas import ComplianceSweepOut, RecordOut, RuleOut, SweepIn, WaiverIn
 
 __all__ = ["router"]
 
@@ -53,7 +53,7 @@ async def waive(record_id: str, data: WaiverIn, session: SessionDep, principal: 
 
 
 @router.post("/sweep", responses=WRITE_ERRORS)
-async def run_sweep(data: SweepIn, session: SessionDep, principal: Admin) -> SweepOut:
+async def run_sweep(data: SweepIn, session: SessionDep, principal: Admin) -> ComplianceSweepOut:
     """Run every rule now (admin): opens new findings, resolves those whose cause went away."""
     result = await sweep(session, principal, data.on)
-    return SweepOut.model_validate(vars(result))
+    return ComplianceSweepOut.model_validate(vars(result))

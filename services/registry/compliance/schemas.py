@@ -11,7 +11,7 @@ from services.kernel.text import Text
 
 from ..operation.schemas import Instant
 
-__all__ = ["RecordOut", "RuleOut", "SweepIn", "SweepOut", "WaiverIn"]
+__all__ = ["ComplianceSweepOut", "RecordOut", "RuleOut", "SweepIn", "WaiverIn"]
 
 
 class RuleOut(BaseModel):
@@ -50,7 +50,7 @@ class SweepIn(BaseModel):
     on: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2200, 12, 31))] | None = None
 
 
-class SweepOut(BaseModel):
+class ComplianceSweepOut(BaseModel):
     checked_rules: int
     opened: int
     resolved: int

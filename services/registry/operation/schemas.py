@@ -145,7 +145,9 @@ class PlanVersionOut(BaseModel):
     created_at: Instant
 
 
-class Evidence(Strict):
+class SelectionEvidence(Strict):
+    """A document proving how the operator was selected (a tender notice, a decision), by its digest."""
+
     title: Name
     sha256: Sha256
     uri: Annotated[str, text.Line(max_length=1000)] = ""
@@ -157,7 +159,7 @@ class SelectionIn(Strict):
     method: Literal["open_tender", "invited_tender", "negotiation", "other"]
     method_description: Note = ""
     decided_on: Day
-    evidence: list[Evidence] = Field(min_length=1, max_length=50)
+    evidence: list[SelectionEvidence] = Field(min_length=1, max_length=50)
 
     @model_validator(mode="after")
     def _other_is_described(self) -> "SelectionIn":

@@ -11,8 +11,8 @@ from services.kernel.text import Line, Name, Text
 
 from .schemas import Attachment, Deadlines, Instant
 
-__all__ = ["CertificateOut", "CodeLookupOut", "NoticeOut", "ObjectionIn", "ObjectionOut", "RegistrationSummary",
-           "SweepOut"]
+__all__ = ["CertificateOut", "CodeLookupOut", "DeadlineSweepOut", "NoticeOut", "ObjectionIn", "ObjectionOut",
+           "RegistrationSummary"]
 
 
 class NoticeOut(BaseModel):
@@ -93,6 +93,6 @@ class RegistrationSummary(BaseModel):
     created_at: Instant
 
 
-class SweepOut(BaseModel):
+class DeadlineSweepOut(BaseModel):
     closed: list[str]
     expired: list[str]

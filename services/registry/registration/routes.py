@@ -13,7 +13,7 @@ from . import completion, objections, public, service, views
 from .callers import OwnRegistration, Registrant, Registrar
 from .certificate import sign_certificate
 from .deps import PROBLEMS, CtxDep
-from .public_schemas import CertificateOut, ObjectionOut, RegistrationSummary, SweepOut
+from .public_schemas import CertificateOut, DeadlineSweepOut, ObjectionOut, RegistrationSummary
 from .schemas import ApproveIn, ReasonIn, ReasonsIn, RegistrationIn, RegistrationOut, ResubmitIn, ReturnIn
 from .workflow import STATES
 
@@ -139,7 +139,7 @@ async def certificate(registration_id: Id, ctx: CtxDep, request: Request):
     return {"certificate": token, "query_code": registration.query_code, "valid_until": registration.valid_until}
 
 
-@registration_router.post("/registrations/sweep", response_model=SweepOut)
+@registration_router.post("/registrations/sweep", response_model=DeadlineSweepOut)
 async def sweep(_: Registrar, ctx: CtxDep):
     """Close ended notices without pending objections and expire lapsed registrations (registration body)."""
     return await completion.sweep(ctx)
