@@ -15,11 +15,23 @@ from .ledger import routes as ledger_routes
 from .models import idempotency
 from .ledger.metrics import register_ledger_metrics
 from .signing import jwks_router, load_signer
+from .syndication import routes as syndication_routes
 from .settings import RegistrySettings
 from .registration.api import routers as registration_routers
 from .operation.api import routers as operation_routers
 
 __all__ = ["create_app"]
+
+# What a 201 created, where no item route sits below its collection (kernel.links): where it is read back.
+LOCATIONS = {
+    "/public/notices/{registration_id}/objections": "/registrations/{registration_id}/objections",
+    "/operation/designations": "/operation/designations?region_code={region_code}",
+    "/operation/plans/{plan_id}/selections": "/operation/plans/{plan_id}/selections",
+    "/operation/agreements/{agreement_id}/consents": "/operation/agreements/{agreement_id}",
+    "/pricing/treasury-yields": "/pricing/treasury-yields",
+    "/products/{product_id}/ceilings": "/products/{product_id}/prices",
+    "/products/{product_id}/prices": "/products/{product_id}/prices",
+}
 
 
 def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -29,11 +41,13 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         title="PDR registry",
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
         # Starlette tries routes in order: the registry's own objects first, GraphQL (a mounted app) last.
-        routers=[*registration_routers, *operation_routers, catalog_routes.router, catalog_import_routes.import_router,
+        routers=[syndication_routes.router, *registration_routers, *operation_routers, catalog_routes.router, catalog_import_routes.import_router,
                  ledger_routes.router, feed_routes.router, jwks_router, graphql_router(settings.demo)],
         on_startup=[load_signer, catalog_sync.on_startup, register_ledger_metrics, start_import_worker],
         on_shutdown=[stop_import_worker],
         idempotency=idempotency,
+        locations=LOCATIONS,
+        open_query=("/api/3/action/",),  # CKAN clients send parameters of their own (issue 15)
         # A catalogue file (with its multipart envelope) is the one large body; GraphQL documents are small.
         body_limits={"/catalog/import": catalog_import_routes.MAX_UPLOAD_BYTES + 1024 * 1024, "/graphql": 256 * 1024},
         transport=transport,
