@@ -20,7 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from services.kernel.revocation import RevocationList
 
 from . import (pages_auth, pages_disclosure, pages_oversight, pages_public, pages_records, pages_registrar,
-               pages_reports, pages_workspace)
+               pages_reports, pages_workspace, sitemap)
 from .cookie_session import SessionCookie
 from .protection import CsrfFailed, SecurityHeaders
 from .session import LoginRequired, Refresher, RoleRequired, session_ended
@@ -77,7 +77,7 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     for module in (pages_public, pages_disclosure, pages_auth, pages_records, pages_workspace, pages_registrar,
-                   pages_oversight, pages_reports):
+                   pages_oversight, pages_reports, sitemap):
         app.include_router(module.router)
     _install_handlers(app)
 
