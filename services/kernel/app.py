@@ -22,7 +22,7 @@ from .http import traced_client
 from .idempotency import IdempotencyMiddleware
 from .limits import BodyLimits, FrontDoor, RateBudgets
 from .observability import Metrics, RequestContextMiddleware, configure_logging
-from .openapi import install_problem_openapi
+from .openapi import install_problem_openapi, operation_id
 from .problems import Unavailable, install_problem_handlers
 from .security import CurrentPrincipal, JWKSCache, RevocationList, TokenVerifier
 from .settings import ServiceSettings
@@ -186,6 +186,7 @@ def create_service_app(
     # FastAPI's own OpenTelemetry instrumentation is off: RequestContextMiddleware already opens the server span
     # and counts the request, and with both on every request was traced and measured twice.
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan,
+                  generate_unique_id_function=operation_id,
                   telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
     app.state.settings = settings
     app.state.transport = transport

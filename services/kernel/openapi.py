@@ -4,6 +4,12 @@ FastAPI documents validation errors as ``application/json`` with its own schema;
 ``application/problem+json``. One post-processing step replaces that and adds the problem responses that any
 operation may give (authentication, authorization, not found, conflict, throttling, unavailability).
 
+It also makes the document one that client generators (openapi-python-client) accept whole: operation ids are
+the routes' names (``get_resource``, not ``get_resource_resources__subject_id__get``: see ``operation_id``), the
+``servers`` entry is the service's public address, and a response that is a file rather than JSON (a PDF or XLSX
+report, a chart) is documented as its media type with a ``format: binary`` string, a text one (Turtle, CSV) as a
+string.
+
 The same step documents the bearer token: an operation whose dependencies resolve the caller
 (``current_principal``) requires it, one that only looks at it when sent (``optional_principal``) accepts it.
 A route that resolves its caller in its own body (the hottest reads do, see registration.subject_routes)
@@ -20,9 +26,11 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from .settings import ServiceSettings
+
 from .security import current_principal, optional_principal
 
-__all__ = ["BEARER_REQUIRED", "install_problem_openapi"]
+__all__ = ["BEARER_REQUIRED", "install_problem_openapi", "operation_id"]
 
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "bearer": {
@@ -72,6 +80,44 @@ COMMON = {
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
+BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
+TEXT: dict[str, Any] = {"type": "string"}
+
+
+def operation_id(route: APIRoute) -> str:
+    """A route's operation id is its name (its function's, unless given): a generated client's method name.
+
+    FastAPI's default appends the path and method to make it unique; here uniqueness is the services' own
+    duty (one name per route in a service, tests/api/portals/test_openapi_clients.py checks it).
+    """
+    return route.name
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _document_files(schema: dict[str, Any]) -> None:
+    """A successful response documented by its media type alone gets the schema of its body."""
+    for path_item in schema.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in METHODS:
+                continue
+            for code, response in operation.get("responses", {}).items():
+                if not code.startswith("2"):
+                    continue
+                for media_type, content in response.get("content", {}).items():
+                    if not _is_json(media_type) and not content.get("schema"):
+                        # text/* is read as text by clients (openapi-python-client: response.text), the rest as bytes
+                        content["schema"] = dict(TEXT if media_type.startswith("text/") else BINARY)
+
+
+def servers(settings: ServiceSettings) -> list[dict[str, str]]:
+    """Where callers reach the service: its public URL when it sits behind an ingress, else where it listens."""
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    return [{"url": url.rstrip("/"), "description": f"The {settings.service_name} service"}]
+
+
 def _problem_content() -> dict[str, Any]:
     return {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
@@ -105,7 +151,9 @@ def install_problem_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        settings: ServiceSettings = app.state.settings
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
+                             servers=servers(settings))
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         for path_item in schema.get("paths", {}).values():
             for method, operation in path_item.items():
@@ -122,6 +170,7 @@ def install_problem_openapi(app: FastAPI) -> None:
                         content.pop("application/json", None)
                     content["application/problem+json"] = _problem_content()["application/problem+json"]
         _document_security(app, schema)
+        _document_files(schema)
         for name in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(name, None)
         app.openapi_schema = schema

@@ -32,6 +32,10 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # The address callers reach this service at when it sits behind an ingress or proxy
+    # (https://registry.example.gov.cn): the OpenAPI document's server, so generated clients default to it.
+    # Unset: http://{host}:{port}.
+    public_url: str | None = None
     # Where the auth service lives: the issuer of tokens and the source of JWKS.
     issuer: str = "http://127.0.0.1:8001"
     jwks_url: str | None = None
