@@ -297,3 +297,40 @@ async def test_sitemap_records_are_registered_entries_in_numbered_pages(registry
         [made[0].id, made[1].id], [made[2].id, made[3].id], [made[4].id], []]
     assert pages[0]["items"][0]["query_code"] == "PDR-2026-000003-C" and pages[0]["items"][1]["query_code"] is None
     assert (await registry_client.get("/feeds/records", params={"size": 50_001})).status_code == 422
+
+
+async def test_a_registration_walked_through_the_workflow_appears_in_both_feeds(apps, registry_client, people):
+    from services.registry.registration.deps import registration_today
+
+    operator, registrar = await people.person("operator"), await people.person("registrar")
+    product = (await registry_client.post("/products", headers=operator.headers, json={
+        "name": "出行热力指数", "description": "按小时发布的道路拥堵热力指数", "form": "api", "use_type": "industry",
+        "region_code": "110000", "scenarios": ["物流路径规划"]})).json()
+    filed = (await registry_client.post("/registrations", headers=operator.headers, json={
+        "subject_type": "product", "subject_id": product["id"], "type": "first",
+        "attachments": [{"name": "存证.pdf", "sha256": "cd" * 32}]})).json()
+    for action in ("accept", "approve"):
+        answer = await registry_client.post(f"/registrations/{filed['id']}/{action}",
+                                            json={} if action == "approve" else None, headers=registrar.headers)
+        assert answer.status_code == 200, answer.text
+    notices = await _feed(registry_client, "/feeds/notices.atom")
+    assert [e.title for e in notices.entries] == ["公示：出行热力指数"]
+    assert "物流路径规划" not in notices.entries[0].summary and "存证.pdf" not in notices.entries[0].summary
+
+    after = date.fromisoformat(answer.json()["deadlines"]["notice_ends_on"]) + timedelta(days=1)
+
+    async def later() -> date:
+        return after
+
+    apps.registry.dependency_overrides[registration_today] = later
+    try:
+        closed = await registry_client.post(f"/registrations/{filed['id']}/close-notice", headers=registrar.headers)
+        assert closed.status_code == 200, closed.text
+        assert (await _feed(registry_client, "/feeds/notices.atom")).entries == []  # the notice is over
+    finally:
+        apps.registry.dependency_overrides.pop(registration_today, None)
+    code = closed.json()["query_code"]
+    registrations = await _feed(registry_client, "/feeds/registrations.atom")
+    assert [e.title for e in registrations.entries] == [f"首次登记：出行热力指数（{code}）"]
+    lookup = await registry_client.get(registrations.entries[0].link.removeprefix("http://registry.test"))
+    assert lookup.status_code == 200 and lookup.json()["query_code"] == code
