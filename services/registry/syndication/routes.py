@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from services.kernel.db import DatabaseDep, SessionDep
 
@@ -92,8 +91,7 @@ async def catalog_csv(db: DatabaseDep) -> StreamingResponse:
 @router.get("/catalog/export.xlsx", response_class=Response, responses=XLSX_RESPONSES)
 async def catalog_xlsx(db: DatabaseDep) -> Response:
     """The public catalogue as an Excel workbook (registered records only)."""
-    rows = [row async for chunk in catalog_rows(db) for row in chunk]
-    body = await run_in_threadpool(xlsx_bytes, "公共数据目录", CATALOG_HEADERS, rows)
+    body = await xlsx_bytes("公共数据目录", CATALOG_HEADERS, catalog_rows(db))
     return Response(body, media_type=XLSX, headers=_download("catalog.xlsx"))
 
 
@@ -107,6 +105,5 @@ async def price_list_csv(db: DatabaseDep) -> StreamingResponse:
 @router.get("/price-list.xlsx", response_class=Response, responses=XLSX_RESPONSES)
 async def price_list_xlsx(db: DatabaseDep) -> Response:
     """The price list in force today as an Excel workbook (明码标价)."""
-    rows = [row async for chunk in price_rows(db) for row in chunk]
-    body = await run_in_threadpool(xlsx_bytes, "价格清单", PRICE_HEADERS, rows)
+    body = await xlsx_bytes("价格清单", PRICE_HEADERS, price_rows(db))
     return Response(body, media_type=XLSX, headers=_download("price-list.xlsx"))

@@ -3,7 +3,7 @@
 A text cell that begins with ``= + - @``, a tab or a carriage return is prefixed with a single quote, so a
 spreadsheet shows it as text instead of running it as a formula (OWASP, "CSV Injection"). Numbers and dates
 stay typed. CSV is UTF-8 with a byte-order mark, the one way Excel recognizes UTF-8 (Chinese names), and
-streams row by row; an XLSX is a zip, written whole by openpyxl in a worker thread.
+streams chunk by chunk; an XLSX is a zip, answered once openpyxl has written it whole.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
+from starlette.concurrency import run_in_threadpool
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 __all__ = ["BOM", "FORMULA_TRIGGERS", "csv_stream", "safe_text", "xlsx_bytes"]
 
 BOM = "\ufeff"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_CELL_CHARS = 32_767
 Cell = str | int | Decimal | date | datetime | bool | None
 
 
@@ -46,8 +48,9 @@ def _xlsx_cell(value: Cell) -> Cell:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)  # Excel has no time zones; every stored time is UTC
     if isinstance(value, str):
-        # Characters XML 1.0 cannot carry would make openpyxl refuse the whole sheet.
-        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+        # Characters XML 1.0 cannot carry would make openpyxl refuse the whole sheet; a longer cell than Excel
+        # holds makes Excel call the file damaged.
+        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))[:EXCEL_CELL_CHARS]
     return value
 
 
@@ -64,12 +67,22 @@ async def csv_stream(headers: Sequence[str], chunks: AsyncIterable[list[Sequence
         yield buffer.getvalue().encode()
 
 
-def xlsx_bytes(title: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+async def xlsx_bytes(title: str, headers: Sequence[str], chunks: AsyncIterable[list[Sequence[Cell]]]) -> bytes:
+    """The workbook of every chunk. openpyxl's write-only sheet keeps its rows in a temporary file, so memory holds
+    one chunk at a time; the CPU work runs in a worker thread, off the event loop."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.append([safe_text(h) for h in headers])
-    for row in rows:
-        sheet.append([_xlsx_cell(v) for v in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+
+    def append(rows: list[Sequence[Cell]]) -> None:
+        for row in rows:
+            sheet.append([_xlsx_cell(v) for v in row])
+
+    def save() -> bytes:
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()
+
+    async for rows in chunks:
+        await run_in_threadpool(append, rows)
+    return await run_in_threadpool(save)

@@ -249,6 +249,15 @@ async def test_catalog_xlsx_keeps_formulas_as_text(registry_client, world):
     assert sheet.max_row == 1 + len(DANGEROUS) + 1
 
 
+async def test_catalog_xlsx_cuts_text_to_what_an_excel_cell_holds(registry_client, world):
+    await world.resource("长简介数据", description="长" * 40_000 + "\x0b")
+    response = await registry_client.get("/catalog/export.xlsx")
+    description = openpyxl.load_workbook(io.BytesIO(response.content)).active.cell(row=2, column=5).value
+    assert description == "长" * 32_767
+    csv_rows = _read_csv(await registry_client.get("/catalog/export.csv"))
+    assert csv_rows[1][4] == "长" * 40_000 + "\x0b"  # CSV has no such limit: the text is whole
+
+
 async def _price_world(world):
     paid = await world.product("=CMD|'/C calc'!A0")
     await world.price(paid, "0.50", layer="ceiling", kind="ceiling")
