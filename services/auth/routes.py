@@ -103,7 +103,8 @@ PresentedClient = Annotated[tuple[str | None, str | None], Depends(presented_cli
 CLIENT_AUTH = {"security": [{"clientBasic": []}, {}]}
 
 
-@router.post("/oauth/token", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH)
+@router.post("/oauth/token", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH,
+             operation_id="issue_token")
 async def token(
     request: Request,
     session: SessionDep,
@@ -145,7 +146,8 @@ async def token(
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.post("/oauth/revoke", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH)
+@router.post("/oauth/revoke", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH,
+             operation_id="revoke_token")
 async def revoke(
     session: SessionDep,
     ring: KeyRingDep,
@@ -163,7 +165,8 @@ async def revoke(
     return JSONResponse({}, headers=NO_STORE)
 
 
-@router.post("/oauth/introspect", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH)
+@router.post("/oauth/introspect", tags=["oauth2"], responses=OAUTH_ERRORS, openapi_extra=CLIENT_AUTH,
+             operation_id="introspect_token")
 async def introspect(
     session: SessionDep,
     ring: KeyRingDep,
@@ -188,7 +191,8 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 @router.get("/oauth/revocations", tags=["oauth2"], response_model=RevocationDocument,
-            responses={304: {"description": "Not modified since the ETag given in If-None-Match"}})
+            responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
+            operation_id="list_revocations")
 async def revocations(
     request: Request,
     session: SessionDep,
@@ -232,7 +236,7 @@ async def discovery(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/.well-known/jwks.json", tags=["discovery"])
+@router.get("/.well-known/jwks.json", tags=["discovery"], operation_id="get_jwks")
 async def jwks(ring: KeyRingDep) -> JSONResponse:
     """The public signing keys (RFC 7517): the active key and retired keys whose tokens may still live."""
     return JSONResponse(ring.jwks, headers={"Cache-Control": "public, max-age=60"})

@@ -85,10 +85,11 @@ TEXT: dict[str, Any] = {"type": "string"}
 
 
 def operation_id(route: APIRoute) -> str:
-    """A route's operation id is its name (its function's, unless given): a generated client's method name.
+    """A route's operation id is its name (its function's): a generated client's method name.
 
     FastAPI's default appends the path and method to make it unique; here uniqueness is the services' own
-    duty (one name per route in a service, tests/api/portals/test_openapi_clients.py checks it).
+    duty (tests/api/portals/test_openapi_clients.py checks it). Where the function's name alone would not say
+    what it acts on (``accept``), the route's decorator gives ``operation_id="accept_registration"``.
     """
     return route.name
 

@@ -59,7 +59,7 @@ def signer(request: Request) -> SigningKey:
 jwks_router = APIRouter(tags=["discovery"])
 
 
-@jwks_router.get("/.well-known/jwks.json")
+@jwks_router.get("/.well-known/jwks.json", operation_id="get_jwks")
 async def registry_jwks(request: Request) -> JSONResponse:
     """Public keys of the registry: verify certificates and signed tree heads offline."""
     return JSONResponse({"keys": request.app.state.registry_jwks}, headers={"Cache-Control": "public, max-age=300"})

@@ -46,13 +46,13 @@ async def get_record(record_id: str, session: SessionDep, principal: Person) -> 
     return RecordOut.model_validate((await records.get_record(session, principal, record_id)).model_dump())
 
 
-@router.post("/records/{record_id}/waiver", responses=WRITE_ERRORS)
+@router.post("/records/{record_id}/waiver", responses=WRITE_ERRORS, operation_id="waive_record")
 async def waive(record_id: str, data: WaiverIn, session: SessionDep, principal: Admin) -> RecordOut:
     """Waive an open finding with a reason (admin)."""
     return RecordOut.model_validate((await records.waive(session, principal, record_id, data.reason)).model_dump())
 
 
-@router.post("/sweep", responses=WRITE_ERRORS)
+@router.post("/sweep", responses=WRITE_ERRORS, operation_id="run_compliance_sweep")
 async def run_sweep(data: SweepIn, session: SessionDep, principal: Admin) -> ComplianceSweepOut:
     """Run every rule now (admin): opens new findings, resolves those whose cause went away."""
     result = await sweep(session, principal, data.on)

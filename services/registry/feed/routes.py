@@ -57,7 +57,7 @@ class ResourcePage(BaseModel):
     next_after: str | None = Field(description="Resume with after=<this>; null on the last page.")
 
 
-@router.get("/events", response_model=EventPage, responses=ERRORS)
+@router.get("/events", response_model=EventPage, responses=ERRORS, operation_id="list_events")
 async def events(
     request: Request,
     _: LedgerReader,
@@ -76,7 +76,7 @@ async def events(
     return EventPage.model_validate(page)
 
 
-@router.get("/events/resources", response_model=ResourcePage, responses=ERRORS)
+@router.get("/events/resources", response_model=ResourcePage, responses=ERRORS, operation_id="list_event_resources")
 async def event_resources(
     request: Request,
     _: LedgerReader,
@@ -99,7 +99,8 @@ def _resume_point(after: int, last_event_id: str | None) -> int:
 
 
 @router.get("/events/stream", responses={**ERRORS, 200: {"content": {"text/event-stream": {}},
-                                                        "description": "Server-sent events"}})
+                                                        "description": "Server-sent events"}},
+            operation_id="stream_events")
 async def event_stream(
     request: Request,
     _: LedgerReader,

@@ -27,7 +27,8 @@ INDEX = Query(ge=0, le=2**62)
 SIZE = Query(ge=1, le=2**62)
 
 
-@router.get("/sth", response_model=SignedTreeHead, responses={422: READ_ERRORS[422]})
+@router.get("/sth", response_model=SignedTreeHead, responses={422: READ_ERRORS[422]},
+            operation_id="get_signed_tree_head")
 async def signed_tree_head(request: Request, session: SessionDep) -> SignedTreeHead:
     """Current signed tree head (anyone may fetch and keep it)."""
     return await evidence.current_sth(session, request.app.state.signer)

@@ -20,7 +20,7 @@ AgreementId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-
 Region = Annotated[str | None, Query(pattern=r"^[1-9][0-9]{5}$", description="The authorizer's division code")]
 
 
-@router.get("/authorizations", response_model=Page[AuthorizationOut])
+@router.get("/authorizations", response_model=Page[AuthorizationOut], operation_id="list_public_authorizations")
 async def list_authorizations(session: SessionDep, cursor: Annotated[str | None, Query(max_length=200)] = None,
                               limit: Annotated[int, Query(ge=1, le=200)] = 50, region_code: Region = None,
                               status: PublicStatus | None = None):
@@ -30,7 +30,7 @@ async def list_authorizations(session: SessionDep, cursor: Annotated[str | None,
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/authorizations/{agreement_id}", response_model=AuthorizationOut)
+@router.get("/authorizations/{agreement_id}", response_model=AuthorizationOut, operation_id="get_public_authorization")
 async def one_authorization(agreement_id: AgreementId, session: SessionDep):
     """One authorized operation: who, by whom, mode, data scope, term, status, products and prices."""
     return await disclosure.authorization(session, agreement_id)

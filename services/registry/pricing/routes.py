@@ -82,7 +82,7 @@ async def price_history(product_id: str, session: SessionDep, principal: Optiona
     return [_price(r) for r in await prices.price_history(session, product_id, principal)]
 
 
-@router.post("/products/{product_id}/quote", responses=PUBLIC_ERRORS)
+@router.post("/products/{product_id}/quote", responses=PUBLIC_ERRORS, operation_id="quote_price")
 async def quote(product_id: str, data: QuoteIn, session: SessionDep) -> QuoteOut:
     """Price a use type and quantity with its tier breakdown (public)."""
     return await prices.quote_product(session, product_id, data)

@@ -22,7 +22,7 @@ Code = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[0-9A-Za-z\-]
 Id = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
 
 
-@public_router.get("/notices", response_model=Page[NoticeOut])
+@public_router.get("/notices", response_model=Page[NoticeOut], operation_id="list_public_notices")
 async def current_notices(ctx: PublicCtxDep, cursor: Annotated[str | None, Query(max_length=200)] = None,
                           limit: Annotated[int, Query(ge=1, le=200)] = 50,
                           q: Annotated[str | None, Query(max_length=100)] = None):
@@ -31,7 +31,7 @@ async def current_notices(ctx: PublicCtxDep, cursor: Annotated[str | None, Query
     return {"items": items, "next_cursor": next_cursor}
 
 
-@public_router.get("/notices/{registration_id}", response_model=NoticeOut)
+@public_router.get("/notices/{registration_id}", response_model=NoticeOut, operation_id="get_public_notice")
 async def one_notice(registration_id: Id, ctx: PublicCtxDep):
     """One running public notice (the same four public fields and its dates)."""
     return await public.notice(ctx, registration_id)
@@ -44,13 +44,13 @@ async def file_objection(registration_id: Id, body: ObjectionIn, ctx: PublicCtxD
     return objections.objection_view(objection, full=False)
 
 
-@public_router.get("/codes/{code}", response_model=CodeLookupOut)
+@public_router.get("/codes/{code}", response_model=CodeLookupOut, operation_id="lookup_registration_code")
 async def lookup_code(code: Code, ctx: PublicCtxDep):
     """Look up a registration query code: what is registered, by whom, and whether it is in force."""
     return await public.lookup_code(ctx, code)
 
 
-@public_router.get("/codes/{code}/certificate", response_model=CertificateOut)
+@public_router.get("/codes/{code}/certificate", response_model=CertificateOut, operation_id="get_certificate_by_code")
 async def code_certificate(code: Code, ctx: PublicCtxDep, request: Request):
     """The signed certificate of the registration in force under a query code."""
     registration = await public.in_force_by_code(ctx, code)

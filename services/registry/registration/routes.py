@@ -55,21 +55,24 @@ async def get_registration(registration_id: Id, ctx: CtxDep):
     return await views.get_registration(ctx, registration_id)
 
 
-@registration_router.post("/registrations/{registration_id}/resubmit", response_model=RegistrationOut)
+@registration_router.post("/registrations/{registration_id}/resubmit", response_model=RegistrationOut,
+                          operation_id="resubmit_registration")
 async def resubmit(registration_id: OwnRegistration, body: ResubmitIn, ctx: CtxDep):
     """Resubmit a returned registration with the missing materials (restarts the acceptance clock)."""
     await service.resubmit(ctx, registration_id, body)
     return await _full(ctx, registration_id)
 
 
-@registration_router.post("/registrations/{registration_id}/withdraw", response_model=RegistrationOut)
+@registration_router.post("/registrations/{registration_id}/withdraw", response_model=RegistrationOut,
+                          operation_id="withdraw_registration")
 async def withdraw(registration_id: OwnRegistration, ctx: CtxDep):
     """Withdraw a registration not yet accepted."""
     await service.withdraw(ctx, registration_id)
     return await _full(ctx, registration_id)
 
 
-@registration_router.post("/registrations/{registration_id}/accept", response_model=RegistrationOut)
+@registration_router.post("/registrations/{registration_id}/accept", response_model=RegistrationOut,
+                          operation_id="accept_registration")
 async def accept(_: Registrar, registration_id: Id, ctx: CtxDep):
     """Accept a registration (registration body, Art. 10)."""
     await service.accept(ctx, registration_id)
@@ -83,28 +86,32 @@ async def return_for_supplement(_: Registrar, registration_id: Id, body: ReturnI
     return await _full(ctx, registration_id)
 
 
-@registration_router.post("/registrations/{registration_id}/refuse", response_model=RegistrationOut)
+@registration_router.post("/registrations/{registration_id}/refuse", response_model=RegistrationOut,
+                          operation_id="refuse_registration")
 async def refuse(_: Registrar, registration_id: Id, body: ReasonsIn, ctx: CtxDep):
     """Refuse a registration, with reasons (Arts. 10, 11)."""
     await service.refuse(ctx, registration_id, body.reasons)
     return await _full(ctx, registration_id)
 
 
-@registration_router.post("/registrations/{registration_id}/approve", response_model=RegistrationOut)
+@registration_router.post("/registrations/{registration_id}/approve", response_model=RegistrationOut,
+                          operation_id="approve_registration")
 async def approve(_: Registrar, registration_id: Id, body: ApproveIn, ctx: CtxDep):
     """Pass the formal review: public notice, or completion for types without notice (Art. 11)."""
     await service.approve(ctx, registration_id, body)
     return await _full(ctx, registration_id)
 
 
-@registration_router.post("/registrations/{registration_id}/close-notice", response_model=RegistrationOut)
+@registration_router.post("/registrations/{registration_id}/close-notice", response_model=RegistrationOut,
+                          operation_id="close_registration_notice")
 async def close_notice(_: Registrar, registration_id: Id, ctx: CtxDep):
     """Close an ended public notice without upheld objection: code and validity (Arts. 12, 13, 15)."""
     await completion.close_notice(ctx, registration_id)
     return await _full(ctx, registration_id)
 
 
-@registration_router.post("/registrations/{registration_id}/revoke", response_model=RegistrationOut)
+@registration_router.post("/registrations/{registration_id}/revoke", response_model=RegistrationOut,
+                          operation_id="revoke_registration")
 async def revoke(_: Registrar, registration_id: Id, body: ReasonIn, ctx: CtxDep):
     """Revoke a registration for false materials or tampering (Art. 20)."""
     await service.revoke(ctx, registration_id, body.reason)
@@ -131,7 +138,8 @@ async def dismiss_objection(_: Registrar, objection_id: Id, body: ReasonIn, ctx:
     return objections.objection_view(objection, full=True)
 
 
-@registration_router.get("/registrations/{registration_id}/certificate", response_model=CertificateOut)
+@registration_router.get("/registrations/{registration_id}/certificate", response_model=CertificateOut,
+                         operation_id="get_certificate")
 async def certificate(registration_id: Id, ctx: CtxDep, request: Request):
     """Signed certificate of a registration in force (compact JWS)."""
     registration = await public.registration_for_certificate(ctx, registration_id)
@@ -139,7 +147,7 @@ async def certificate(registration_id: Id, ctx: CtxDep, request: Request):
     return {"certificate": token, "query_code": registration.query_code, "valid_until": registration.valid_until}
 
 
-@registration_router.post("/registrations/sweep", response_model=DeadlineSweepOut)
+@registration_router.post("/registrations/sweep", response_model=DeadlineSweepOut, operation_id="sweep_registrations")
 async def sweep(_: Registrar, ctx: CtxDep):
     """Close ended notices without pending objections and expire lapsed registrations (registration body)."""
     return await completion.sweep(ctx)

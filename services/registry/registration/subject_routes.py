@@ -94,7 +94,8 @@ _routes("resource", "resources", ResourceIn, ResourcePatch, ResourceOut)
 _routes("product", "products", ProductIn, ProductPatch, ProductOut)
 
 
-@subject_router.post("/resources/{subject_id}/data-updates", response_model=ResourceOut)
+@subject_router.post("/resources/{subject_id}/data-updates", response_model=ResourceOut,
+                     operation_id="record_data_update")
 async def data_update(subject_id: OwnResource, body: DataUpdateIn, ctx: CtxDep):
     """Report that the resource's data was refreshed on a day (its holder's agency)."""
     return await report_data_update(ctx.session, ctx.principal, subject_id, body.updated_on, ctx.today)

@@ -26,13 +26,13 @@ def _out(row) -> ContestOut:
     return ContestOut.model_validate(row, from_attributes=True)
 
 
-@router.post("/contests", status_code=201, responses=ERRORS)
+@router.post("/contests", status_code=201, responses=ERRORS, operation_id="file_contest")
 async def contest(data: ContestIn, session: SessionDep, principal: CurrentPrincipal) -> ContestOut:
     """Contest a score of your own organization, with a reason."""
     return _out(await file_contest(session, principal, data.target_kind, data.target_id, data.reason))
 
 
-@router.get("/contests", responses=ERRORS)
+@router.get("/contests", responses=ERRORS, operation_id="list_contests")
 async def contests(
     session: SessionDep, principal: CurrentPrincipal,
     target_kind: Annotated[Literal["evaluation", "value_score", "valuation"], Query()],
@@ -51,7 +51,7 @@ async def read_contest(contest_id: str, session: SessionDep, principal: CurrentP
     return _out(row)
 
 
-@router.post("/contests/{contest_id}/resolution", responses=ERRORS)
+@router.post("/contests/{contest_id}/resolution", responses=ERRORS, operation_id="resolve_contest")
 async def resolve(contest_id: str, data: ResolutionIn, session: SessionDep, principal: CurrentPrincipal) -> ContestOut:
     """Resolve a contest: upheld or rejected, with the reasons (authorities, administrators)."""
     row = await get_contest(session, contest_id)

@@ -148,7 +148,7 @@ async def radar_chart(evaluation_id: str, session: SessionDep, principal: Curren
     return _image(radar_svg(f"{e.subject_name} {e.period}: {e.total:.1f} ({e.grade})", e.dimensions), format)
 
 
-@router.post("/submitted-values", status_code=201, responses=ERRORS)
+@router.post("/submitted-values", status_code=201, responses=ERRORS, operation_id="submit_value")
 async def submit(data: SubmittedValueIn, session: SessionDep, principal: CurrentPrincipal) -> SubmittedValueOut:
     """Submit an indicator value with its evidence document (replaces an earlier one for the same period)."""
     must_submit(principal, data.subject_kind, data.subject_id)
@@ -156,7 +156,7 @@ async def submit(data: SubmittedValueIn, session: SessionDep, principal: Current
     return SubmittedValueOut.model_validate(row, from_attributes=True)
 
 
-@router.get("/submitted-values", responses=ERRORS)
+@router.get("/submitted-values", responses=ERRORS, operation_id="list_submitted_values")
 async def submitted(
     session: SessionDep, principal: CurrentPrincipal,
     subject_kind: Annotated[Literal["organization", "region"], Query()],

@@ -37,7 +37,7 @@ async def _score_out(session, row: ProductScore, contests=()) -> ValueScoreOut:
                          freshness=await freshness(session))
 
 
-@router.get("/value-scores", responses=ERRORS)
+@router.get("/value-scores", responses=ERRORS, operation_id="list_value_scores")
 async def value_scores(
     session: SessionDep, principal: CurrentPrincipal,
     kind: Annotated[Kind | None, Query()] = None,
@@ -51,7 +51,7 @@ async def value_scores(
                                       for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/value-scores/{kind}/{subject_id}", responses=ERRORS)
+@router.get("/value-scores/{kind}/{subject_id}", responses=ERRORS, operation_id="get_value_score")
 async def value_score(kind: Kind, subject_id: str, session: SessionDep, principal: CurrentPrincipal) -> ValueScoreOut:
     """The value score of one product or resource: quality dimensions, demand, breadth, contests."""
     row = await session.get(ProductScore, (kind, subject_id))
@@ -66,13 +66,13 @@ def _valuation_out(row: Valuation, contests=()) -> ValuationOut:
     return ValuationOut(**row.model_dump(), contests=_contests(contests))
 
 
-@router.post("/valuations", status_code=201, responses=ERRORS)
+@router.post("/valuations", status_code=201, responses=ERRORS, operation_id="create_valuation")
 async def value(data: ValuationIn, session: SessionDep, principal: CurrentPrincipal) -> ValuationOut:
     """Value a product or resource by the cost, income or market approach, every step shown."""
     return _valuation_out(await create_valuation(session, principal, data))
 
 
-@router.get("/valuations", responses=ERRORS)
+@router.get("/valuations", responses=ERRORS, operation_id="list_valuations")
 async def valuations(
     session: SessionDep, principal: CurrentPrincipal,
     subject_kind: Annotated[Kind | None, Query()] = None,
@@ -85,7 +85,7 @@ async def valuations(
     return [_valuation_out(r) for r in rows]
 
 
-@router.get("/valuations/{valuation_id}", responses=ERRORS)
+@router.get("/valuations/{valuation_id}", responses=ERRORS, operation_id="get_valuation")
 async def valuation(valuation_id: str, session: SessionDep, principal: CurrentPrincipal) -> ValuationOut:
     """One valuation with its parameters, steps and contests."""
     row = await get_valuation(session, valuation_id)

@@ -100,7 +100,7 @@ def schema_of(apps, service: str) -> dict:
     return getattr(apps, service).openapi()
 
 
-def test_operation_ids_are_the_route_names_unique_in_each_service(apps):
+def test_operation_ids_are_readable_and_unique_in_each_service(apps):
     for service, schema in _schemas(apps).items():
         ids = [op["operationId"] for op in _operations(schema).values()]
         assert len(ids) == len(set(ids)), (service, sorted(i for i in ids if ids.count(i) > 1))
@@ -110,10 +110,13 @@ def test_operation_ids_are_the_route_names_unique_in_each_service(apps):
     assert registry[("GET", "/resources/{subject_id}")]["operationId"] == "get_resource"
     assert registry[("POST", "/registrations")]["operationId"] == "file_registration"
     assert registry[("GET", "/healthz")]["operationId"] == "healthz"
+    # where a route's name alone would not say what it acts on, its decorator names the operation
+    assert registry[("GET", "/public/notices")]["operationId"] == "list_public_notices"
+    assert registry[("POST", "/registrations/{registration_id}/accept")]["operationId"] == "accept_registration"
     # a form body's model is named for its operation, not for its path
     import_body = registry[("POST", "/catalog/import")]["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert import_body == {"$ref": "#/components/schemas/Body_import_catalogue"}
-    assert _operations(schema_of(apps, "auth"))[("POST", "/oauth/token")]["operationId"] == "token"
+    assert _operations(schema_of(apps, "auth"))[("POST", "/oauth/token")]["operationId"] == "issue_token"
     assert _operations(schema_of(apps, "scoring"))[("GET", "/me")]["operationId"] == "me"
 
 
@@ -162,8 +165,9 @@ def test_the_generator_builds_every_model_and_operation_without_a_warning(client
     registration = _module("registry", "api.registration.file_registration")
     registration_out = _module("registry", "models").RegistrationOut
     # the operations that had lost their type when RegistrationOut was dropped now return it
-    for operation in ("file_registration", "get_registration", "resubmit", "withdraw", "accept",
-                      "return_for_supplement", "refuse", "approve", "close_notice", "revoke"):
+    for operation in ("file_registration", "get_registration", "resubmit_registration", "withdraw_registration",
+                      "accept_registration", "return_for_supplement", "refuse_registration", "approve_registration",
+                      "close_registration_notice", "revoke_registration"):
         module = _module("registry", f"api.registration.{operation}")
         assert "RegistrationOut" in str(module.asyncio_detailed.__annotations__["return"]), operation
     assert registration.RegistrationOut is registration_out
@@ -205,13 +209,13 @@ async def test_a_portal_calls_the_services_through_the_generated_clients(clients
             subject_id=resource.id, client=as_agency)
         assert read.id == resource.id and read.name == resource_body()["name"]
     async with client("registry", registrar.token) as as_registrar:
-        accepted = await _module("registry", f"{registration_api}.accept").asyncio(
+        accepted = await _module("registry", f"{registration_api}.accept_registration").asyncio(
             filed.id, client=as_registrar)
-        noticed = await _module("registry", f"{registration_api}.approve").asyncio(
+        noticed = await _module("registry", f"{registration_api}.approve_registration").asyncio(
             filed.id, client=as_registrar, body=models.ApproveIn())
     assert (accepted.state, noticed.state) == ("under_review", "in_notice")
 
-    notices = _module("registry", "api.public.current_notices")
+    notices = _module("registry", "api.public.list_public_notices")
     async with client("registry") as anonymous:
         page = await notices.asyncio(client=anonymous)
         turtle = await _module("registry", "api.catalog.catalog_turtle").asyncio(client=anonymous)
