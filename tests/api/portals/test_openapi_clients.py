@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openapi_python_client.strings import snake_case
 
 from services.kernel.openapi import BINARY, TEXT
 from services.registry.main import create_app as create_registry
@@ -77,6 +78,12 @@ def clients(apps, tmp_path_factory) -> dict[str, str]:
 
 def _module(service: str, dotted: str):
     return importlib.import_module(f"pdr_{service}_client.{dotted}")
+
+
+def _operation(apps, service: str, method: str, path: str):
+    """The generated module of an operation, found as the generator names it: api.<first tag>.<operation id>."""
+    operation = _operations(schema_of(apps, service))[(method, path)]
+    return _module(service, f"api.{snake_case(operation['tags'][0])}.{snake_case(operation['operationId'])}")
 
 
 # The document ------------------------------------------------------------------------------------------------
@@ -218,7 +225,7 @@ async def test_a_portal_calls_the_services_through_the_generated_clients(clients
     notices = _module("registry", "api.public.list_public_notices")
     async with client("registry") as anonymous:
         page = await notices.asyncio(client=anonymous)
-        turtle = await _module("registry", "api.catalog.catalog_turtle").asyncio(client=anonymous)
+        turtle = await _operation(apps, "registry", "GET", "/catalog.ttl").asyncio(client=anonymous)
         refused = await _module("registry", f"{registration_api}.get_registration").asyncio_detailed(
             filed.id, client=anonymous)
     assert isinstance(page, models.PageNoticeOut)
