@@ -9,6 +9,7 @@ from services.kernel.app import create_service_app
 
 from .catalog import import_routes as catalog_import_routes, routes as catalog_routes, sync as catalog_sync
 from .catalog.parsing import start_import_worker, stop_import_worker
+from .ckan import routes as ckan_routes
 from .feed import routes as feed_routes
 from .graphql.schema import graphql_router
 from .ledger import routes as ledger_routes
@@ -42,7 +43,7 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
         # Starlette tries routes in order: the registry's own objects first, GraphQL (a mounted app) last.
         routers=[syndication_routes.router, *registration_routers, *operation_routers, catalog_routes.router, catalog_import_routes.import_router,
-                 ledger_routes.router, feed_routes.router, jwks_router, graphql_router(settings.demo)],
+                 ledger_routes.router, feed_routes.router, ckan_routes.router, jwks_router, graphql_router(settings.demo)],
         on_startup=[load_signer, catalog_sync.on_startup, register_ledger_metrics, start_import_worker],
         on_shutdown=[stop_import_worker],
         idempotency=idempotency,
@@ -50,5 +51,7 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         open_query=("/api/3/action/",),  # CKAN clients send parameters of their own (issue 15)
         # A catalogue file (with its multipart envelope) is the one large body; GraphQL documents are small.
         body_limits={"/catalog/import": catalog_import_routes.MAX_UPLOAD_BYTES + 1024 * 1024, "/graphql": 256 * 1024},
+        # CKAN's clients read by POST (ckanapi does): public reads, budgeted as anonymous GETs are (not at all).
+        rate_exempt=ckan_routes.READ_PATHS,
         transport=transport,
     )

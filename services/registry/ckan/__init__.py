@@ -1,0 +1,1 @@
+"""CKAN-compatible read API over the public catalogue (issue 15): portals and ``ckanapi`` read PDR as CKAN."""
