@@ -242,3 +242,16 @@ async def test_a_portal_calls_the_services_through_the_generated_clients(clients
     async with client("auth", admin.tokens["pdr-auth"]) as as_admin:
         orgs = await _module("auth", "api.admin.get_org").asyncio(agency.org_id, client=as_admin)
     assert isinstance(orgs, _module("auth", "models").OrgOut) and orgs.id == agency.org_id
+
+
+def test_deployments_name_each_services_public_address():
+    import yaml
+
+    deploy = Path(__file__).resolve().parents[3] / "deploy"
+    compose = yaml.safe_load((deploy / "compose.yaml").read_text())["services"]
+    config = yaml.safe_load((deploy / "k8s/base/config.yaml").read_text())["data"]
+    for service, port in (("auth", 8001), ("registry", 8002), ("scoring", 8003)):
+        key = f"PDR_{service.upper()}_PUBLIC_URL"
+        assert compose[service]["environment"][key] == (
+            f"${{PDR_PUBLIC_{service.upper()}_URL:-http://localhost:{port}}}")
+        assert config[key] == f"https://{service}.pdr.example.gov.cn"
