@@ -14,11 +14,13 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from openapi_python_client.strings import snake_case
+import yaml
+from openapi_python_client.strings import pascal_case, snake_case
 
 from services.kernel.openapi import BINARY, TEXT
 from services.registry.main import create_app as create_registry
@@ -32,8 +34,12 @@ OPERATION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 FALLBACK_NAME = re.compile(r"(^services__)|(-Input$)|(-Output$)")
 
 
+def schema_of(apps, service: str) -> dict:
+    return getattr(apps, service).openapi()
+
+
 def _schemas(apps) -> dict[str, dict]:
-    return {name: getattr(apps, name).openapi() for name in SERVICES}
+    return {name: schema_of(apps, name) for name in SERVICES}
 
 
 def _operations(schema: dict) -> dict[tuple[str, str], dict]:
@@ -41,7 +47,7 @@ def _operations(schema: dict) -> dict[tuple[str, str], dict]:
 
 
 @pytest.fixture(scope="session")
-def clients(apps, tmp_path_factory) -> dict[str, str]:
+def clients(apps, tmp_path_factory) -> Iterator[dict[str, str]]:
     """Generates a client package per service (pdr_<service>_client) and returns the generator's output."""
     root = tmp_path_factory.mktemp("openapi-clients")
     schemas = _schemas(apps)
@@ -93,18 +99,14 @@ def test_component_names_are_plain_and_their_titles_unique(apps):
         components = schema["components"]["schemas"]
         for name in components:
             assert not FALLBACK_NAME.search(name), (service, name)
-        # The generator names its classes after a schema's title: two titles alike and one model is dropped.
-        titles = [component.get("title", name) for name, component in components.items()]
-        assert len(titles) == len(set(titles)), (service, sorted(t for t in titles if titles.count(t) > 1))
+        # The generator names its classes after a schema's title: two alike and one model is dropped.
+        classes = [pascal_case(component.get("title", name)) for name, component in components.items()]
+        assert len(classes) == len(set(classes)), (service, sorted(c for c in classes if classes.count(c) > 1))
     registry = schema_of(apps, "registry")["components"]["schemas"]
     assert {"Evidence", "SelectionEvidence", "ComplianceSweepOut", "DeadlineSweepOut"} <= set(registry)
     assert registry["SelectionIn"]["properties"]["evidence"]["items"] == {
         "$ref": "#/components/schemas/SelectionEvidence"}
     assert registry["RegistrationOut"]["properties"]["evidence"] == {"$ref": "#/components/schemas/Evidence"}
-
-
-def schema_of(apps, service: str) -> dict:
-    return getattr(apps, service).openapi()
 
 
 def test_operation_ids_are_readable_and_unique_in_each_service(apps):
@@ -178,7 +180,8 @@ def test_the_generator_builds_every_model_and_operation_without_a_warning(client
         module = _module("registry", f"api.registration.{operation}")
         assert "RegistrationOut" in str(module.asyncio_detailed.__annotations__["return"]), operation
     assert registration.RegistrationOut is registration_out
-    assert _module("registry", "models").DeadlineSweepOut
+    sweep = _module("registry", "api.registration.sweep_registrations")
+    assert "DeadlineSweepOut" in str(sweep.asyncio_detailed.__annotations__["return"])
     assert _module("registry", "models").SelectionEvidence
 
 
@@ -226,11 +229,15 @@ async def test_a_portal_calls_the_services_through_the_generated_clients(clients
     async with client("registry") as anonymous:
         page = await notices.asyncio(client=anonymous)
         turtle = await _operation(apps, "registry", "GET", "/catalog.ttl").asyncio(client=anonymous)
+        workbook = await _operation(apps, "registry", "GET", "/catalog/export.xlsx").asyncio(client=anonymous)
         refused = await _module("registry", f"{registration_api}.get_registration").asyncio_detailed(
             filed.id, client=anonymous)
     assert isinstance(page, models.PageNoticeOut)
     assert [(n.id, n.data_name, n.type_) for n in page.items] == [(filed.id, resource_body()["name"], "first")]
     assert isinstance(turtle, str) and "@prefix dcat:" in turtle
+    # a file comes back as the generator's File, its bytes those of an XLSX workbook (a ZIP archive)
+    assert isinstance(workbook, _module("registry", "types").File)
+    assert workbook.payload.read(4) == b"PK\x03\x04"
     assert refused.status_code == 401 and isinstance(refused.parsed, models.Problem)
 
     scoring_me = _module("scoring", "api.operations.me")
@@ -240,13 +247,11 @@ async def test_a_portal_calls_the_services_through_the_generated_clients(clients
     assert (me.org, me.roles) == (agency.org_id, ["agency"])
 
     async with client("auth", admin.tokens["pdr-auth"]) as as_admin:
-        orgs = await _module("auth", "api.admin.get_org").asyncio(agency.org_id, client=as_admin)
-    assert isinstance(orgs, _module("auth", "models").OrgOut) and orgs.id == agency.org_id
+        org = await _module("auth", "api.admin.get_org").asyncio(agency.org_id, client=as_admin)
+    assert isinstance(org, _module("auth", "models").OrgOut) and org.id == agency.org_id
 
 
 def test_deployments_name_each_services_public_address():
-    import yaml
-
     deploy = Path(__file__).resolve().parents[3] / "deploy"
     compose = yaml.safe_load((deploy / "compose.yaml").read_text())["services"]
     config = yaml.safe_load((deploy / "k8s/base/config.yaml").read_text())["data"]
