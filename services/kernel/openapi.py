@@ -26,11 +26,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from .security import current_principal, optional_principal
 from .settings import ServiceSettings
 
-from .security import current_principal, optional_principal
-
-__all__ = ["BEARER_REQUIRED", "install_problem_openapi", "operation_id"]
+__all__ = ["BEARER_REQUIRED", "BINARY", "TEXT", "install_problem_openapi", "operation_id", "servers"]
 
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "bearer": {
@@ -78,8 +77,7 @@ COMMON = {
     "503": "Temporarily unavailable; retry after Retry-After",
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
-
-
+# The body of a file response (a PDF, an XLSX workbook, a chart), and of a text one (Turtle, CSV).
 BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
 TEXT: dict[str, Any] = {"type": "string"}
 
