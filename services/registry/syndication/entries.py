@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from urllib.parse import quote
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +36,8 @@ class Entry:
     key: str  # unique within its feed, part of the entry's id
     title: str
     updated: datetime
-    link: str  # path of the public API resource, from the service's base
+    link: str  # path of the public API resource, from the registry's base
+    page: str  # path of the console's public page, from the console's base
     summary: str
 
 
@@ -53,7 +55,7 @@ async def notice_entries(session: AsyncSession, today: date, *, cursor: str | No
     rows = (await session.execute(keyset_page(query, keys, cursor, limit, descending=True))).all()
     page, more = rows[:limit], len(rows) > limit
     entries = [Entry(key=r.id, title=f"公示：{r.data_name}", updated=_day(r.notice_starts_on),
-                     link=f"/public/notices/{r.id}",
+                     link=f"/public/notices/{r.id}", page=f"/notices/{r.id}",
                      summary=(f"{TYPE_LABELS.get(r.type, r.type)}；登记主体：{'、'.join(r.registrant_names)}；"
                               f"公示期 {r.notice_starts_on} 至 {r.notice_ends_on}。{r.short_description}").strip())
                for r in page]
@@ -73,7 +75,8 @@ async def registration_entries(session: AsyncSession, *, cursor: str | None,
         validity = f"有效期 {r.valid_from} 至 {r.valid_until}。" if r.valid_from and r.valid_until else ""
         entries.append(Entry(
             key=r.id, title=f"{TYPE_LABELS.get(r.type, r.type)}：{r.data_name}（{r.query_code}）",
-            updated=as_utc(r.coded_at), link=f"/public/codes/{r.query_code}",
+            updated=as_utc(r.coded_at), link=f"/public/codes/{quote(r.query_code, safe='')}",
+            page=f"/lookup?code={quote(r.query_code, safe='')}",
             summary=(f"{SUBJECT_LABELS.get(r.subject_type, r.subject_type)}“{r.data_name}”，登记主体："
                      f"{'、'.join(r.registrant_names)}，登记编码 {r.query_code}。{validity}")))
     return entries, (encode_cursor([page[-1].coded_at, page[-1].id]) if more else None)
@@ -98,7 +101,7 @@ async def price_entries(session: AsyncSession, *, cursor: str | None, limit: int
         until = f"至 {r.effective_to}（不含）" if r.effective_to else "起长期有效"
         entries.append(Entry(
             key=r.id, title=f"价格调整：{r.name}（{label} {r.unit_price} 元）", updated=as_utc(r.created_at),
-            link=f"/products/{r.product_id}/prices",
+            link=f"/products/{r.product_id}/prices", page="/prices",
             summary=(f"{r.org_name}的“{r.name}”{label}：{UNIT_LABELS.get(r.billing_unit, r.billing_unit)}"
                      f"最高档单价 {r.unit_price} 元，自 {r.effective_from} {until}。")))
     return entries, (encode_cursor([page[-1].created_at, page[-1].id]) if more else None)

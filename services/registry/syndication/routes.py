@@ -40,6 +40,7 @@ async def _feed(request: Request, title: str, subtitle: str, page: Page, cursor:
     items, next_cursor = await page(*args, cursor=cursor, limit=limit)
     base = str(request.base_url).rstrip("/")
     info = FeedInfo(feed_url=base + request.url.path, self_url=str(request.url), base_url=base, title=title,
+                    console_url=request.app.state.settings.console_url.rstrip("/"),
                     subtitle=subtitle,
                     next_url=str(request.url.include_query_params(cursor=next_cursor, limit=limit))
                     if next_cursor else None)

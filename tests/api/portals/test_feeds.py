@@ -22,6 +22,7 @@ from services.registry.registration.models import IssuedCode, Product, Registrat
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
+CONSOLE = "http://127.0.0.1:8004"  # the registry's console_url in the tests' settings (its default)
 DANGEROUS = ("=HYPERLINK(\"http://evil.test\",\"点我\")", "+1+2", "-3+4", "@SUM(A1)", "\t=1", "\r=1")
 
 
@@ -84,8 +85,11 @@ def _rfc4287_required(xml: bytes) -> ElementTree.Element:
     for entry in root.findall(f"{ATOM_NS}entry"):
         for name in ("id", "title", "updated", "summary"):
             assert (entry.find(f"{ATOM_NS}{name}").text or "").strip(), name
-        alternates = [link for link in entry.findall(f"{ATOM_NS}link") if link.get("rel", "alternate") == "alternate"]
-        assert len(alternates) == 1 and alternates[0].get("href").startswith("http://registry.test/")  # §4.2.7.2
+        alternates = {link.get("type"): link.get("href") for link in entry.findall(f"{ATOM_NS}link")
+                      if link.get("rel", "alternate") == "alternate"}
+        assert len(alternates) == len(entry.findall(f"{ATOM_NS}link")) == 2  # one per type (§4.1.2)
+        assert alternates["text/html"].startswith(CONSOLE + "/")
+        assert alternates["application/json"].startswith("http://registry.test/")
     return root
 
 
@@ -101,6 +105,14 @@ async def _feed(client, url: str):
 
 def _link(parsed, rel: str) -> str | None:
     return next((link.href for link in parsed.feed.links if link.rel == rel), None)
+
+
+def _api(entry) -> str:
+    return next(link.href for link in entry.links if link.type == "application/json")
+
+
+def _page(entry) -> str:
+    return next(link.href for link in entry.links if link.type == "text/html")
 
 
 async def test_notice_feed_carries_running_notices_with_their_public_fields_only(registry_client, world):
@@ -119,7 +131,8 @@ async def test_notice_feed_carries_running_notices_with_their_public_fields_only
     assert [e.title for e in parsed.entries] == ["公示：地铁站点客流数据", "公示：城市公交客流数据"]
     first = parsed.entries[0]
     assert first.id == f"http://registry.test/feeds/notices.atom#{newer.id}"
-    assert first.link == f"http://registry.test/public/notices/{newer.id}"
+    assert _api(first) == f"http://registry.test/public/notices/{newer.id}"
+    assert _page(first) == f"{CONSOLE}/notices/{newer.id}"
     assert "市数据局" in first.summary and "首次登记" in first.summary and "地铁站点客流数据的简介" in first.summary
     assert f"{newer.notice_starts_on} 至 {newer.notice_ends_on}" in first.summary
     body = (await registry_client.get("/feeds/notices.atom")).text
@@ -156,8 +169,9 @@ async def test_registration_feed_lists_registrations_given_a_code_newest_first(r
     assert parsed.feed.title == "新增登记"
     assert [e.title for e in parsed.entries] == ["变更登记：气象观测数据（变更）（PDR-2026-000002-B）",
                                                  "首次登记：气象观测数据（PDR-2026-000001-A）"]
-    assert [e.link for e in parsed.entries] == ["http://registry.test/public/codes/PDR-2026-000002-B",
-                                                "http://registry.test/public/codes/PDR-2026-000001-A"]
+    assert [_api(e) for e in parsed.entries] == ["http://registry.test/public/codes/PDR-2026-000002-B",
+                                                 "http://registry.test/public/codes/PDR-2026-000001-A"]
+    assert _page(parsed.entries[0]) == f"{CONSOLE}/lookup?code=PDR-2026-000002-B"
     assert parsed.entries[1].id.endswith(f"#{first.id}") and parsed.entries[0].id.endswith(f"#{change.id}")
     assert datetime(*parsed.entries[0].updated_parsed[:6], tzinfo=timezone.utc) == change.coded_at.replace(microsecond=0)
     assert f"有效期 {first.valid_from} 至 {first.valid_until}" in parsed.entries[1].summary
@@ -174,7 +188,8 @@ async def test_price_feed_shows_price_records_of_the_public_price_list_only(regi
     parsed = await _feed(registry_client, "/feeds/prices.atom?limit=1")
     assert [e.title for e in parsed.entries] == ["价格调整：出行指数API（具体价格 0.05 元）"]
     assert parsed.entries[0].id.endswith(f"#{price.id}")
-    assert parsed.entries[0].link == f"http://registry.test/products/{listed.id}/prices"
+    assert _api(parsed.entries[0]) == f"http://registry.test/products/{listed.id}/prices"
+    assert _page(parsed.entries[0]) == f"{CONSOLE}/prices"
     assert "运营公司" in parsed.entries[0].summary and "按次" in parsed.entries[0].summary
     following = await _feed(registry_client, _link(parsed, "next").removeprefix("http://registry.test"))
     assert [e.title for e in following.entries] == ["价格调整：出行指数API（最高限价 0.50 元）"]
@@ -341,5 +356,5 @@ async def test_a_registration_walked_through_the_workflow_appears_in_both_feeds(
     code = closed.json()["query_code"]
     registrations = await _feed(registry_client, "/feeds/registrations.atom")
     assert [e.title for e in registrations.entries] == [f"首次登记：出行热力指数（{code}）"]
-    lookup = await registry_client.get(registrations.entries[0].link.removeprefix("http://registry.test"))
+    lookup = await registry_client.get(_api(registrations.entries[0]).removeprefix("http://registry.test"))
     assert lookup.status_code == 200 and lookup.json()["query_code"] == code
