@@ -32,6 +32,8 @@ class CatalogEntry(RegistryTable, table=True):
     __table_args__ = (
         Index("ix_catalog_entries_subject", "subject_type", "subject_id", unique=True),
         Index("ix_catalog_entries_status_seq", "status", "seq"),
+        # CKAN's listing order, metadata_modified desc (registry/ckan/query.py; migration 0009).
+        Index("ix_catalog_entries_status_updated", "status", "updated_at", "seq"),
     )
 
     seq: int | None = Field(default=None, sa_column=Column(_SEQ, primary_key=True, autoincrement=True))

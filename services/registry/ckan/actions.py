@@ -17,7 +17,15 @@ from ..catalog.schemas import SearchFilters
 from . import query
 from .errors import NotFound, ValidationError
 from .packages import organization, package
-from .params import FACET_FIELDS, MAX_ROWS, boolean, natural, required_text, search_request, text
+from .params import (
+    FACET_FIELDS,
+    MAX_ROWS,
+    boolean,
+    natural,
+    required_text,
+    search_request,
+    text,
+)
 
 __all__ = ["ACTIONS", "ActionContext"]
 
@@ -36,12 +44,9 @@ class ActionContext:
 Action = Callable[[ActionContext, dict[str, Any]], Awaitable[Any]]
 
 
-async def _packages(ctx: ActionContext, session, entries: list[dict]) -> list[dict]:
-    ids = [entry["subject_id"] for entry in entries]
-    codes = await query.query_codes(session, ids)
-    scenarios = await query.scenarios(session, [e["subject_id"] for e in entries if e["subject_type"] == "product"])
-    return [package(entry, base_url=ctx.base_url, code=codes.get(entry["subject_id"]),
-                    scenarios=scenarios.get(entry["subject_id"])) for entry in entries]
+def _packages(ctx: ActionContext, records: list[dict]) -> list[dict]:
+    return [package(record, base_url=ctx.base_url, code=record["query_code"], scenarios=record["scenarios"])
+            for record in records]
 
 
 async def package_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
@@ -50,34 +55,31 @@ async def package_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, 
     if req.matches_nothing:
         count, entries = 0, []
     else:
-        count = await query.count(ctx.db, req.filters)
-        entries = [] if req.start >= count else await query.slice_of(ctx.db, req.filters, order=req.order,
-                                                                     start=req.start, rows=req.rows)
+        count, entries = await query.slice_of(ctx.db, req.filters, order=req.order, start=req.start, rows=req.rows)
     facets: dict[str, dict[str, int]] = {}
     search_facets: dict[str, dict[str, Any]] = {}
-    async with ctx.db.read_sessions() as session:
-        results = await _packages(ctx, session, entries)
-        if req.facet_fields:
+    results = _packages(ctx, entries)
+    if req.facet_fields:
+        async with ctx.db.read_sessions() as session:
             counted = None if req.matches_nothing else await catalog_search.facets(session, req.filters, None)
-            for name in req.facet_fields:
-                items = [] if counted is None else [
-                    c for c in getattr(counted, FACET_FIELDS[name]) if c.count >= req.facet_mincount]
-                if req.facet_limit >= 0:
-                    items = items[:req.facet_limit]
-                facets[name] = {c.value: c.count for c in items}
-                search_facets[name] = {"title": name, "items": [
-                    {"name": c.value, "display_name": c.label or c.value, "count": c.count} for c in items]}
+        for name in req.facet_fields:
+            items = [] if counted is None else [
+                c for c in getattr(counted, FACET_FIELDS[name]) if c.count >= req.facet_mincount]
+            if req.facet_limit >= 0:
+                items = items[:req.facet_limit]
+            facets[name] = {c.value: c.count for c in items}
+            search_facets[name] = {"title": name, "items": [
+                {"name": c.value, "display_name": c.label or c.value, "count": c.count} for c in items]}
     return {"count": count, "results": results, "sort": req.sort, "facets": facets, "search_facets": search_facets}
 
 
 async def package_show(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
     """One public dataset by id or name."""
     subject_id = required_text(data, "id")
-    async with ctx.db.read_sessions() as session:
-        entry = await query.entry_by_id(session, subject_id)
-        if entry is None:
-            raise NotFound()
-        (found,) = await _packages(ctx, session, [entry])
+    record = await query.entry_by_id(ctx.db, subject_id)
+    if record is None:
+        raise NotFound()
+    (found,) = _packages(ctx, [record])
     return found
 
 
@@ -126,10 +128,9 @@ async def organization_show(ctx: ActionContext, data: dict[str, Any]) -> dict[st
                           package_count=row["package_count"])
     result.update(users=[], groups=[], tags=[], extras=[])
     if include_datasets:
-        entries = await query.slice_of(ctx.db, SearchFilters(org=row["org_id"]), order=[("metadata_modified", True)],
-                                       start=0, rows=MAX_ROWS)
-        async with ctx.db.read_sessions() as session:
-            result["packages"] = await _packages(ctx, session, entries)
+        _count, entries = await query.slice_of(ctx.db, SearchFilters(org=row["org_id"]),
+                                               order=[("metadata_modified", True)], start=0, rows=MAX_ROWS)
+        result["packages"] = _packages(ctx, entries)
     return result
 
 

@@ -24,8 +24,7 @@ from ..catalog.models import CatalogEntry
 from ..catalog.schemas import SearchFilters
 from ..registration.models import IssuedCode, Product
 
-__all__ = ["ENTRY_COLUMNS", "SORT_KEYS", "count", "entry_by_id", "organizations", "query_codes", "scenarios",
-           "slice_of"]
+__all__ = ["ENTRY_COLUMNS", "RECORD_COLUMNS", "SORT_KEYS", "entry_by_id", "organizations", "slice_of"]
 
 E = CatalogEntry.__table__.c
 ENTRY_COLUMNS = [E.seq, E.subject_type, E.subject_id, E.org_id, E.org_name, E.name, E.description, E.region_code,
@@ -34,6 +33,17 @@ ENTRY_COLUMNS = [E.seq, E.subject_type, E.subject_id, E.org_id, E.org_name, E.na
 # CKAN's sortable fields and the column each stands for ("score" is the catalogue's title tier).
 SORT_KEYS = {"metadata_modified": E.updated_at, "metadata_created": E.created_at, "title_string": E.name,
              "name": E.subject_id, "id": E.subject_id}
+# What a package shows besides the entry, read in the same statement (evaluated for the rows returned only):
+# the subject's latest query code (the certificate's, DOMAIN §1 Art. 14, as the DCAT export gives it) and a
+# product's application scenarios (its tags besides the domain).
+_CODES, _PRODUCTS = IssuedCode.__table__.c, Product.__table__.c
+RECORD_COLUMNS = [
+    *ENTRY_COLUMNS,
+    select(_CODES.code).where(_CODES.subject_id == E.subject_id).order_by(_CODES.issued_at.desc()).limit(1)
+    .scalar_subquery().label("query_code"),
+    select(_PRODUCTS.scenarios).where(_PRODUCTS.id == E.subject_id, E.subject_type == "product")
+    .scalar_subquery().label("scenarios"),
+]
 PUBLIC = "public"  # catalog/search.py's visibility for a caller who is no party: CKAN callers are all that
 
 
@@ -44,23 +54,41 @@ def _base(dialect: str, filters: tuple[str, ...], has_query: bool) -> list:
     return where
 
 
-@lru_cache(maxsize=256)
-def _slice_statement(dialect: str, filters: tuple[str, ...], has_query: bool,
-                     order: tuple[tuple[str, bool], ...]) -> Statement:
+def _keys(columns, order: tuple[tuple[str, bool], ...], tier=None) -> list:
+    """ORDER BY keys over ``columns`` (a table's or a subquery's), ending in seq for a total order."""
     keys = []
     for field, descending in order:
         if field == "score":
-            if has_query:  # the title tier first (catalog/search.py's ranking); without a query all score alike
-                tier = case((catalog_search._conditions(dialect)[1], 0), else_=1)
+            if tier is not None:  # the title tier first (catalog/search.py's ranking); without a query all tie
                 keys.append(tier.desc() if not descending else tier.asc())
             continue
-        column = SORT_KEYS[field]
+        column = columns[SORT_KEYS[field].name]
         keys.append(column.desc() if descending else column.asc())
     last_descending = order[-1][1] if order else True
-    keys.append(E.seq.desc() if last_descending else E.seq.asc())  # a total order, so pages never overlap
-    stmt = (select(*ENTRY_COLUMNS).where(*_base(dialect, filters, has_query)).order_by(*keys)
-            .limit(bindparam("lim", type_=Integer, literal_execute=True)).offset(bindparam("start", type_=Integer)))
-    return Statement(stmt)
+    keys.append(columns.seq.desc() if last_descending else columns.seq.asc())  # pages never overlap
+    return keys
+
+
+def _page(stmt):
+    return stmt.limit(bindparam("lim", type_=Integer, literal_execute=True)).offset(
+        bindparam("start", type_=Integer))
+
+
+@lru_cache(maxsize=256)
+def _slice_statement(dialect: str, filters: tuple[str, ...], has_query: bool,
+                     order: tuple[tuple[str, bool], ...]) -> Statement:
+    where = _base(dialect, filters, has_query)
+    if not has_query:  # the listing walks an index for its page (and counts apart, over an index only)
+        return Statement(_page(select(*RECORD_COLUMNS).where(*where).order_by(*_keys(E, order))))
+    # A search reads every match to rank it: the matches' sort keys alone (narrow rows) are ranked and counted
+    # in one pass, and only the page's rows are read whole.
+    tier = case((catalog_search._conditions(dialect)[1], 0), else_=1).label("tier")
+    hits = select(E.seq, *{column.name: column for column in SORT_KEYS.values()}.values(), tier).where(*where)
+    hits = hits.cte("hits")
+    page = _page(select(hits).order_by(*_keys(hits.c, order, hits.c.tier))).subquery("page")
+    total = select(func.count()).select_from(hits).scalar_subquery().label("total")
+    return Statement(select(*RECORD_COLUMNS, total).join_from(CatalogEntry.__table__, page, E.seq == page.c.seq)
+                     .order_by(*_keys(page.c, order, page.c.tier)))
 
 
 @lru_cache(maxsize=256)
@@ -79,45 +107,33 @@ def _params(db: Database, filters: SearchFilters) -> tuple[str, tuple[str, ...],
 
 
 async def slice_of(db: Database, filters: SearchFilters, *, order: Sequence[tuple[str, bool]], start: int,
-                   rows: int) -> list[dict]:
-    """Public entries ``start`` to ``start + rows`` matching ``filters``, in ``order`` ((field, descending)
-    pairs of ``SORT_KEYS`` or ``score``)."""
-    if rows == 0:
-        return []
+                   rows: int) -> tuple[int, list[dict]]:
+    """How many public records match ``filters``, and those (``RECORD_COLUMNS``) from ``start`` to
+    ``start + rows`` in ``order`` ((field, descending) pairs of ``SORT_KEYS`` or ``score``)."""
     dialect, names, has_query, params = _params(db, filters)
-    statement = _slice_statement(dialect, names, has_query, tuple(order))
-    return await db.rows.fetch_all(statement, {**params, "lim": rows, "start": start})
-
-
-async def count(db: Database, filters: SearchFilters) -> int:
-    dialect, names, has_query, params = _params(db, filters)
+    records = [] if rows == 0 else await db.rows.fetch_all(_slice_statement(dialect, names, has_query, tuple(order)),
+                                                           {**params, "lim": rows, "start": start})
+    if records and has_query:
+        total = records[0]["total"]
+        for record in records:
+            del record["total"]
+        return total, records
+    if start == 0 and len(records) < rows:  # the whole result is on this page
+        return len(records), records
     (row,) = await db.rows.fetch_all(_count_statement(dialect, names, has_query), params)
-    return row["n"]
+    return row["n"], records
 
 
-async def entry_by_id(session: AsyncSession, subject_id: str) -> dict | None:
-    """The public entry of one resource or product."""
-    stmt = select(*ENTRY_COLUMNS).where(E.subject_id == subject_id, *catalog_search._where((), PUBLIC))
-    row = (await session.execute(stmt)).mappings().first()
-    return dict(row) if row else None
+@lru_cache(maxsize=1)
+def _by_id_statement() -> Statement:
+    return Statement(select(*RECORD_COLUMNS).where(E.subject_id == bindparam("subject_id"),
+                                                   *catalog_search._where((), PUBLIC)))
 
 
-async def query_codes(session: AsyncSession, subject_ids: list[str]) -> dict[str, str]:
-    """The latest query code of each subject (the certificate's code, DOMAIN §1 Art. 14), as the DCAT export
-    gives it."""
-    if not subject_ids:
-        return {}
-    rows = await session.execute(select(IssuedCode.subject_id, IssuedCode.code)
-                                 .where(IssuedCode.subject_id.in_(subject_ids)).order_by(IssuedCode.issued_at))
-    return {subject_id: code for subject_id, code in rows.all()}  # ordered by time: the last one wins
-
-
-async def scenarios(session: AsyncSession, product_ids: list[str]) -> dict[str, list]:
-    """The application scenarios declared for each product (its CKAN tags besides the domain)."""
-    if not product_ids:
-        return {}
-    rows = await session.execute(select(Product.id, Product.scenarios).where(Product.id.in_(product_ids)))
-    return {product_id: list(items or []) for product_id, items in rows.all()}
+async def entry_by_id(db: Database, subject_id: str) -> dict | None:
+    """The public record (``RECORD_COLUMNS``) of one resource or product, on the driver connection."""
+    rows = await db.rows.fetch_all(_by_id_statement(), {"subject_id": subject_id})
+    return rows[0] if rows else None
 
 
 async def organizations(session: AsyncSession, org_ids: Sequence[str] | None = None) -> list[dict]:

@@ -154,7 +154,7 @@ async def test_rows_and_start_page_through_every_record_once(registry_client, wo
 
 
 async def test_fq_filters_by_organization_tags_and_format_joined_with_plus(registry_client, world):
-    fq = lambda value: result(registry_client, "package_search", fq=value)  # noqa: E731
+    fq = lambda value: result(registry_client, "package_search", fq=value)
     assert names(await fq(f"organization:{ORG_B}")) == ["出行查询API", "气象观测数据"]
     assert names(await fq("tags:气象")) == ["气象观测数据"]
     assert names(await fq("res_format:api")) == ["出行查询API"]
