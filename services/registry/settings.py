@@ -22,3 +22,6 @@ class RegistrySettings(ServiceSettings):
     import_workers: int = 1
     import_worker_memory_mb: int = 1024
     import_parse_seconds: float = 120.0
+    # The console's public address: the DCAT-AP export names its pages as each record's dcat:landingPage (the
+    # public lookup of a query code), and a browser asking for a record's IRI is sent there (303).
+    console_url: str = "http://127.0.0.1:8004"

@@ -1,145 +1,125 @@
-"""DCAT-AP 3.0.0 export of the public catalog: every registered resource and product as a dcat:Dataset, and
-every public authorization of operation as a sub-catalog of the operator's products (dcat_operation.py).
+"""DCAT-AP 3.0.0 export of the public catalog: a paged harvest source and one record by id.
 
-Chinese text is tagged ``zh``. Every node the shapes constrain by class is typed explicitly (agents, locations,
-concepts, frequencies, rights statements), because a portal validating with SHACL does no inference.
+Every registered resource and product is a record (catalog/dcat_records.py: a dcat:Dataset, or a dcat:DataService
+for a product of form api), and every public authorization of operation a sub-catalog of the operator's
+products (dcat_operation.py). Chinese text is tagged ``zh``. Every node the shapes constrain by class is typed
+explicitly, because a portal validating with SHACL does no inference.
+
+Paging speaks both Hydra dialects on the page's own IRI: the current one (``hydra:PartialCollectionView`` with
+``hydra:next``/``first``/``last``, the collection's ``hydra:totalItems``) and the legacy ``hydra:PagedCollection``
+that ckanext-dcat's harvester reads (``RDFParser.next_page()`` looks for a ``PagedCollection`` and its
+``hydra:next`` or ``hydra:nextPage``), with ``nextPage``/``firstPage``/``lastPage``/``itemsPerPage`` as its own
+serializer writes them (string literals).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from urllib.parse import quote
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, XSD
-from sqlalchemy import select
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, XSD
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel.problems import NotFound
 from services.kernel.timeutil import as_utc, utcnow
 
 from ..operation.disclosure import every_authorization
 from ..operation.disclosure_schemas import AuthorizationOut
 from ..registration.models import IssuedCode
-from .dcat_operation import ODRL, add_authorization
+from .dcat_operation import add_authorization
+from .dcat_records import Builder, Links, PublicRecord, public_record
+from .dcat_serialize import HYDRA, Triples
 from .models import CatalogEntry
 from .search import PUBLIC_STATUSES
-from .vocab import ACCESS_LABELS, ACCESS_RIGHTS, EU_ACCESS_RIGHT, EU_FREQUENCY, EU_LANGUAGE_ZH, FORM_LABELS, frequency_code
+from .vocab import EU_LANGUAGE_ZH
 
-__all__ = ["CatalogInfo", "build_graph", "catalog_graph", "to_jsonld", "to_turtle"]
-
-ADMS = Namespace("http://www.w3.org/ns/adms#")
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-CONTEXT = {"dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF), "skos": str(SKOS), "xsd": str(XSD),
-           "adms": str(ADMS), "odrl": str(ODRL)}
+__all__ = ["CatalogInfo", "CatalogPage", "Paging", "build_graph", "catalog_page", "public_records", "record_graph"]
 
 
 @dataclass(frozen=True)
 class CatalogInfo:
-    base_url: str  # public base of the registry, no trailing slash
+    links: Links
     title_zh: str = "公共数据资源登记目录"
     title_en: str = "Register of public data resources and products"
     description_zh: str = "已登记的公共数据资源和数据产品、服务（《公共数据资源登记管理暂行办法》）。"
     publisher_zh: str = "公共数据资源登记机构"
-    page_url: str | None = None  # this page, when the catalog is paged
-    next_url: Callable[[int], str] = lambda after: ""  # the page after a seq
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where this page is and its neighbours are (absolute URLs), and how many records the whole source holds."""
+
+    page_url: str
+    first_url: str
+    last_url: str
+    total: int
+    per_page: int
+    next_url: str | None = None
+    previous_url: str | None = None
+
+
+@dataclass
+class CatalogPage:
+    records: list[PublicRecord]
+    total: int
+    next_after: int | None  # the seq to continue after (cursor paging), when there is more
+    authorizations: list[AuthorizationOut] = field(default_factory=list)
 
 
 def _zh(text: str) -> Literal:
     return Literal(text, lang="zh")
 
 
-def _when(value: datetime) -> Literal:
-    return Literal(as_utc(value).isoformat(), datatype=XSD.dateTime)
-
-
-class _Builder:
-    def __init__(self, info: CatalogInfo) -> None:
-        self.info, self.g = info, Graph()
-        for prefix, ns in CONTEXT.items():
-            self.g.bind(prefix, ns)
-        self.base = info.base_url.rstrip("/")
-
-    def iri(self, *parts: str) -> URIRef:
-        return URIRef("/".join([self.base, *(quote(p, safe="") for p in parts)]))
-
-    def typed(self, node: URIRef, cls: URIRef, *props: tuple[URIRef, Literal]) -> URIRef:
-        self.g.add((node, RDF.type, cls))
-        for prop, value in props:
-            self.g.add((node, prop, value))
-        return node
-
-    def agent(self, org_id: str, name: str) -> URIRef:
-        return self.typed(self.iri("orgs", org_id), FOAF.Agent, (FOAF.name, _zh(name or org_id)))
-
-    def theme(self, label: str) -> URIRef:
-        scheme = self.typed(self.iri("catalog", "themes"), SKOS.ConceptScheme, (DCTERMS.title, _zh("数据领域")))
-        return self.typed(self.iri("catalog", "themes", label), SKOS.Concept, (SKOS.prefLabel, _zh(label)),
-                          (SKOS.inScheme, scheme))
-
-    def dataset(self, entry, code: str | None, catalog: URIRef) -> None:
-        g, kind = self.g, entry.subject_type
-        node = self.typed(self.iri("catalog", f"{kind}s", entry.subject_id), DCAT.Dataset,
-                          (DCTERMS.title, _zh(entry.name)), (DCTERMS.description, _zh(entry.description or entry.name)),
-                          (DCTERMS.identifier, Literal(code or entry.subject_id)),
-                          (DCTERMS.issued, _when(entry.created_at)), (DCTERMS.modified, _when(entry.updated_at)))
-        g.add((catalog, DCAT.dataset, node))
-        g.add((node, DCTERMS.publisher, self.agent(entry.org_id, entry.org_name)))
-        g.add((node, DCTERMS.language, self.typed(URIRef(EU_LANGUAGE_ZH), DCTERMS.LinguisticSystem)))
-        if entry.region_code:
-            g.add((node, DCTERMS.spatial, self.typed(self.iri("regions", entry.region_code), DCTERMS.Location)))
-        if entry.domain:
-            g.add((node, DCAT.theme, self.theme(entry.domain)))
-            g.add((node, DCAT.keyword, _zh(entry.domain)))
-        if freq := frequency_code(entry.update_frequency):
-            g.add((node, DCTERMS.accrualPeriodicity, self.typed(URIRef(EU_FREQUENCY + freq), DCTERMS.Frequency)))
-        if entry.opening_attribute in ACCESS_RIGHTS:
-            rights = self.typed(URIRef(EU_ACCESS_RIGHT + ACCESS_RIGHTS[entry.opening_attribute]),
-                                DCTERMS.RightsStatement)
-            g.add((node, DCTERMS.accessRights, rights))
-            g.add((rights, SKOS.prefLabel, _zh(ACCESS_LABELS[entry.opening_attribute])))
-        if kind == "product" and entry.form:
-            form = self.typed(self.iri("catalog", "forms", entry.form), SKOS.Concept,
-                              (SKOS.prefLabel, _zh(FORM_LABELS.get(entry.form, entry.form))))
-            g.add((node, DCTERMS.type, form))
-
-
-def build_graph(info: CatalogInfo, entries: Iterable, codes: dict[tuple[str, str], str],
-                next_page: str | None = None, authorizations: Iterable[AuthorizationOut] = ()) -> Graph:
-    """The catalog graph of ``entries`` (rows of catalog_entries) with their registration query codes, and each
-    public authorization as a sub-catalog of its products (catalog/dcat_operation.py); a ``next_page`` URL adds
-    a Hydra partial-collection view, as paged DCAT catalogs do."""
-    b = _Builder(info)
+def _catalog(b: Builder, info: CatalogInfo) -> URIRef:
     catalog = b.typed(b.iri("catalog"), DCAT.Catalog, (DCTERMS.title, _zh(info.title_zh)),
                       (DCTERMS.title, Literal(info.title_en, lang="en")),
-                      (DCTERMS.description, _zh(info.description_zh)), (DCTERMS.modified, _when(utcnow())))
+                      (DCTERMS.description, _zh(info.description_zh)),
+                      (DCTERMS.modified, Literal(as_utc(utcnow()).isoformat(), datatype=XSD.dateTime)))
     b.g.add((catalog, DCTERMS.publisher, b.typed(b.iri("orgs", "registry"), FOAF.Agent,
                                                  (FOAF.name, _zh(info.publisher_zh)))))
     b.g.add((catalog, DCTERMS.language, b.typed(URIRef(EU_LANGUAGE_ZH), DCTERMS.LinguisticSystem)))
-    for entry in entries:
-        b.dataset(entry, codes.get((entry.subject_type, entry.subject_id)), catalog)
+    return catalog
+
+
+def _paging(b: Builder, catalog: URIRef, p: Paging) -> None:
+    g, page = b.g, URIRef(p.page_url)
+    g.add((catalog, HYDRA.totalItems, Literal(p.total)))
+    g.add((catalog, HYDRA.view, page))
+    b.typed(page, HYDRA.PartialCollectionView, (HYDRA.first, URIRef(p.first_url)),
+            (HYDRA.last, URIRef(p.last_url)))
+    b.typed(page, HYDRA.PagedCollection, (HYDRA.totalItems, Literal(p.total)),
+            (HYDRA.itemsPerPage, Literal(p.per_page)), (HYDRA.firstPage, Literal(p.first_url)),
+            (HYDRA.lastPage, Literal(p.last_url)))
+    if p.next_url:
+        g.add((page, HYDRA.next, URIRef(p.next_url)))
+        g.add((page, HYDRA.nextPage, Literal(p.next_url)))
+    if p.previous_url:
+        g.add((page, HYDRA.previous, URIRef(p.previous_url)))
+        g.add((page, HYDRA.previousPage, Literal(p.previous_url)))
+
+
+def build_graph(info: CatalogInfo, records: Iterable[PublicRecord], paging: Paging | None = None,
+                authorizations: Iterable[AuthorizationOut] = ()) -> Triples:
+    """The catalog with ``records`` and each public authorization as a sub-catalog of its products."""
+    b = Builder(info.links)
+    catalog = _catalog(b, info)
+    for record in records:
+        b.record(record, catalog)
     for authorization in authorizations:
         add_authorization(b, catalog, authorization)
-    if next_page:
-        b.g.bind("hydra", HYDRA)
-        view = b.typed(URIRef(info.page_url or b.iri("catalog")), HYDRA.PartialCollectionView,
-                       (HYDRA.next, URIRef(next_page)))
-        b.g.add((catalog, HYDRA.view, view))
+    if paging is not None:
+        _paging(b, catalog, paging)
     return b.g
 
 
-async def catalog_graph(session: AsyncSession, info: CatalogInfo, *, after: int | None = None,
-                        limit: int = 500) -> tuple[Graph, int | None]:
-    """One page of registered subjects after ``after`` (a seq), with their latest query codes: two queries; the
-    first page also carries every public authorization (a few per region). Returns the graph and the seq to
-    continue after, if there is more."""
-    query = select(CatalogEntry).where(CatalogEntry.status.in_(PUBLIC_STATUSES))
-    if after is not None:
-        query = query.where(CatalogEntry.seq > after)
-    entries = list((await session.execute(query.order_by(CatalogEntry.seq).limit(limit + 1))).scalars())
-    more = len(entries) > limit
-    entries = entries[:limit]
+def _public() -> list:
+    return [CatalogEntry.status.in_(PUBLIC_STATUSES)]
+
+
+async def public_records(session: AsyncSession, entries: list[CatalogEntry], links: Links) -> list[PublicRecord]:
+    """The records of ``entries`` with their latest registration query codes (one query)."""
     codes: dict[tuple[str, str], str] = {}
     if entries:
         rows = await session.execute(
@@ -147,15 +127,35 @@ async def catalog_graph(session: AsyncSession, info: CatalogInfo, *, after: int 
             .where(IssuedCode.subject_id.in_([e.subject_id for e in entries])).order_by(IssuedCode.issued_at))
         for subject_type, subject_id, code in rows.all():
             codes[(subject_type, subject_id)] = code  # ordered by time: the last one wins
-    next_after = entries[-1].seq if more else None
-    authorizations = await every_authorization(session) if after is None else []
-    return build_graph(info, entries, codes, info.next_url(next_after) if next_after else None,
-                       authorizations), next_after
+    return [public_record(e, codes.get((e.subject_type, e.subject_id)), links) for e in entries]
 
 
-def to_turtle(graph: Graph) -> str:
-    return graph.serialize(format="turtle")
+async def catalog_page(session: AsyncSession, links: Links, *, after: int | None = None, page: int | None = None,
+                       limit: int = 500) -> CatalogPage:
+    """One page of registered subjects in registration order: after a seq (cursor paging) or the ``page``-th of
+    ``limit`` (page paging, as harvesters send ``?page=``). The first page also carries every public
+    authorization (a few per region)."""
+    query = select(CatalogEntry).where(*_public()).order_by(CatalogEntry.seq)
+    if after is not None:
+        query = query.where(CatalogEntry.seq > after)
+    if page is not None:
+        query = query.offset((page - 1) * limit)
+    entries = list((await session.execute(query.limit(limit + 1))).scalars())
+    more = len(entries) > limit
+    entries = entries[:limit]
+    total = (await session.execute(select(func.count()).select_from(CatalogEntry).where(*_public()))).scalar_one()
+    first = after is None and page in (None, 1)
+    return CatalogPage(records=await public_records(session, entries, links), total=total,
+                       next_after=entries[-1].seq if more else None,
+                       authorizations=await every_authorization(session) if first else [])
 
 
-def to_jsonld(graph: Graph) -> str:
-    return graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True)
+async def record_graph(session: AsyncSession, info: CatalogInfo, subject_type: str,
+                       subject_id: str) -> tuple[Triples, PublicRecord]:
+    """One registered resource or product as a record in the catalog; 404 for anything not public."""
+    entry = (await session.execute(select(CatalogEntry).where(
+        CatalogEntry.subject_type == subject_type, CatalogEntry.subject_id == subject_id, *_public()))).scalar()
+    if entry is None:
+        raise NotFound(f"No registered {subject_type} {subject_id}.", slug="record-not-found")
+    (record,) = await public_records(session, [entry], info.links)
+    return build_graph(info, [record]), record

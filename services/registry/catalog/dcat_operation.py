@@ -8,6 +8,8 @@
                 dct:rights  a dct:RightsStatement             its terms of use (conditions_of_use)
                 odrl:hasPolicy a odrl:Offer                    use, for a payment of the price in force
                                                                 (odrl:compensate, payAmount in CNY), or free
+        dcat:service <catalog/products/{id}>                   a product of form api: a dcat:DataService, which
+            dcat:endpointURL, dct:rights, odrl:hasPolicy       has no distribution: its terms and offer are its own
 
 The sub-catalog's IRI is the REST resource of the disclosure, so a harvester can dereference it. Only what the
 REST disclosure shows is said here: it is built from the same ``AuthorizationOut``.
@@ -17,17 +19,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rdflib import RDF, RDFS, BNode, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, SKOS, XSD
+from rdflib import RDF, RDFS, BNode, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, XSD
 
-from .vocab import AGREEMENT_STATUS_LABELS, FORM_LABELS, MODE_LABELS, PRICE_KIND_LABELS, UNIT_LABELS, USE_LABELS
+from .dcat_serialize import ODRL
+from .vocab import AGREEMENT_STATUS_LABELS, MODE_LABELS, PRICE_KIND_LABELS, UNIT_LABELS, USE_LABELS
 
 if TYPE_CHECKING:
     from ..operation.disclosure_schemas import AuthorizationOut, DisclosedProductOut
 
 __all__ = ["ODRL", "add_authorization"]
 
-ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 RENMINBI = URIRef("http://dbpedia.org/resource/Renminbi")
 
 
@@ -75,23 +77,32 @@ def add_authorization(b, catalog: URIRef, a: AuthorizationOut) -> URIRef:
     g.add((node, DCTERMS.temporal, term))
     operator = b.agent(a.operator.org_id, a.operator.name)
     for p in a.products:
-        dataset = b.typed(b.iri("catalog", "products", p.product_id), DCAT.Dataset, (DCTERMS.title, _zh(p.name)),
+        iri = b.iri("catalog", "products", p.product_id)
+        service = p.form == "api"  # as the main catalog types it (catalog/dcat_records.py)
+        dataset = b.typed(iri, DCAT.DataService if service else DCAT.Dataset, (DCTERMS.title, _zh(p.name)),
                           (DCTERMS.description, _zh(p.description or p.name)),
                           (DCTERMS.identifier, Literal(p.query_code or p.product_id)))
-        g.add((node, DCAT.dataset, dataset))
+        g.add((node, DCAT.service if service else DCAT.dataset, dataset))
         g.add((dataset, DCTERMS.publisher, operator))
-        form = b.typed(b.iri("catalog", "forms", p.form), SKOS.Concept,
-                       (SKOS.prefLabel, _zh(FORM_LABELS.get(p.form, p.form))))
-        g.add((dataset, DCTERMS.type, form))
-        offer = b.typed(URIRef(f"{node}#product-{p.product_id}"), DCAT.Distribution,
-                        (DCAT.accessURL, node),
-                        (DCTERMS.description, _zh(f"{USE_LABELS.get(p.use_type, p.use_type)}；{price_text(p)}")))
-        g.add((dataset, DCAT.distribution, offer))
+        g.add((dataset, DCTERMS.type, b.form(p.form)))
+        use = _zh(f"{USE_LABELS.get(p.use_type, p.use_type)}；{price_text(p)}")
+        if service:
+            endpoint = b.links.landing_page(p.query_code) or str(iri)
+            g.add((dataset, DCAT.endpointURL, b.typed(URIRef(endpoint), RDFS.Resource)))
+            offer = b.typed(URIRef(f"{node}#product-{p.product_id}"), DCTERMS.RightsStatement,
+                            (DCTERMS.description, use))
+            g.add((dataset, DCTERMS.accessRights, offer))
+            holder = dataset
+        else:
+            offer = b.typed(URIRef(f"{node}#product-{p.product_id}"), DCAT.Distribution,
+                            (DCAT.accessURL, node), (DCTERMS.description, use))
+            g.add((dataset, DCAT.distribution, offer))
+            holder = offer
         terms = b.typed(URIRef(f"{node}#terms-{p.product_id}"), DCTERMS.RightsStatement,
                         (DCTERMS.description, _zh(p.conditions_of_use or "无特别使用条件")))
-        g.add((offer, DCTERMS.rights, terms))
+        g.add((holder, DCTERMS.rights, terms))
         if p.price is not None:
-            g.add((offer, ODRL.hasPolicy, _offer(b, URIRef(f"{node}#offer-{p.product_id}"), dataset, operator, p)))
+            g.add((holder, ODRL.hasPolicy, _offer(b, URIRef(f"{node}#offer-{p.product_id}"), dataset, operator, p)))
     return node
 
 

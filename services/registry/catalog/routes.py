@@ -1,17 +1,25 @@
-"""Catalog endpoints for portals: search and facets (public, richer for logged-in parties), DCAT-AP."""
+"""Catalog endpoints for portals: search and facets (public, richer for logged-in parties), the DCAT-AP harvest
+source (Turtle, JSON-LD, RDF/XML; cursor or page paging) and each public record by its IRI, negotiated."""
 
 from __future__ import annotations
 
+from math import ceil
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from services.kernel.db import DatabaseDep, SessionDep
 from services.kernel.pagination import decode_cursor, encode_cursor
+from services.kernel.problems import BadRequest
 from services.kernel.security import OptionalPrincipal
 
 from . import dcat, search as search_service
-from .dcat import CatalogInfo
+from .dcat import CatalogInfo, Paging
+from .dcat_records import Links
+from .dcat_serialize import to_jsonld, to_rdfxml, to_turtle
 from .models import CatalogEntry
 from .schemas import Facets, SearchFilters, SearchPage
 
@@ -40,36 +48,105 @@ async def catalog_facets(session: SessionDep, principal: OptionalPrincipal, filt
 
 
 ExportCursor = Annotated[str | None, Query(max_length=200, description="From the previous page's next link")]
-ExportLimit = Annotated[int, Query(ge=1, le=1000, description="Datasets per page")]
-EXPORT_ERRORS = {400: {"description": "Bad cursor", **PROBLEM}, 422: {"description": "Invalid paging", **PROBLEM}}
+ExportPage = Annotated[int | None, Query(ge=1, le=1_000_000, description="Page number (1 is the first), as "
+                                         "harvesters send it; instead of a cursor")]
+ExportLimit = Annotated[int, Query(ge=1, le=1000, description="Records per page")]
+EXPORT_ERRORS = {400: {"description": "Bad cursor, or both a cursor and a page", **PROBLEM},
+                 422: {"description": "Invalid paging", **PROBLEM}}
+# Each serialization: (media type of the response, serializer).
+FORMATS = {
+    "text/turtle": ("text/turtle; charset=utf-8", to_turtle),
+    "application/ld+json": ("application/ld+json", to_jsonld),
+    "application/rdf+xml": ("application/rdf+xml", to_rdfxml),
+}
 
 
-async def _export(request: Request, session, cursor: str | None, limit: int):
-    after = None
-    if cursor:
-        (after,) = decode_cursor(cursor, [CatalogEntry.seq])
-
-    def next_url(seq: int) -> str:
-        return str(request.url.include_query_params(cursor=encode_cursor([seq]), limit=limit))
-
-    info = CatalogInfo(base_url=str(request.base_url).rstrip("/"), page_url=str(request.url), next_url=next_url)
-    graph, next_after = await dcat.catalog_graph(session, info, after=after, limit=limit)
-    headers = {"Link": f'<{next_url(next_after)}>; rel="next"'} if next_after else {}
-    return graph, headers
+def _info(request: Request) -> CatalogInfo:
+    settings = request.app.state.settings
+    return CatalogInfo(Links(base_url=str(request.base_url).rstrip("/"),
+                             console_url=settings.console_url.rstrip("/")))
 
 
-@router.get(".jsonld", response_class=Response, responses={200: {"content": {"application/ld+json": {}}},
-                                                           **EXPORT_ERRORS})
-async def catalog_jsonld(request: Request, session: SessionDep, cursor: ExportCursor = None,
-                         limit: ExportLimit = 500) -> Response:
-    """The public catalog as DCAT-AP 3.0.0 JSON-LD, paged (Link rel=next)."""
-    graph, headers = await _export(request, session, cursor, limit)
-    return Response(dcat.to_jsonld(graph), media_type="application/ld+json", headers=headers)
+async def _export(request: Request, session, cursor: str | None, page: int | None, limit: int,
+                  media_type: str) -> Response:
+    if cursor and page is not None:
+        raise BadRequest("Page by cursor or by page number, not both.", slug="paging-conflict")
+    after = decode_cursor(cursor, [CatalogEntry.seq])[0] if cursor else None
+    info = _info(request)
+    result = await dcat.catalog_page(session, info.links, after=after,
+                                     page=page, limit=limit)
+    url = request.url.remove_query_params(["cursor", "page", "limit"])
+
+    def numbered(n: int) -> str:
+        return str(url.include_query_params(page=n, limit=limit))
+
+    next_url = None
+    if result.next_after is not None:
+        next_url = numbered(page + 1) if page is not None else str(
+            url.include_query_params(cursor=encode_cursor([result.next_after]), limit=limit))
+    paging = Paging(page_url=str(request.url), first_url=numbered(1),
+                    last_url=numbered(max(1, ceil(result.total / limit))), total=result.total, per_page=limit,
+                    next_url=next_url,
+                    previous_url=numbered(page - 1) if page and page > 1 else None)
+    triples = dcat.build_graph(info, result.records, paging, result.authorizations)
+    links = [f'<{paging.first_url}>; rel="first"', f'<{paging.last_url}>; rel="last"']
+    if next_url:
+        links.insert(0, f'<{next_url}>; rel="next"')
+    if paging.previous_url:
+        links.append(f'<{paging.previous_url}>; rel="prev"')
+    content_type, serialize = FORMATS[media_type]
+    return Response(serialize(triples), media_type=content_type,
+                    headers={"Link": ", ".join(links), "X-Total-Count": str(result.total)})
 
 
-@router.get(".ttl", response_class=Response, responses={200: {"content": {"text/turtle": {}}}, **EXPORT_ERRORS})
-async def catalog_turtle(request: Request, session: SessionDep, cursor: ExportCursor = None,
-                         limit: ExportLimit = 500) -> Response:
-    """The public catalog as DCAT-AP 3.0.0 Turtle, paged (Link rel=next)."""
-    graph, headers = await _export(request, session, cursor, limit)
-    return Response(dcat.to_turtle(graph), media_type="text/turtle; charset=utf-8", headers=headers)
+def _export_route(suffix: str, media_type: str, label: str) -> None:
+    async def export(request: Request, session: SessionDep, cursor: ExportCursor = None, page: ExportPage = None,
+                     limit: ExportLimit = 500) -> Response:
+        return await _export(request, session, cursor, page, limit, media_type)
+
+    export.__name__ = f"catalog_{suffix[1:]}"
+    export.__doc__ = f"The public catalog as DCAT-AP 3.0.0 {label}, paged (Hydra, Link rel=next)."
+    router.add_api_route(suffix, export, methods=["GET"], response_class=Response,
+                         responses={200: {"content": {media_type: {}}}, **EXPORT_ERRORS})
+
+
+_export_route(".ttl", "text/turtle", "Turtle")
+_export_route(".jsonld", "application/ld+json", "JSON-LD")
+_export_route(".rdf", "application/rdf+xml", "RDF/XML")
+
+SubjectId = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
+RECORD_RESPONSES = {
+    200: {"description": "The record (Turtle unless Accept asks for JSON-LD or RDF/XML)",
+          "content": {media: {} for media in FORMATS}},
+    303: {"description": "A browser (Accept: text/html) is sent to the console's page of the record"},
+    404: {"description": "No registered resource or product with this id", **PROBLEM}}
+
+
+def _negotiate(accept: str | None) -> str:
+    """The serialization ``accept`` prefers; ``text/html`` for a browser; Turtle when nothing offered matches."""
+    if not accept:
+        return "text/turtle"
+    return parse_accept_header(accept, MIMEAccept).best_match([*FORMATS, "text/html"]) or "text/turtle"
+
+
+async def _record(request: Request, session, subject_type: str, subject_id: str) -> Response:
+    info = _info(request)
+    triples, record = await dcat.record_graph(session, info, subject_type, subject_id)
+    media_type = _negotiate(request.headers.get("accept"))
+    if media_type == "text/html":
+        target = record.landing_page or f"{info.links.console_url}/lookup"
+        return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
+    content_type, serialize = FORMATS[media_type]
+    return Response(serialize(triples), media_type=content_type, headers={"Vary": "Accept"})
+
+
+@router.get("/resources/{subject_id}", response_class=Response, responses=RECORD_RESPONSES)
+async def resource_record(request: Request, session: SessionDep, subject_id: SubjectId) -> Response:
+    """One registered resource as a DCAT-AP record, by content negotiation."""
+    return await _record(request, session, "resource", subject_id)
+
+
+@router.get("/products/{subject_id}", response_class=Response, responses=RECORD_RESPONSES)
+async def product_record(request: Request, session: SessionDep, subject_id: SubjectId) -> Response:
+    """One registered product or service as a DCAT-AP record, by content negotiation."""
+    return await _record(request, session, "product", subject_id)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 __all__ = [
     "ACCESS_RIGHTS", "AGREEMENT_STATUS_LABELS", "ATTRIBUTE_ALIASES", "EU_ACCESS_RIGHT", "EU_FREQUENCY", "FORM_LABELS",
-    "FREQUENCIES", "FREQUENCY_ALIASES", "FREQUENCY_FROM_EU", "GRADING_ALIASES", "MODE_LABELS", "OPENING_FROM_EU",
-    "PRICE_KIND_LABELS", "UNIT_LABELS", "USE_LABELS", "frequency_code",
+    "FREQUENCIES", "FREQUENCY_ALIASES", "FREQUENCY_FROM_EU", "GRADING_ALIASES", "IANA_MEDIA_TYPE", "LICENCES",
+    "MODE_LABELS", "OPENING_FROM_EU", "PRICE_KIND_LABELS", "UNIT_LABELS", "USE_LABELS", "frequency_code",
+    "licence_key",
 ]
 
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
 EU_ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
 EU_LANGUAGE_ZH = "http://publications.europa.eu/resource/authority/language/ZHO"
+IANA_MEDIA_TYPE = "http://www.iana.org/assignments/media-types/"
 
 # Update frequencies as stored (registration schemas' ``Frequency``) → EU frequency code, and back.
 FREQUENCIES: dict[str, str] = {
@@ -52,3 +54,20 @@ FORM_LABELS = {"dataset": "数据集", "api": "数据接口", "model": "数据�
 def frequency_code(value: str | None) -> str | None:
     value = (value or "").strip().lower()
     return FREQUENCIES.get(FREQUENCY_ALIASES.get(value, value))
+
+
+# The terms a record is offered under, as licence documents of the registry (``{base}/catalog/licences/{key}``):
+# no national open licence exists for public data, so each states the rule that governs use. A resource is
+# governed by its opening attribute, a product by its use (free for public governance and welfare, DOMAIN §3).
+LICENCES = {
+    "unconditional": "无条件开放：可依法直接获取和使用，使用时注明数据来源",
+    "conditional": "有条件开放：向数据提供单位提出申请，经同意后按约定条件使用",
+    "not": "不予开放：仅依法依规共享，不向社会开放",
+    "public_welfare": "公共治理、公益事业用途：免费提供，按运营机构登记的使用条件使用",
+    "industry": "产业发展、行业发展用途：按公示的收费标准和运营机构登记的使用条件使用",
+}
+
+
+def licence_key(subject_type: str, opening_attribute: str, use_type: str) -> str:
+    key = use_type if subject_type == "product" else opening_attribute
+    return key if key in LICENCES else ("industry" if subject_type == "product" else "not")

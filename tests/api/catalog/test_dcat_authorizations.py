@@ -68,17 +68,20 @@ async def test_each_public_authorization_is_a_conforming_sub_catalog_of_priced_p
     assert data.value(term, DCAT.startDate) == Literal("2025-03-01", datatype=XSD.date)
     assert data.value(term, DCAT.endDate) == Literal("2028-02-28", datatype=XSD.date)
 
-    product = URIRef(f"{BASE}/catalog/products/{w.product_id}")
-    assert set(data.objects(node, DCAT.dataset)) == {product, URIRef(f"{BASE}/catalog/products/{welfare}")}
-    offer = data.value(product, DCAT.distribution)
-    assert str(data.value(data.value(offer, DCTERMS.rights), DCTERMS.description)) == "仅限物流企业"
+    # Both products are of form api: data services, whose terms and offer are their own (no distribution).
+    product, welfare_node = (URIRef(f"{BASE}/catalog/products/{p}") for p in (w.product_id, welfare))
+    assert set(data.objects(node, DCAT.service)) == {product, welfare_node}
+    assert (product, RDF.type, DCAT.DataService) in data and (product, RDF.type, DCAT.Dataset) not in data
+    assert str(data.value(data.value(product, DCTERMS.rights), DCTERMS.description)) == "仅限物流企业"
+    offer = URIRef(f"{node}#product-{w.product_id}")
+    assert (product, DCTERMS.accessRights, offer) in data
     assert "¥0.04" in str(data.value(offer, DCTERMS.description))
-    policy = data.value(offer, ODRL.hasPolicy)
+    policy = data.value(product, ODRL.hasPolicy)
     assert {ODRL.Offer, ODRL.Policy} <= set(data.objects(policy, RDF.type))
     constraint = data.value(data.value(data.value(policy, ODRL.permission), ODRL.duty), ODRL.constraint)
     assert data.value(constraint, ODRL.leftOperand) == ODRL.payAmount
     assert Decimal(str(data.value(constraint, ODRL.rightOperand))) == Decimal("0.04")
-    free = data.value(data.value(URIRef(f"{BASE}/catalog/products/{welfare}"), DCAT.distribution), ODRL.hasPolicy)
+    free = data.value(welfare_node, ODRL.hasPolicy)
     assert data.value(data.value(free, ODRL.permission), ODRL.duty) is None  # public welfare: no payment due
     assert "30% to the authorizer" not in (await registry_client.get("/catalog.ttl")).text
 
@@ -96,4 +99,4 @@ async def test_an_agreement_not_yet_active_is_not_in_the_catalog(registry_client
     _, agreement, _ = await _operated(registry_client, people, apps, status="filed")
     data = Graph().parse(data=(await registry_client.get("/catalog.ttl")).text, format="turtle")
     assert (None, DCAT.catalog, URIRef(f"{BASE}/public/authorizations/{agreement['id']}")) not in data
-    assert not list(data.subjects(DCAT.distribution, None))
+    assert not list(data.subjects(ODRL.hasPolicy, None))

@@ -1,0 +1,216 @@
+"""One public record of the catalogue, as a harvester reads it: the mapping from a registered subject to DCAT-AP.
+
+``public_record`` turns a row of ``catalog_entries`` (only a registered one: the public record, DOMAIN §1
+Arts. 12, 19) and its query code into a ``PublicRecord``, plain data that other front doors (the CKAN API) can
+map too; ``Builder.record`` writes it as triples:
+
+    <{base}/catalog/resources/{id}>  a dcat:Dataset          (a product of form api: a dcat:DataService with
+        dct:title, dct:description, dct:identifier (query code), dct:issued, dct:modified,      dcat:endpointURL)
+        dct:publisher <{base}/orgs/{org}>  a foaf:Agent
+        dcat:contactPoint <{base}/orgs/{org}#contact>  a vcard:Organization, vcard:Kind; vcard:fn
+        dcat:landingPage <{console}/lookup?code={code}>  a foaf:Document   (the console's public page of the code)
+        dct:spatial <{base}/regions/{code}>  a dct:Location, skos:Concept; skos:prefLabel, rdfs:label (GB/T 2260)
+        dct:license <{base}/catalog/licences/{key}>  a dct:LicenseDocument
+        dcat:distribution <…#access>  a dcat:Distribution; dcat:accessURL, dcat:mediaType, dct:license
+        dcat:theme, dcat:keyword, dct:accrualPeriodicity, dct:accessRights, dct:type (the product's form)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+from rdflib import RDF, RDFS, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, XSD
+
+from services.kernel.timeutil import as_utc
+
+from .dcat_serialize import VCARD, Triples
+from .regions import province_of, region_label
+from .vocab import (ACCESS_LABELS, ACCESS_RIGHTS, EU_ACCESS_RIGHT, EU_FREQUENCY, EU_LANGUAGE_ZH, FORM_LABELS,
+                    IANA_MEDIA_TYPE, LICENCES, frequency_code, licence_key)
+
+__all__ = ["Builder", "Distribution", "Links", "PublicRecord", "public_record"]
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where the registry and the console are published (no trailing slash)."""
+
+    base_url: str
+    console_url: str
+
+    def iri(self, *parts: str) -> str:
+        return "/".join([self.base_url, *(quote(p, safe="") for p in parts)])
+
+    def record(self, subject_type: str, subject_id: str) -> str:
+        return self.iri("catalog", f"{subject_type}s", subject_id)
+
+    def landing_page(self, query_code: str | None) -> str | None:
+        """The console's public page of a registration query code (services/console/pages_public.py ``lookup``)."""
+        return f"{self.console_url}/lookup?code={quote(query_code, safe='')}" if query_code else None
+
+    def licence(self, key: str) -> str:
+        return self.iri("catalog", "licences", key)
+
+    def region(self, code: str) -> str:
+        return self.iri("regions", code)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    iri: str
+    title: str
+    access_url: str
+    media_type: str  # an IANA media type, e.g. text/html
+    licence_key: str
+
+
+@dataclass(frozen=True)
+class PublicRecord:
+    """What anyone may read about one registered resource or product, in catalogue terms."""
+
+    subject_type: str  # resource | product
+    id: str
+    iri: str
+    is_service: bool  # a product of form api: a dcat:DataService
+    title: str
+    description: str
+    identifier: str  # the registration query code, else the id
+    query_code: str | None
+    issued: datetime
+    modified: datetime
+    publisher_id: str
+    publisher_name: str
+    landing_page: str | None
+    region_code: str
+    domain: str
+    frequency: str | None  # EU frequency code
+    opening_attribute: str
+    form: str
+    licence_key: str
+    distributions: tuple[Distribution, ...]
+    endpoint_url: str | None  # services only
+
+
+def public_record(entry, query_code: str | None, links: Links) -> PublicRecord:
+    """The public record of a registered ``entry`` (a ``CatalogEntry`` row, or any object with its fields)."""
+    iri = links.record(entry.subject_type, entry.subject_id)
+    landing = links.landing_page(query_code)
+    is_service = entry.subject_type == "product" and entry.form == "api"
+    licence = licence_key(entry.subject_type, entry.opening_attribute, entry.use_type)
+    distributions = () if is_service else (
+        Distribution(iri=f"{iri}#access", title="登记信息与获取方式", access_url=landing or iri,
+                     media_type="text/html" if landing else "text/turtle", licence_key=licence),)
+    return PublicRecord(
+        subject_type=entry.subject_type, id=entry.subject_id, iri=iri, is_service=is_service, title=entry.name,
+        description=entry.description or entry.name, identifier=query_code or entry.subject_id,
+        query_code=query_code, issued=entry.created_at, modified=entry.updated_at, publisher_id=entry.org_id,
+        publisher_name=entry.org_name or entry.org_id, landing_page=landing, region_code=entry.region_code,
+        domain=entry.domain, frequency=frequency_code(entry.update_frequency),
+        opening_attribute=entry.opening_attribute if entry.subject_type == "resource" else "",
+        form=entry.form if entry.subject_type == "product" else "", licence_key=licence,
+        distributions=distributions,
+        # PDR holds no operator endpoint: the service is reached through its public record.
+        endpoint_url=(landing or iri) if is_service else None)
+
+
+def _zh(text: str) -> Literal:
+    return Literal(text, lang="zh")
+
+
+def _when(value: datetime) -> Literal:
+    return Literal(as_utc(value).isoformat(), datatype=XSD.dateTime)
+
+
+class Builder:
+    """Writes records and the shared nodes they point at (agents, regions, licences, concepts) into ``g``."""
+
+    def __init__(self, links: Links) -> None:
+        self.links, self.g = links, Triples()
+        self.base = links.base_url
+
+    def iri(self, *parts: str) -> URIRef:
+        return URIRef(self.links.iri(*parts))
+
+    def typed(self, node: URIRef, cls: URIRef, *props: tuple[URIRef, Literal]) -> URIRef:
+        self.g.add((node, RDF.type, cls))
+        for prop, value in props:
+            self.g.add((node, prop, value))
+        return node
+
+    def agent(self, org_id: str, name: str) -> URIRef:
+        return self.typed(self.iri("orgs", org_id), FOAF.Agent, (FOAF.name, _zh(name or org_id)))
+
+    def contact(self, org_id: str, name: str) -> URIRef:
+        node = URIRef(f"{self.iri('orgs', org_id)}#contact")
+        return self.typed(node, VCARD.Organization, (RDF.type, VCARD.Kind), (VCARD.fn, _zh(name or org_id)),
+                          (VCARD["organization-name"], _zh(name or org_id)))
+
+    def region(self, code: str) -> URIRef:
+        scheme = self.typed(self.iri("regions"), SKOS.ConceptScheme,
+                            (DCTERMS.title, _zh("中华人民共和国行政区划代码（GB/T 2260）")))
+        label = _zh(region_label(code))
+        node = self.typed(URIRef(self.links.region(code)), DCTERMS.Location, (RDF.type, SKOS.Concept),
+                          (SKOS.prefLabel, label), (RDFS.label, label), (SKOS.notation, Literal(code)),
+                          (SKOS.inScheme, scheme))
+        province = province_of(code)
+        if province and province != code:
+            self.g.add((node, SKOS.broader, self.region(province)))
+        return node
+
+    def licence(self, key: str) -> URIRef:
+        return self.typed(URIRef(self.links.licence(key)), DCTERMS.LicenseDocument,
+                          (DCTERMS.title, _zh(LICENCES[key])))
+
+    def media_type(self, name: str) -> URIRef:
+        return self.typed(URIRef(IANA_MEDIA_TYPE + name), DCTERMS.MediaType)
+
+    def theme(self, label: str) -> URIRef:
+        scheme = self.typed(self.iri("catalog", "themes"), SKOS.ConceptScheme, (DCTERMS.title, _zh("数据领域")))
+        return self.typed(self.iri("catalog", "themes", label), SKOS.Concept, (SKOS.prefLabel, _zh(label)),
+                          (SKOS.inScheme, scheme))
+
+    def form(self, form: str) -> URIRef:
+        return self.typed(self.iri("catalog", "forms", form), SKOS.Concept,
+                          (SKOS.prefLabel, _zh(FORM_LABELS.get(form, form))))
+
+    def record(self, r: PublicRecord, catalog: URIRef | None = None) -> URIRef:
+        """The record's triples; under ``catalog`` (dcat:dataset, or dcat:service for a data service)."""
+        g = self.g
+        node = self.typed(URIRef(r.iri), DCAT.DataService if r.is_service else DCAT.Dataset,
+                          (DCTERMS.title, _zh(r.title)), (DCTERMS.description, _zh(r.description)),
+                          (DCTERMS.identifier, Literal(r.identifier)),
+                          (DCTERMS.issued, _when(r.issued)), (DCTERMS.modified, _when(r.modified)))
+        if catalog is not None:
+            g.add((catalog, DCAT.service if r.is_service else DCAT.dataset, node))
+        g.add((node, DCTERMS.publisher, self.agent(r.publisher_id, r.publisher_name)))
+        g.add((node, DCAT.contactPoint, self.contact(r.publisher_id, r.publisher_name)))
+        g.add((node, DCTERMS.license, self.licence(r.licence_key)))
+        if r.landing_page:
+            g.add((node, DCAT.landingPage, self.typed(URIRef(r.landing_page), FOAF.Document)))
+        if r.endpoint_url:
+            g.add((node, DCAT.endpointURL, self.typed(URIRef(r.endpoint_url), RDFS.Resource)))
+        g.add((node, DCTERMS.language, self.typed(URIRef(EU_LANGUAGE_ZH), DCTERMS.LinguisticSystem)))
+        if r.region_code:
+            g.add((node, DCTERMS.spatial, self.region(r.region_code)))
+        if r.domain:
+            g.add((node, DCAT.theme, self.theme(r.domain)))
+            g.add((node, DCAT.keyword, _zh(r.domain)))
+        if r.frequency and not r.is_service:
+            g.add((node, DCTERMS.accrualPeriodicity,
+                   self.typed(URIRef(EU_FREQUENCY + r.frequency), DCTERMS.Frequency)))
+        if r.opening_attribute in ACCESS_RIGHTS:
+            rights = self.typed(URIRef(EU_ACCESS_RIGHT + ACCESS_RIGHTS[r.opening_attribute]),
+                                DCTERMS.RightsStatement, (SKOS.prefLabel, _zh(ACCESS_LABELS[r.opening_attribute])))
+            g.add((node, DCTERMS.accessRights, rights))
+        if r.form:
+            g.add((node, DCTERMS.type, self.form(r.form)))
+        for d in r.distributions:
+            dist = self.typed(URIRef(d.iri), DCAT.Distribution, (DCTERMS.title, _zh(d.title)),
+                              (DCAT.accessURL, self.typed(URIRef(d.access_url), RDFS.Resource)),
+                              (DCAT.mediaType, self.media_type(d.media_type)),
+                              (DCTERMS.license, self.licence(d.licence_key)))
+            g.add((node, DCAT.distribution, dist))
+        return node

@@ -1,0 +1,117 @@
+"""The export's triples and their three serializations (Turtle, JSON-LD, RDF/XML).
+
+A page of the harvest source holds up to a thousand records of about thirty triples each. Building an rdflib
+``Graph`` and asking it for Turtle costs seconds per page (its serializer sorts and indexes every subject), so
+the export collects triples in ``Triples`` (insertion-ordered, deduplicated, grouped by subject) and writes
+Turtle and JSON-LD directly from the groups, with rdflib's own term syntax (``n3()``) doing the escaping.
+RDF/XML goes through rdflib's serializer. Tests parse every serialization back with rdflib and validate it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS, XSD
+
+__all__ = ["ADMS", "HYDRA", "ODRL", "PREFIXES", "VCARD", "Triples", "to_jsonld", "to_rdfxml", "to_turtle"]
+
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF),
+            "skos": str(SKOS), "xsd": str(XSD), "adms": str(ADMS), "odrl": str(ODRL), "vcard": str(VCARD),
+            "hydra": str(HYDRA)}
+_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
+
+Node = URIRef | BNode
+Term = URIRef | BNode | Literal
+
+
+class Triples:
+    """A set of triples kept in the order they were added, grouped by subject (the shape of the output)."""
+
+    def __init__(self) -> None:
+        self.subjects: dict[Node, list[tuple[URIRef, Term]]] = {}
+        self._seen: set[tuple[Node, URIRef, Term]] = set()
+
+    def add(self, triple: tuple[Node, URIRef, Term]) -> None:
+        if triple not in self._seen:
+            self._seen.add(triple)
+            self.subjects.setdefault(triple[0], []).append((triple[1], triple[2]))
+
+    def __iter__(self) -> Iterator[tuple[Node, URIRef, Term]]:
+        for subject, pairs in self.subjects.items():
+            for predicate, obj in pairs:
+                yield subject, predicate, obj
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def graph(self) -> Graph:
+        graph = Graph()
+        for prefix, ns in PREFIXES.items():
+            graph.bind(prefix, ns)
+        for triple in self:
+            graph.add(triple)
+        return graph
+
+
+def _qname(iri: str) -> str | None:
+    for prefix, ns in _BY_LENGTH:
+        if iri.startswith(ns) and _LOCAL.fullmatch(iri[len(ns):]):
+            return f"{prefix}:{iri[len(ns):]}"
+    return None
+
+
+class _Names(dict):
+    """Turtle names of IRIs met more than once (vocabulary terms, shared nodes), computed once per page."""
+
+    def __missing__(self, term: Term) -> str:
+        if isinstance(term, Literal):
+            return term.n3()  # not kept: literals rarely repeat
+        text = f"_:{term}" if isinstance(term, BNode) else (_qname(term) or term.n3())
+        self[term] = text
+        return text
+
+
+def to_turtle(triples: Triples) -> str:
+    names = _Names()
+    out = [f"@prefix {prefix}: <{ns}> ." for prefix, ns in PREFIXES.items()]
+    out.append("")
+    for subject, pairs in triples.subjects.items():
+        body = " ;\n    ".join(f"{'a' if p == RDF.type else names[p]} {names[o]}" for p, o in pairs)
+        out.append(f"{names[subject]} {body} .\n")
+    return "\n".join(out)
+
+
+def _jsonld_value(term: Term) -> dict:
+    if isinstance(term, Literal):
+        if term.language:
+            return {"@value": str(term), "@language": term.language}
+        if term.datatype:
+            return {"@value": str(term), "@type": _qname(term.datatype) or str(term.datatype)}
+        return {"@value": str(term)}
+    return {"@id": f"_:{term}" if isinstance(term, BNode) else str(term)}
+
+
+def to_jsonld(triples: Triples) -> str:
+    """JSON-LD 1.1 in compacted-IRI form: one node object per subject in ``@graph``, prefixes in ``@context``."""
+    nodes = []
+    for subject, pairs in triples.subjects.items():
+        node: dict = {"@id": f"_:{subject}" if isinstance(subject, BNode) else str(subject)}
+        for predicate, obj in pairs:
+            if predicate == RDF.type:
+                node.setdefault("@type", []).append(_qname(obj) or str(obj))
+            else:
+                node.setdefault(_qname(predicate) or str(predicate), []).append(_jsonld_value(obj))
+        nodes.append(node)
+    return json.dumps({"@context": PREFIXES, "@graph": nodes}, ensure_ascii=False)
+
+
+def to_rdfxml(triples: Triples) -> str:
+    return triples.graph().serialize(format="xml")
