@@ -147,6 +147,21 @@ async def create_account(session: AsyncSession, data: AccountIn, passwords: Pass
     return AccountOut.model_validate(account, from_attributes=True)
 
 
+async def get_account(session: AsyncSession, account_id: str) -> AccountOut:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"No account {account_id}.")
+    return AccountOut.model_validate(account, from_attributes=True)
+
+
+async def get_client(session: AsyncSession, client_id: str) -> ClientOut:
+    """A machine client by its OAuth ``client_id``; its secret is never shown again."""
+    client = (await session.scalars(select(Client).where(Client.client_id == client_id))).first()
+    if client is None:
+        raise NotFound(f"No client {client_id}.")
+    return ClientOut.model_validate(client, from_attributes=True)
+
+
 async def create_client(session: AsyncSession, data: ClientIn, secrets: ClientSecrets,
                         secret: str | None = None) -> ClientOut:
     if data.org_id and await session.get(Organization, data.org_id) is None:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from services.kernel.db import SessionDep
 from services.kernel.observability import record_token_issued
+from services.kernel.pagination import NextLink
 from services.kernel.problems import Forbidden, Unauthorized
 from services.kernel.text import Line
 from services.kernel.security import CurrentPrincipal, Principal
@@ -276,14 +277,14 @@ async def create_org(data: OrgIn, session: SessionDep, principal: CurrentPrincip
 
 @router.get("/orgs", tags=["admin"])
 async def list_orgs(
-    session: SessionDep, principal: CurrentPrincipal,
+    session: SessionDep, principal: CurrentPrincipal, pages: NextLink,
     after: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OrgOut]:
     """List organizations (admins, and services holding orgs:read)."""
     if not (principal.has_role("admin", "auditor", "authority") or "orgs:read" in principal.scopes):
         raise Forbidden("Listing organizations needs the admin, auditor or authority role or orgs:read.")
-    return await identities.list_orgs(session, after=after, limit=limit)
+    return list(pages.after(await identities.list_orgs(session, after=after, limit=limit), limit))
 
 
 @router.get("/orgs/{org_id}", tags=["admin"])
@@ -304,6 +305,13 @@ async def create_account(data: AccountIn, request: Request, session: SessionDep,
     return await identities.create_account(session, data, request.app.state.tokens.passwords)
 
 
+@router.get("/accounts/{account_id}", tags=["admin"])
+async def get_account(account_id: str, session: SessionDep, principal: CurrentPrincipal) -> AccountOut:
+    """One account (administrators): where a created account is read back."""
+    _must_admin(principal)
+    return await identities.get_account(session, account_id)
+
+
 @router.post("/clients", status_code=201, tags=["admin"])
 async def create_client(data: ClientIn, request: Request, session: SessionDep,
                         principal: CurrentPrincipal) -> ClientOut:
@@ -311,3 +319,9 @@ async def create_client(data: ClientIn, request: Request, session: SessionDep,
     _must_admin(principal)
     return await identities.create_client(session, data, request.app.state.tokens.client_secrets)
 
+
+@router.get("/clients/{client_id}", tags=["admin"])
+async def get_client(client_id: str, session: SessionDep, principal: CurrentPrincipal) -> ClientOut:
+    """One machine client (administrators), without its secret."""
+    _must_admin(principal)
+    return await identities.get_client(session, client_id)

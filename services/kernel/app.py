@@ -13,17 +13,21 @@ from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sqlalchemy import Table
 
+from .conditional import CacheRules, ConditionalGet
 from .db import Database
 from .http import traced_client
 from .idempotency import IdempotencyMiddleware
 from .limits import BodyLimits, FrontDoor, RateBudgets
+from .links import ResponseLinks, location_templates
 from .observability import Metrics, RequestContextMiddleware, configure_logging
 from .openapi import install_problem_openapi, operation_id
 from .problems import Unavailable, install_problem_handlers
+from .queries import guard_queries
 from .security import CurrentPrincipal, JWKSCache, RevocationList, TokenVerifier
 from .settings import ServiceSettings
 
@@ -96,7 +100,7 @@ _ROUTE_FIELDS = (
 )
 
 
-def _mount(app: FastAPI, router: APIRouter) -> None:
+def _mount(app: FastAPI, router: APIRouter, open_query: tuple[str, ...] = ()) -> None:
     """Register a router's routes on the app itself, as include_router did before FastAPI 0.150.
 
     Newer FastAPI keeps an included router as a nested branch that every request walks (about 15 µs a request
@@ -113,6 +117,7 @@ def _mount(app: FastAPI, router: APIRouter) -> None:
         fields["dependencies"] = list(route.dependencies)
         # A router's own route class (the registry's AuthorizeFirst) is kept.
         app.router.add_api_route(route.path, route.endpoint, route_class_override=type(route), **fields)
+        guard_queries(app.router.routes[-1], open_query)
 
 
 def create_service_app(
@@ -129,12 +134,17 @@ def create_service_app(
     idempotency_exclude: tuple[str, ...] = (),
     body_limits: dict[str, int] | None = None,
     rate_exempt: tuple[str, ...] = (),
+    locations: dict[str, str] | None = None,
+    open_query: tuple[str, ...] = (),
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """Build a service app. ``transport`` routes outgoing HTTP (JWKS, other services) in tests.
 
     ``body_limits`` raises or lowers the body limit for route families (path prefix → bytes); ``rate_exempt``
     lists path prefixes outside the rate budgets (auth's OAuth endpoints, throttled by their own rules).
+    ``locations`` names what a 201 route creates where it has no item route below it (POST path → GET path
+    template, kernel.links); ``open_query`` lists path prefixes whose routes accept undeclared query parameters
+    (kernel.queries).
     """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     startup, shutdown, checks = list(on_startup), list(on_shutdown), list(ready_checks)
@@ -195,6 +205,10 @@ def create_service_app(
     install_problem_openapi(app)
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, table=idempotency, exclude_prefixes=idempotency_exclude)
+    # Outside idempotency, so a replayed 201 names its record too; filled once the routes are mounted.
+    templates: dict[str, str] = {}
+    app.add_middleware(ResponseLinks, templates=templates)
+    app.add_middleware(ConditionalGet, rules=CacheRules(public_max_age=settings.public_max_age_seconds))
     app.state.rate_budgets = RateBudgets(per_caller=settings.rate_limit_per_caller or None,
                                          anonymous_writes=settings.rate_limit_anonymous_writes or None,
                                          storage=settings.rate_limit_storage, exempt=rate_exempt)
@@ -202,9 +216,21 @@ def create_service_app(
         FrontDoor, service=settings.service_name, registry=app.state.metrics.registry,
         bodies=BodyLimits(settings.max_body_bytes, settings.max_anonymous_body_bytes, dict(body_limits or {})),
         budgets=app.state.rate_budgets)
+    if settings.cors_origins:
+        # Outside the front door, so a browser can read its refusals (413, 429) too.
+        wildcard = "*" in settings.cors_origins
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=not wildcard,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "If-Modified-Since",
+                           "X-PDR-Demo-Date"],
+            expose_headers=["ETag", "Last-Modified", "Link", "Location", "X-Total-Count", "Retry-After",
+                            "RateLimit", "RateLimit-Policy"],
+            max_age=600)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     # Outermost: the caller's address is the forwarded one only from a trusted proxy (uvicorn's own middleware).
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     for router in [_ops_router(verify_tokens, checks), *routers]:
-        _mount(app, router)
+        _mount(app, router, open_query)
+    templates.update(location_templates(app.routes, locations or {}))
     return app

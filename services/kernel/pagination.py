@@ -14,8 +14,9 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric, Select, SmallInteger, String,
                         bindparam, tuple_)
@@ -26,7 +27,8 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from .problems import BadRequest
 from .text import refused_character
 
-__all__ = ["MAX_CURSOR_LENGTH", "CursorKey", "Page", "decode_cursor", "encode_cursor", "keyset_page"]
+__all__ = ["MAX_CURSOR_LENGTH", "CursorKey", "NextLink", "Page", "Pager", "decode_cursor", "encode_cursor",
+           "keyset_page"]
 
 T = TypeVar("T")
 # A key is a column of the sort order (mapped or Core), or the Python type of a computed one (a search tier).
@@ -39,8 +41,30 @@ _REFUSED = object()
 
 
 class Page(BaseModel, Generic[T]):
+    """One page of a list; ``next_cursor`` is also sent as ``Link: <…cursor=…>; rel="next"`` (kernel.links)."""
+
     items: list[T]
     next_cursor: str | None = None
+
+
+class Pager:
+    """For a list paged by ``after`` (the last key already read): the RFC 8288 ``Link`` to the next page.
+
+    A full page may have a successor; its link carries the same query with ``after`` moved to the page's last
+    key, so every REST list is followed the same way, whichever its body's shape.
+    """
+
+    def __init__(self, request: Request, response: Response) -> None:
+        self.request, self.response = request, response
+
+    def after(self, rows: Sequence[T], limit: int, key: Callable[[T], Any] = lambda row: row.id) -> Sequence[T]:
+        if rows and len(rows) >= limit:
+            url = self.request.url.include_query_params(after=key(rows[-1]), limit=limit)
+            self.response.headers.append("Link", f'<{url}>; rel="next"')
+        return rows
+
+
+NextLink = Annotated[Pager, Depends(Pager)]
 
 
 def encode_cursor(values: list[Any]) -> str:

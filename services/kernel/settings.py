@@ -71,6 +71,11 @@ class ServiceSettings(BaseSettings):
     rate_limit_per_caller: str = "3000/minute"
     rate_limit_anonymous_writes: str = "10/minute"
     rate_limit_storage: str | None = None
+    # Browser origins (portal front-ends) allowed to call this service (CORS); none by default. "*" allows any
+    # origin, without credentials.
+    cors_origins: list[str] = Field(default_factory=list)
+    # How long a shared cache may keep a read made without a token (Cache-Control: public, max-age).
+    public_max_age_seconds: int = Field(default=60, ge=0)
     db_pool_size: int = 10
     db_max_overflow: int = 20
     log_level: str = "INFO"

@@ -30,5 +30,9 @@ def create_app(settings: ScoringSettings | None = None, transport: httpx.AsyncBa
         on_startup=[start_registry],
         on_shutdown=[stop_registry],
         idempotency=idempotency,
+        # What a 201 created, where no item route sits below its collection (kernel.links).
+        locations={"/evaluation-runs/{run_id}/rerun": "/evaluation-runs/{id}",
+                   "/submitted-values": "/submitted-values?subject_kind={subject_kind}&subject_id={subject_id}"
+                                        "&period={period}"},
         transport=transport,
     )

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from services.kernel.conditional import not_modified
 from services.kernel.db import DatabaseDep, SessionDep
 from services.kernel.pagination import decode_cursor, encode_cursor
 from services.kernel.problems import BadRequest
@@ -33,10 +34,13 @@ Filters = Annotated[SearchFilters, Query()]
 @router.get("/search", response_model=SearchPage,
             responses={400: {"description": "Bad cursor", **PROBLEM}, 401: {"description": "Bad token", **PROBLEM},
                        422: {"description": "Invalid filter", **PROBLEM}})
-async def search_catalog(db: DatabaseDep, principal: OptionalPrincipal, filters: Filters,
+async def search_catalog(request: Request, db: DatabaseDep, principal: OptionalPrincipal, filters: Filters,
                          cursor: Annotated[str | None, Query(max_length=200)] = None,
                          limit: Annotated[int, Query(ge=1, le=100)] = 20):
     """Full-text search of registered resources and products, ranked, filtered and cursor-paged."""
+    # A client holding this page at the catalogue's current version gets 304 without the search being run.
+    if (cached := await not_modified(request, await search_service.version(db))) is not None:
+        return cached
     return await search_service.search(db, filters, principal, cursor=cursor, limit=limit)
 
 

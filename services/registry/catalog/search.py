@@ -29,7 +29,7 @@ from .cjk import Query, parse_query
 from .models import CatalogEntry
 from .schemas import FacetCount, Facets, SearchFilters
 
-__all__ = ["PUBLIC_STATUSES", "TIER_SCORES", "facets", "search"]
+__all__ = ["PUBLIC_STATUSES", "TIER_SCORES", "facets", "search", "version"]
 
 E = CatalogEntry.__table__.c
 _FTS = table("catalog_fts", column("rowid"), column("catalog_fts"))  # SQLite's FTS5 table (migration 0003)
@@ -111,6 +111,18 @@ def _filter_params(filters: SearchFilters, viewer: Principal | None) -> tuple[tu
     if visibility == "own":
         params["viewer_org"] = viewer.org
     return names, visibility, params
+
+
+_VERSION = Statement(select(func.count().label("entries"), func.max(E.seq).label("last_seq"),
+                            func.max(E.updated_at).label("last_update")))
+
+
+async def version(db: Database) -> tuple:
+    """What every search page is a function of, besides its URL and viewer: the catalogue's entry count, its
+    newest entry and its latest change (an insert, update or delete moves at least one). The tag of a
+    conditional search (kernel.conditional.not_modified), read without running the search."""
+    (row,) = await db.rows.fetch_all(_VERSION, {})
+    return row["entries"], row["last_seq"], str(row["last_update"])
 
 
 async def search(db: Database, filters: SearchFilters, viewer: Principal | None, *,

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from services.kernel.db import SessionDep
+from services.kernel.pagination import NextLink
 from services.kernel.security import Principal, require_roles
 
 from ..operation.http import READ_ERRORS, WRITE_ERRORS, After, Limit
@@ -30,14 +31,15 @@ async def list_rules() -> list[RuleOut]:
 
 
 @router.get("/records", responses=READ_ERRORS)
-async def list_records(session: SessionDep, principal: Person, after: After = None, limit: Limit = 100,
+async def list_records(session: SessionDep, principal: Person, pages: NextLink, after: After = None,
+                       limit: Limit = 100,
                        status: Literal["open", "resolved", "waived"] | None = None,
                        rule_id: Annotated[str | None, Query(max_length=40)] = None,
                        subject_id: Annotated[str | None, Query(max_length=64)] = None) -> list[RecordOut]:
     """Findings the caller may see."""
     rows = await records.list_records(session, principal, status=status, rule_id=rule_id, subject_id=subject_id,
                                       after=after, limit=limit)
-    return [RecordOut.model_validate(r.model_dump()) for r in rows]
+    return [RecordOut.model_validate(r.model_dump()) for r in pages.after(rows, limit)]
 
 
 @router.get("/records/{record_id}", responses=READ_ERRORS)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from services.kernel.db import SessionDep
+from services.kernel.pagination import NextLink
 from services.kernel.security import CurrentPrincipal, Principal, require_roles
 
 from ..routing import AuthorizeFirst
@@ -32,11 +33,12 @@ async def create_agreement(principal: ImplementingBody, data: AgreementIn, sessi
 
 
 @router.get("/agreements", responses=READ_ERRORS)
-async def list_agreements(session: SessionDep, principal: Reader, after: After = None, limit: Limit = 100,
+async def list_agreements(session: SessionDep, principal: Reader, pages: NextLink, after: After = None,
+                          limit: Limit = 100,
                           status: Status | None = None) -> list[AgreementOut]:
     """Agreements the caller may see: operators only their own."""
     rows = await agreements.list_agreements(session, principal, status=status, after=after, limit=limit)
-    return await agreements_out(session, rows)
+    return await agreements_out(session, pages.after(rows, limit))
 
 
 @router.get("/agreements/{agreement_id}", responses=READ_ERRORS)
@@ -81,11 +83,12 @@ async def file_report(principal: Operator, data: ReportIn, session: SessionDep) 
 
 
 @router.get("/reports", responses=READ_ERRORS)
-async def list_reports(session: SessionDep, principal: Reader, after: After = None, limit: Limit = 100,
+async def list_reports(session: SessionDep, principal: Reader, pages: NextLink, after: After = None,
+                       limit: Limit = 100,
                        year: Annotated[int | None, Query(ge=2000, le=2200)] = None) -> list[ReportOut]:
     """Annual reports: operators see their own, authorities, auditors and admins all."""
     rows = await reports.list_reports(session, principal, year=year, after=after, limit=limit)
-    return [ReportOut.model_validate(r.model_dump()) for r in rows]
+    return [ReportOut.model_validate(r.model_dump()) for r in pages.after(rows, limit)]
 
 
 @router.get("/reports/{report_id}", responses=READ_ERRORS)

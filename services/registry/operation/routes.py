@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from services.kernel.db import SessionDep
+from services.kernel.pagination import NextLink
 from services.kernel.security import Principal, require_roles
 
 from ..routing import AuthorizeFirst
@@ -45,11 +46,12 @@ async def create_plan(principal: ImplementingBody, data: PlanIn, session: Sessio
 
 
 @router.get("/plans", responses=READ_ERRORS)
-async def list_plans(session: SessionDep, principal: PlanReader, after: After = None, limit: Limit = 100,
+async def list_plans(session: SessionDep, principal: PlanReader, pages: NextLink, after: After = None,
+                     limit: Limit = 100,
                      status: Literal["draft", "approved", "filed"] | None = None) -> list[PlanOut]:
     """Plans the caller may see: its own implementing body's, or all for admins and auditors."""
     rows = await plans.list_plans(session, principal, status=status, after=after, limit=limit)
-    return [PlanOut.model_validate(p.model_dump()) for p in rows]
+    return [PlanOut.model_validate(p.model_dump()) for p in pages.after(rows, limit)]
 
 
 @router.get("/plans/{plan_id}", responses=READ_ERRORS)

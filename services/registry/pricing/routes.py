@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.kernel.db import SessionDep
+from services.kernel.links import link_next
+from services.kernel.pagination import NextLink
 from services.kernel.security import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 
 from ..operation.callers import PriceAuthority
@@ -48,11 +50,11 @@ async def set_revenue_cap(principal: PriceAuthority, data: RevenueCapIn, session
 
 
 @router.get("/pricing/revenue-caps", responses=READ_ERRORS)
-async def list_caps(session: SessionDep, principal: CapReader, after: After = None,
+async def list_caps(session: SessionDep, principal: CapReader, pages: NextLink, after: After = None,
                     limit: Limit = 100) -> list[RevenueCapOut]:
     """Revenue caps the caller may see: the price authority's own, an operator's own, all for supervisors."""
     rows = await caps.list_caps(session, principal, after=after, limit=limit)
-    return [RevenueCapOut.model_validate(c.model_dump()) for c in rows]
+    return [RevenueCapOut.model_validate(c.model_dump()) for c in pages.after(rows, limit)]
 
 
 @router.get("/pricing/revenue-caps/{cap_id}", responses=READ_ERRORS)
@@ -89,10 +91,11 @@ async def quote(product_id: str, data: QuoteIn, session: SessionDep) -> QuoteOut
 
 
 @router.get("/price-list", responses=PUBLIC_ERRORS)
-async def public_price_list(session: SessionDep, response: Response, after: After = None, limit: Limit = 100,
+async def public_price_list(session: SessionDep, request: Request, response: Response, after: After = None,
+                            limit: Limit = 100,
                             operator_org_id: Annotated[str | None, Query(max_length=64)] = None) -> list[PriceListItem]:
     """Prices in force today for every product (明码标价), without login; next page in the Link header."""
     items, next_after = await price_list(session, operator_org_id=operator_org_id, after=after, limit=limit)
     if next_after:
-        response.headers["Link"] = f'</price-list?after={next_after}&limit={limit}>; rel="next"'
+        link_next(request, response, after=next_after, limit=limit)
     return items

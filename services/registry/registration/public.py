@@ -71,7 +71,8 @@ async def lookup_code(ctx: Ctx, code: str) -> dict[str, Any]:
         state = "registered"
     return {"query_code": r.query_code, "subject_type": r.subject_type, "data_name": r.data_name,
             "registrant_names": r.registrant_names, "registration_type": r.type, "state": state,
-            "in_force": state == "registered", "valid_from": r.valid_from, "valid_until": r.valid_until}
+            "in_force": state == "registered", "valid_from": r.valid_from, "valid_until": r.valid_until,
+            "updated_at": r.updated_at}
 
 
 async def in_force_by_code(ctx: Ctx, code: str) -> Registration:

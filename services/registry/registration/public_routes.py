@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
+from services.kernel.conditional import last_modified
 from services.kernel.pagination import Page
 
 from ..routing import AuthorizeFirst
@@ -45,9 +46,11 @@ async def file_objection(registration_id: Id, body: ObjectionIn, ctx: PublicCtxD
 
 
 @public_router.get("/codes/{code}", response_model=CodeLookupOut, operation_id="lookup_registration_code")
-async def lookup_code(code: Code, ctx: PublicCtxDep):
+async def lookup_code(code: Code, ctx: PublicCtxDep, response: Response):
     """Look up a registration query code: what is registered, by whom, and whether it is in force."""
-    return await public.lookup_code(ctx, code)
+    found = await public.lookup_code(ctx, code)
+    last_modified(response, found.pop("updated_at"))
+    return found
 
 
 @public_router.get("/codes/{code}/certificate", response_model=CertificateOut, operation_id="get_certificate_by_code")
