@@ -15,8 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
-from starlette.concurrency import run_in_threadpool
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from starlette.concurrency import run_in_threadpool
 
 __all__ = ["BOM", "FORMULA_TRIGGERS", "csv_stream", "safe_text", "xlsx_bytes"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from xml.etree import ElementTree
 
@@ -17,7 +17,12 @@ import pytest
 
 from services.registry.operation.dates import china_today
 from services.registry.pricing.models import PriceRecord
-from services.registry.registration.models import IssuedCode, Product, Registration, Resource
+from services.registry.registration.models import (
+    IssuedCode,
+    Product,
+    Registration,
+    Resource,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -44,7 +49,7 @@ class World:
             subject_type="resource", subject_id=f"subj{self.serial}", type=type, state=state, org_id="org-a",
             registrant_org_ids=["org-a"], registrant_names=["市数据局"], data_name=data_name,
             short_description=f"{data_name}的简介", materials={"secret": "材料内容"}, materials_digest="0" * 64,
-            submitted_at=datetime.now(timezone.utc), created_by="someone", reason="内部理由",
+            submitted_at=datetime.now(UTC), created_by="someone", reason="内部理由",
             notice_starts_on=starts, notice_ends_on=ends, query_code=code, coded_at=coded_at,
             valid_from=coded_at.date() if coded_at else None,
             valid_until=coded_at.date().replace(year=coded_at.year + 3) if coded_at else None))
@@ -157,7 +162,7 @@ async def test_notice_feed_pages_by_next_links_until_every_notice_was_read_once(
 
 
 async def test_registration_feed_lists_registrations_given_a_code_newest_first(registry_client, world):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     first = await world.registration("气象观测数据", state="registered", code="PDR-2026-000001-A",
                                      coded_at=now - timedelta(days=2))
     change = await world.registration("气象观测数据（变更）", state="registered", code="PDR-2026-000002-B",
@@ -173,12 +178,12 @@ async def test_registration_feed_lists_registrations_given_a_code_newest_first(r
                                                  "http://registry.test/public/codes/PDR-2026-000001-A"]
     assert _page(parsed.entries[0]) == f"{CONSOLE}/lookup?code=PDR-2026-000002-B"
     assert parsed.entries[1].id.endswith(f"#{first.id}") and parsed.entries[0].id.endswith(f"#{change.id}")
-    assert datetime(*parsed.entries[0].updated_parsed[:6], tzinfo=timezone.utc) == change.coded_at.replace(microsecond=0)
+    assert datetime(*parsed.entries[0].updated_parsed[:6], tzinfo=UTC) == change.coded_at.replace(microsecond=0)
     assert f"有效期 {first.valid_from} 至 {first.valid_until}" in parsed.entries[1].summary
 
 
 async def test_price_feed_shows_price_records_of_the_public_price_list_only(registry_client, world):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     listed = await world.product("出行指数API")
     draft = await world.product("草稿产品", status="draft")
     await world.price(listed, "0.50", layer="ceiling", kind="ceiling", created_at=now - timedelta(days=3))
