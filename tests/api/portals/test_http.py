@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from services.kernel.identifiers import with_uscc_check
 from services.kernel.conditional import CacheRules, ConditionalGet, last_modified
 from services.kernel.links import ResponseLinks, link_next, location_templates
+from services.registry.catalog import search as search_module
 from services.registry.main import create_app as create_registry
 from services.registry.settings import RegistrySettings
 from tests.api.registration.conftest import clock, flow, mint, resource_body  # noqa: F401  (fixtures)
@@ -87,14 +88,21 @@ async def test_errors_and_health_checks_are_not_tagged(flow):
     assert health.status_code == 200 and "etag" not in health.headers and "cache-control" not in health.headers
 
 
-async def test_catalog_search_answers_304_from_its_version_key_and_a_change_invalidates_it(flow, mint):
+async def test_catalog_search_answers_304_from_its_version_key_and_a_change_invalidates_it(flow, mint, monkeypatch):
     agency, registrar = mint("agency"), mint("registrar")
     await flow.registered_resource(agency, registrar)
     page = await flow.client.get("/catalog/search", params={"q": "交通"})
     assert page.status_code == 200 and len(page.json()["items"]) == 1
     tag = page.headers["etag"]
+    searched = search_module.search
+
+    async def not_searched(*args, **kwargs):
+        raise AssertionError("a 304 from the version key runs no search")
+
+    monkeypatch.setattr(search_module, "search", not_searched)
     assert (await flow.client.get("/catalog/search", params={"q": "交通"},
                                   headers={"If-None-Match": tag})).status_code == 304
+    monkeypatch.setattr(search_module, "search", searched)
     # The tag names the query and the viewer: another query, or a signed-in caller, does not share it.
     assert (await flow.client.get("/catalog/search", params={"q": "流量"},
                                   headers={"If-None-Match": tag})).status_code == 200
