@@ -57,6 +57,12 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
+def _streams(start: Message) -> bool:
+    """An event stream's head goes out at once: its first event may be a long way off."""
+    return any(name == b"content-type" and value.startswith(b"text/event-stream")
+               for name, value in start.get("headers", []))
+
+
 def _tag_matches(if_none_match: bytes, tag: str) -> bool:
     """Weak comparison (RFC 9110 §13.1.2): ``W/`` aside, the opaque tags are equal; ``*`` matches any."""
     wanted = tag.removeprefix("W/")
@@ -127,7 +133,7 @@ class ConditionalGet:
         async def send_conditional(message: Message) -> None:
             nonlocal held
             if message["type"] == "http.response.start":
-                if message["status"] in (200, 304):
+                if message["status"] in (200, 304) and not _streams(message):
                     held = message  # wait for the body: the tag is its hash
                     return
                 await send(message)

@@ -29,6 +29,11 @@ _PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 _NEXT_CURSOR = re.compile(rb',"next_cursor":"([A-Za-z0-9_-]{1,1024})"}\s*$')
 
 
+def _is_json(start: Message) -> bool:
+    return any(name == b"content-type" and value.startswith(b"application/json")
+               for name, value in start.get("headers", []))
+
+
 def location_templates(routes: Iterable[object], declared: dict[str, str]) -> dict[str, str]:
     """For every POST route answering 201: the path template of what it creates (route path → template).
 
@@ -91,7 +96,7 @@ class ResponseLinks:
         async def send_linked(message: Message) -> None:
             nonlocal held
             if message["type"] == "http.response.start":
-                if message["status"] == wanted:
+                if message["status"] == wanted and _is_json(message):
                     held = message
                     return
                 await send(message)

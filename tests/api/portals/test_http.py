@@ -162,6 +162,29 @@ async def test_last_modified_and_if_modified_since_are_honoured_unless_if_none_m
         assert streamed.text == "ab" and "etag" not in streamed.headers
 
 
+async def test_an_event_streams_head_goes_out_before_its_first_event():
+    sent: list[dict] = []
+
+    async def stream(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        assert sent, "the head was held back waiting for the first event"
+        await send({"type": "http.response.body", "body": b"data: 1\n\n", "more_body": False})
+
+    async def receive():
+        return {"type": "http.request"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/events/stream", "headers": [], "query_string": b""}
+    for middleware in (ConditionalGet(stream, CacheRules()), ResponseLinks(stream, {})):
+        sent.clear()
+        await middleware(dict(scope), receive, send)
+        assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
+        assert b"etag" not in dict(sent[0]["headers"])
+
+
 # --- CORS -----------------------------------------------------------------------------------------------------
 
 async def _cors_client(databases, origins: list[str]) -> httpx.AsyncClient:
