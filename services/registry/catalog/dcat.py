@@ -118,8 +118,16 @@ def _public() -> list:
     return [CatalogEntry.status.in_(PUBLIC_STATUSES)]
 
 
-async def public_records(session: AsyncSession, entries: list[CatalogEntry], links: Links) -> list[PublicRecord]:
-    """The records of ``entries`` with their latest registration query codes (one query)."""
+# What a record is made of: rows, not ORM objects, and never the analysed text (the larger half of a row).
+_E = CatalogEntry.__table__.c
+_RECORD_COLUMNS = [_E.seq, _E.subject_type, _E.subject_id, _E.org_id, _E.org_name, _E.name, _E.description,
+                   _E.region_code, _E.domain, _E.update_frequency, _E.opening_attribute, _E.form, _E.use_type,
+                   _E.created_at, _E.updated_at]
+
+
+async def public_records(session: AsyncSession, entries: list, links: Links) -> list[PublicRecord]:
+    """The records of ``entries`` (rows of catalog_entries) with their latest registration query codes (one
+    query)."""
     codes: dict[tuple[str, str], str] = {}
     if entries:
         rows = await session.execute(
@@ -135,12 +143,12 @@ async def catalog_page(session: AsyncSession, links: Links, *, after: int | None
     """One page of registered subjects in registration order: after a seq (cursor paging) or the ``page``-th of
     ``limit`` (page paging, as harvesters send ``?page=``). The first page also carries every public
     authorization (a few per region)."""
-    query = select(CatalogEntry).where(*_public()).order_by(CatalogEntry.seq)
+    query = select(*_RECORD_COLUMNS).where(*_public()).order_by(_E.seq)
     if after is not None:
         query = query.where(CatalogEntry.seq > after)
     if page is not None:
         query = query.offset((page - 1) * limit)
-    entries = list((await session.execute(query.limit(limit + 1))).scalars())
+    entries = list((await session.execute(query.limit(limit + 1))).all())
     more = len(entries) > limit
     entries = entries[:limit]
     total = (await session.execute(select(func.count()).select_from(CatalogEntry).where(*_public()))).scalar_one()
@@ -153,8 +161,8 @@ async def catalog_page(session: AsyncSession, links: Links, *, after: int | None
 async def record_graph(session: AsyncSession, info: CatalogInfo, subject_type: str,
                        subject_id: str) -> tuple[Triples, PublicRecord]:
     """One registered resource or product as a record in the catalog; 404 for anything not public."""
-    entry = (await session.execute(select(CatalogEntry).where(
-        CatalogEntry.subject_type == subject_type, CatalogEntry.subject_id == subject_id, *_public()))).scalar()
+    entry = (await session.execute(select(*_RECORD_COLUMNS).where(
+        _E.subject_type == subject_type, _E.subject_id == subject_id, *_public()))).first()
     if entry is None:
         raise NotFound(f"No registered {subject_type} {subject_id}.", slug="record-not-found")
     (record,) = await public_records(session, [entry], info.links)

@@ -116,6 +116,22 @@ def public_record(entry, query_code: str | None, links: Links) -> PublicRecord:
         endpoint_url=(landing or iri) if is_service else None)
 
 
+_A = RDF.type
+
+
+class _T:
+    """The terms a record uses, looked up once: rdflib's namespaces resolve attributes in Python."""
+
+    Dataset, DataService, Distribution = DCAT.Dataset, DCAT.DataService, DCAT.Distribution
+    dataset, service, distribution = DCAT.dataset, DCAT.service, DCAT.distribution
+    accessURL, endpointURL, mediaType, landingPage = DCAT.accessURL, DCAT.endpointURL, DCAT.mediaType, DCAT.landingPage
+    contactPoint, keyword, theme = DCAT.contactPoint, DCAT.keyword, DCAT.theme
+    title, description, identifier = DCTERMS.title, DCTERMS.description, DCTERMS.identifier
+    issued, modified, publisher, license = DCTERMS.issued, DCTERMS.modified, DCTERMS.publisher, DCTERMS.license
+    language, spatial, type, accessRights = DCTERMS.language, DCTERMS.spatial, DCTERMS.type, DCTERMS.accessRights
+    accrualPeriodicity, Document, Resource = DCTERMS.accrualPeriodicity, FOAF.Document, RDFS.Resource
+
+
 def _zh(text: str) -> Literal:
     return Literal(text, lang="zh")
 
@@ -125,92 +141,119 @@ def _when(value: datetime) -> Literal:
 
 
 class Builder:
-    """Writes records and the shared nodes they point at (agents, regions, licences, concepts) into ``g``."""
+    """Writes records and the shared nodes they point at (agents, regions, licences, concepts) into ``g``; each
+    shared node is described once per graph however many records point at it."""
 
     def __init__(self, links: Links) -> None:
         self.links, self.g = links, Triples()
         self.base = links.base_url
+        self._shared: dict[tuple[str, str], URIRef] = {}
 
     def iri(self, *parts: str) -> URIRef:
         return URIRef(self.links.iri(*parts))
 
     def typed(self, node: URIRef, cls: URIRef, *props: tuple[URIRef, Literal]) -> URIRef:
-        self.g.add((node, RDF.type, cls))
+        self.g.add((node, _A, cls))
         for prop, value in props:
             self.g.add((node, prop, value))
         return node
 
-    def agent(self, org_id: str, name: str) -> URIRef:
-        return self.typed(self.iri("orgs", org_id), FOAF.Agent, (FOAF.name, _zh(name or org_id)))
-
-    def contact(self, org_id: str, name: str) -> URIRef:
-        node = URIRef(f"{self.iri('orgs', org_id)}#contact")
-        return self.typed(node, VCARD.Organization, (RDF.type, VCARD.Kind), (VCARD.fn, _zh(name or org_id)),
-                          (VCARD["organization-name"], _zh(name or org_id)))
-
-    def region(self, code: str) -> URIRef:
-        scheme = self.typed(self.iri("regions"), SKOS.ConceptScheme,
-                            (DCTERMS.title, _zh("中华人民共和国行政区划代码（GB/T 2260）")))
-        label = _zh(region_label(code))
-        node = self.typed(URIRef(self.links.region(code)), DCTERMS.Location, (RDF.type, SKOS.Concept),
-                          (SKOS.prefLabel, label), (RDFS.label, label), (SKOS.notation, Literal(code)),
-                          (SKOS.inScheme, scheme))
-        province = province_of(code)
-        if province and province != code:
-            self.g.add((node, SKOS.broader, self.region(province)))
+    def _once(self, kind: str, key: str, describe) -> URIRef:
+        node = self._shared.get((kind, key))
+        if node is None:
+            node = self._shared[(kind, key)] = describe()
         return node
 
+    def agent(self, org_id: str, name: str) -> URIRef:
+        return self._once("agent", org_id, lambda: self.typed(self.iri("orgs", org_id), FOAF.Agent,
+                                                              (FOAF.name, _zh(name or org_id))))
+
+    def contact(self, org_id: str, name: str) -> URIRef:
+        def describe() -> URIRef:
+            return self.typed(URIRef(f"{self.iri('orgs', org_id)}#contact"), VCARD.Organization,
+                              (RDF.type, VCARD.Kind), (VCARD.fn, _zh(name or org_id)),
+                              (VCARD["organization-name"], _zh(name or org_id)))
+        return self._once("contact", org_id, describe)
+
+    def region(self, code: str) -> URIRef:
+        def describe() -> URIRef:
+            scheme = self._once("scheme", "regions", lambda: self.typed(
+                self.iri("regions"), SKOS.ConceptScheme, (DCTERMS.title, _zh("中华人民共和国行政区划代码（GB/T 2260）"))))
+            label = _zh(region_label(code))
+            node = self.typed(URIRef(self.links.region(code)), DCTERMS.Location, (RDF.type, SKOS.Concept),
+                              (SKOS.prefLabel, label), (RDFS.label, label), (SKOS.notation, Literal(code)),
+                              (SKOS.inScheme, scheme))
+            province = province_of(code)
+            if province and province != code:
+                self.g.add((node, SKOS.broader, self.region(province)))
+            return node
+        return self._once("region", code, describe)
+
     def licence(self, key: str) -> URIRef:
-        return self.typed(URIRef(self.links.licence(key)), DCTERMS.LicenseDocument,
-                          (DCTERMS.title, _zh(LICENCES[key])))
+        return self._once("licence", key, lambda: self.typed(URIRef(self.links.licence(key)), DCTERMS.LicenseDocument,
+                                                             (DCTERMS.title, _zh(LICENCES[key]))))
 
     def media_type(self, name: str) -> URIRef:
-        return self.typed(URIRef(IANA_MEDIA_TYPE + name), DCTERMS.MediaType)
+        return self._once("media", name, lambda: self.typed(URIRef(IANA_MEDIA_TYPE + name), DCTERMS.MediaType))
 
     def theme(self, label: str) -> URIRef:
-        scheme = self.typed(self.iri("catalog", "themes"), SKOS.ConceptScheme, (DCTERMS.title, _zh("数据领域")))
-        return self.typed(self.iri("catalog", "themes", label), SKOS.Concept, (SKOS.prefLabel, _zh(label)),
-                          (SKOS.inScheme, scheme))
+        def describe() -> URIRef:
+            scheme = self._once("scheme", "themes", lambda: self.typed(
+                self.iri("catalog", "themes"), SKOS.ConceptScheme, (DCTERMS.title, _zh("数据领域"))))
+            return self.typed(self.iri("catalog", "themes", label), SKOS.Concept, (SKOS.prefLabel, _zh(label)),
+                              (SKOS.inScheme, scheme))
+        return self._once("theme", label, describe)
 
     def form(self, form: str) -> URIRef:
-        return self.typed(self.iri("catalog", "forms", form), SKOS.Concept,
-                          (SKOS.prefLabel, _zh(FORM_LABELS.get(form, form))))
+        return self._once("form", form, lambda: self.typed(self.iri("catalog", "forms", form), SKOS.Concept,
+                                                           (SKOS.prefLabel, _zh(FORM_LABELS.get(form, form)))))
+
+    def language(self) -> URIRef:
+        return self._once("language", "zh", lambda: self.typed(URIRef(EU_LANGUAGE_ZH), DCTERMS.LinguisticSystem))
+
+    def frequency(self, code: str) -> URIRef:
+        return self._once("frequency", code, lambda: self.typed(URIRef(EU_FREQUENCY + code), DCTERMS.Frequency))
+
+    def access_rights(self, opening: str) -> URIRef:
+        return self._once("rights", opening, lambda: self.typed(
+            URIRef(EU_ACCESS_RIGHT + ACCESS_RIGHTS[opening]), DCTERMS.RightsStatement,
+            (SKOS.prefLabel, _zh(ACCESS_LABELS[opening]))))
+
+    def keyword(self, text: str) -> Literal:
+        return self._once("keyword", text, lambda: _zh(text))
 
     def record(self, r: PublicRecord, catalog: URIRef | None = None) -> URIRef:
         """The record's triples; under ``catalog`` (dcat:dataset, or dcat:service for a data service)."""
         g = self.g
-        node = self.typed(URIRef(r.iri), DCAT.DataService if r.is_service else DCAT.Dataset,
-                          (DCTERMS.title, _zh(r.title)), (DCTERMS.description, _zh(r.description)),
-                          (DCTERMS.identifier, Literal(r.identifier)),
-                          (DCTERMS.issued, _when(r.issued)), (DCTERMS.modified, _when(r.modified)))
+        node = self.typed(URIRef(r.iri), _T.DataService if r.is_service else _T.Dataset,
+                          (_T.title, _zh(r.title)), (_T.description, _zh(r.description)),
+                          (_T.identifier, Literal(r.identifier)),
+                          (_T.issued, _when(r.issued)), (_T.modified, _when(r.modified)))
         if catalog is not None:
-            g.add((catalog, DCAT.service if r.is_service else DCAT.dataset, node))
-        g.add((node, DCTERMS.publisher, self.agent(r.publisher_id, r.publisher_name)))
-        g.add((node, DCAT.contactPoint, self.contact(r.publisher_id, r.publisher_name)))
-        g.add((node, DCTERMS.license, self.licence(r.licence_key)))
+            g.add((catalog, _T.service if r.is_service else _T.dataset, node))
+        g.add((node, _T.publisher, self.agent(r.publisher_id, r.publisher_name)))
+        g.add((node, _T.contactPoint, self.contact(r.publisher_id, r.publisher_name)))
+        g.add((node, _T.license, self.licence(r.licence_key)))
         if r.landing_page:
-            g.add((node, DCAT.landingPage, self.typed(URIRef(r.landing_page), FOAF.Document)))
+            g.add((node, _T.landingPage, self.typed(URIRef(r.landing_page), _T.Document)))
         if r.endpoint_url:
-            g.add((node, DCAT.endpointURL, self.typed(URIRef(r.endpoint_url), RDFS.Resource)))
-        g.add((node, DCTERMS.language, self.typed(URIRef(EU_LANGUAGE_ZH), DCTERMS.LinguisticSystem)))
+            g.add((node, _T.endpointURL, self.typed(URIRef(r.endpoint_url), _T.Resource)))
+        g.add((node, _T.language, self.language()))
         if r.region_code:
-            g.add((node, DCTERMS.spatial, self.region(r.region_code)))
+            g.add((node, _T.spatial, self.region(r.region_code)))
         if r.domain:
-            g.add((node, DCAT.theme, self.theme(r.domain)))
-            g.add((node, DCAT.keyword, _zh(r.domain)))
+            g.add((node, _T.theme, self.theme(r.domain)))
+            g.add((node, _T.keyword, self.keyword(r.domain)))
         if r.frequency and not r.is_service:
-            g.add((node, DCTERMS.accrualPeriodicity,
-                   self.typed(URIRef(EU_FREQUENCY + r.frequency), DCTERMS.Frequency)))
+            g.add((node, _T.accrualPeriodicity, self.frequency(r.frequency)))
         if r.opening_attribute in ACCESS_RIGHTS:
-            rights = self.typed(URIRef(EU_ACCESS_RIGHT + ACCESS_RIGHTS[r.opening_attribute]),
-                                DCTERMS.RightsStatement, (SKOS.prefLabel, _zh(ACCESS_LABELS[r.opening_attribute])))
-            g.add((node, DCTERMS.accessRights, rights))
+            g.add((node, _T.accessRights, self.access_rights(r.opening_attribute)))
         if r.form:
-            g.add((node, DCTERMS.type, self.form(r.form)))
+            g.add((node, _T.type, self.form(r.form)))
         for d in r.distributions:
-            dist = self.typed(URIRef(d.iri), DCAT.Distribution, (DCTERMS.title, _zh(d.title)),
-                              (DCAT.accessURL, self.typed(URIRef(d.access_url), RDFS.Resource)),
-                              (DCAT.mediaType, self.media_type(d.media_type)),
-                              (DCTERMS.license, self.licence(d.licence_key)))
-            g.add((node, DCAT.distribution, dist))
+            dist = self.typed(URIRef(d.iri), _T.Distribution, (_T.title, self.keyword(d.title)),
+                              (_T.accessURL, self.typed(URIRef(d.access_url), _T.Resource)),
+                              (_T.mediaType, self.media_type(d.media_type)),
+                              (_T.license, self.licence(d.licence_key)))
+            g.add((node, _T.distribution, dist))
         return node

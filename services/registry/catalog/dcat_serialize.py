@@ -33,16 +33,19 @@ Term = URIRef | BNode | Literal
 
 
 class Triples:
-    """A set of triples kept in the order they were added, grouped by subject (the shape of the output)."""
+    """Triples in the order they were added, grouped by subject (the shape of the output). Not deduplicated:
+    comparing rdflib terms costs more than writing a statement twice, which every RDF reader takes as once; the
+    builder describes each shared node once (catalog/dcat_records.py ``Builder``)."""
 
     def __init__(self) -> None:
         self.subjects: dict[Node, list[tuple[URIRef, Term]]] = {}
-        self._seen: set[tuple[Node, URIRef, Term]] = set()
 
     def add(self, triple: tuple[Node, URIRef, Term]) -> None:
-        if triple not in self._seen:
-            self._seen.add(triple)
-            self.subjects.setdefault(triple[0], []).append((triple[1], triple[2]))
+        pairs = self.subjects.get(triple[0])
+        if pairs is None:
+            self.subjects[triple[0]] = [(triple[1], triple[2])]
+        else:
+            pairs.append((triple[1], triple[2]))
 
     def __iter__(self) -> Iterator[tuple[Node, URIRef, Term]]:
         for subject, pairs in self.subjects.items():
@@ -50,7 +53,7 @@ class Triples:
                 yield subject, predicate, obj
 
     def __len__(self) -> int:
-        return len(self._seen)
+        return sum(len(pairs) for pairs in self.subjects.values())
 
     def graph(self) -> Graph:
         graph = Graph()
@@ -61,9 +64,15 @@ class Triples:
         return graph
 
 
+_ROOTS = tuple({ns[:ns.index("/", 8) + 1] for ns in PREFIXES.values()})  # the namespaces' sites
+
+
 def _qname(iri: str) -> str | None:
+    iri = str(iri)  # str's own startswith: rdflib's URIRef wraps it in Python
+    if not iri.startswith(_ROOTS):  # a record's own IRI, a page: not in any namespace
+        return None
     for prefix, ns in _BY_LENGTH:
-        if iri.startswith(ns) and _LOCAL.fullmatch(iri[len(ns):]):
+        if iri.startswith(ns) and _LOCAL.fullmatch(iri, len(ns)):
             return f"{prefix}:{iri[len(ns):]}"
     return None
 
@@ -71,8 +80,13 @@ def _qname(iri: str) -> str | None:
 class _Names(dict):
     """Turtle names of IRIs met more than once (vocabulary terms, shared nodes), computed once per page."""
 
+    def __init__(self) -> None:
+        super().__init__({RDF.type: "a"})
+
     def __missing__(self, term: Term) -> str:
         if isinstance(term, Literal):
+            if term.datatype is not None and not term.language:  # xsd:dateTime, not its full IRI
+                return f'"{term}"^^{_qname(term.datatype) or term.datatype.n3()}'
             return term.n3()  # not kept: literals rarely repeat
         text = f"_:{term}" if isinstance(term, BNode) else (_qname(term) or term.n3())
         self[term] = text
@@ -84,7 +98,7 @@ def to_turtle(triples: Triples) -> str:
     out = [f"@prefix {prefix}: <{ns}> ." for prefix, ns in PREFIXES.items()]
     out.append("")
     for subject, pairs in triples.subjects.items():
-        body = " ;\n    ".join(f"{'a' if p == RDF.type else names[p]} {names[o]}" for p, o in pairs)
+        body = " ;\n    ".join(f"{names[p]} {names[o]}" for p, o in pairs)
         out.append(f"{names[subject]} {body} .\n")
     return "\n".join(out)
 

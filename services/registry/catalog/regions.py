@@ -7,7 +7,7 @@ and is ``skos:broader`` its province, so every code a record carries resolves to
 
 from __future__ import annotations
 
-__all__ = ["PROVINCES", "region_label", "province_of"]
+__all__ = ["PROVINCES", "province_of", "region_label"]
 
 PROVINCES: dict[str, str] = {
     "110000": "北京市", "120000": "天津市", "130000": "河北省", "140000": "山西省", "150000": "内蒙古自治区",

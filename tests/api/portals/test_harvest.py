@@ -15,24 +15,18 @@ import math
 from datetime import timedelta
 
 import pytest
-from pyshacl import validate
-from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS
 from sqlalchemy import insert
 
 from services.kernel.timeutil import utcnow
 from services.registry.catalog.models import CatalogEntry
 from services.registry.catalog.sync import entry_row
-from services.registry.registration.models import IssuedCode
-
-from ..catalog.test_dcat_export import SHAPES_DIR
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 BASE = "http://registry.test"
-CONSOLE = "http://127.0.0.1:8004"
 FORMATS = {"/catalog.ttl": "turtle", "/catalog.jsonld": "json-ld", "/catalog.rdf": "xml"}
 
 
@@ -81,8 +75,8 @@ async def gather(client, source_url: str, rdf_format: str) -> tuple[list[str], l
     return guids, services, pages
 
 
-async def seed_catalog(apps, resources: int, products: int = 0, services: int = 0, hidden: int = 0,
-                       codes: bool = False) -> dict[str, set[str]]:
+async def seed_catalog(apps, resources: int, products: int = 0, services: int = 0,
+                       hidden: int = 0) -> dict[str, set[str]]:
     """Registered subjects written straight into ``catalog_entries`` (as the bulk importer does), in batches;
     ``hidden`` drafts and cancelled entries besides. Returns the IRIs a harvester must get, by kind."""
     now, rows, expected = utcnow(), [], {"datasets": set(), "services": set()}
@@ -104,10 +98,6 @@ async def seed_catalog(apps, resources: int, products: int = 0, services: int = 
     async with apps.registry.state.db.sessions.begin() as session:
         for start in range(0, len(rows), 1000):
             await session.execute(insert(CatalogEntry), rows[start:start + 1000])
-        if codes:
-            await session.execute(insert(IssuedCode), [
-                {"code": f"PDR-2026-{i:06d}-X", "registration_id": f"r{i}", "subject_type": r["subject_type"],
-                 "subject_id": r["subject_id"]} for i, r in enumerate(rows)])
     return expected
 
 
