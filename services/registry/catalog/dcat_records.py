@@ -26,7 +26,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, XSD
 
 from services.kernel.timeutil import as_utc
 
-from .dcat_serialize import VCARD, Triples
+from .dcat_serialize import VCARD, Text, Triples
 from .regions import province_of, region_label
 from .vocab import (ACCESS_LABELS, ACCESS_RIGHTS, EU_ACCESS_RIGHT, EU_FREQUENCY, EU_LANGUAGE_ZH, FORM_LABELS,
                     IANA_MEDIA_TYPE, LICENCES, frequency_code, licence_key)
@@ -117,6 +117,7 @@ def public_record(entry, query_code: str | None, links: Links) -> PublicRecord:
 
 
 _A = RDF.type
+_DATE_TIME = str(XSD.dateTime)
 
 
 class _T:
@@ -134,10 +135,6 @@ class _T:
 
 def _zh(text: str) -> Literal:
     return Literal(text, lang="zh")
-
-
-def _when(value: datetime) -> Literal:
-    return Literal(as_utc(value).isoformat(), datatype=XSD.dateTime)
 
 
 class Builder:
@@ -226,9 +223,10 @@ class Builder:
         """The record's triples; under ``catalog`` (dcat:dataset, or dcat:service for a data service)."""
         g = self.g
         node = self.typed(URIRef(r.iri), _T.DataService if r.is_service else _T.Dataset,
-                          (_T.title, _zh(r.title)), (_T.description, _zh(r.description)),
-                          (_T.identifier, Literal(r.identifier)),
-                          (_T.issued, _when(r.issued)), (_T.modified, _when(r.modified)))
+                          (_T.title, Text(r.title, "zh")), (_T.description, Text(r.description, "zh")),
+                          (_T.identifier, Text(r.identifier)),
+                          (_T.issued, Text(as_utc(r.issued).isoformat(), datatype=_DATE_TIME)),
+                          (_T.modified, Text(as_utc(r.modified).isoformat(), datatype=_DATE_TIME)))
         if catalog is not None:
             g.add((catalog, _T.service if r.is_service else _T.dataset, node))
         g.add((node, _T.publisher, self.agent(r.publisher_id, r.publisher_name)))

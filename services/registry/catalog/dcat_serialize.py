@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS, XSD
 
-__all__ = ["ADMS", "HYDRA", "ODRL", "PREFIXES", "VCARD", "Triples", "to_jsonld", "to_rdfxml", "to_turtle"]
+__all__ = ["ADMS", "HYDRA", "ODRL", "PREFIXES", "VCARD", "Text", "Triples", "to_jsonld", "to_rdfxml", "to_turtle"]
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -28,8 +29,23 @@ PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "dcat": str(DCAT), "dct": str(DC
 _LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
+
+
+class Text(NamedTuple):
+    """A literal written as it is, for the few per record (title, description, identifier, dates): an rdflib
+    ``Literal`` checks and converts its value on creation, which is most of a page's cost. ``graph()`` turns it
+    into one."""
+
+    value: str
+    lang: str | None = None
+    datatype: str | None = None  # a full IRI
+
+    def literal(self) -> Literal:
+        return Literal(self.value, lang=self.lang, datatype=URIRef(self.datatype) if self.datatype else None)
+
+
 Node = URIRef | BNode
-Term = URIRef | BNode | Literal
+Term = URIRef | BNode | Literal | Text
 
 
 class Triples:
@@ -59,8 +75,8 @@ class Triples:
         graph = Graph()
         for prefix, ns in PREFIXES.items():
             graph.bind(prefix, ns)
-        for triple in self:
-            graph.add(triple)
+        for subject, predicate, obj in self:
+            graph.add((subject, predicate, obj.literal() if isinstance(obj, Text) else obj))
         return graph
 
 
@@ -84,6 +100,11 @@ class _Names(dict):
         super().__init__({RDF.type: "a"})
 
     def __missing__(self, term: Term) -> str:
+        if isinstance(term, Text):  # JSON's string escapes are Turtle's (ECHAR, UCHAR)
+            quoted = json.dumps(term.value, ensure_ascii=False)
+            if term.lang:
+                return f"{quoted}@{term.lang}"
+            return f"{quoted}^^{_qname(term.datatype) or '<' + term.datatype + '>'}" if term.datatype else quoted
         if isinstance(term, Literal):
             if term.datatype is not None and not term.language:  # xsd:dateTime, not its full IRI
                 return f'"{term}"^^{_qname(term.datatype) or term.datatype.n3()}'
@@ -104,6 +125,11 @@ def to_turtle(triples: Triples) -> str:
 
 
 def _jsonld_value(term: Term) -> dict:
+    if isinstance(term, Text):
+        if term.lang:
+            return {"@value": term.value, "@language": term.lang}
+        return {"@value": term.value, "@type": _qname(term.datatype) or term.datatype} if term.datatype \
+            else {"@value": term.value}
     if isinstance(term, Literal):
         if term.language:
             return {"@value": str(term), "@language": term.language}

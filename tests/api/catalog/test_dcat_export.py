@@ -223,3 +223,15 @@ async def test_the_rdfxml_export_conforms(apps, registry_client, subjects, shape
     response = await registry_client.get("/catalog.rdf")
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/rdf+xml")
     _conforms(Graph().parse(data=response.text, format="xml"), shapes)
+
+
+@pytest.mark.parametrize("path, fmt", [("/catalog.ttl", "turtle"), ("/catalog.jsonld", "json-ld"),
+                                       ("/catalog.rdf", "xml")])
+async def test_text_is_escaped_in_every_serialization(registry_client, subjects, path, fmt):
+    """Titles and descriptions are written without rdflib's Literal (catalog/dcat_serialize.py ``Text``)."""
+    name, description = '带"引号"的\\数据 \'单\'', '第一行\n第二行\t"结束"\\'
+    resource = await subjects.resource("org-a", name, description)
+    data = Graph().parse(data=(await registry_client.get(path)).text, format=fmt)
+    node = URIRef(f"{BASE}/catalog/resources/{resource.id}")
+    assert data.value(node, DCTERMS.title) == Literal(name, lang="zh")
+    assert data.value(node, DCTERMS.description) == Literal(description, lang="zh")
