@@ -4,9 +4,9 @@ its read actions. Answers are CKAN's envelope, never problem+json (errors.py say
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from .actions import ACTIONS, ActionContext
@@ -30,6 +30,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
           "content": {"application/json": {}}},
 }
 ACTION_LIST = ", ".join(sorted(ACTIONS))
+# Documented as the actions there are; any other name reaches the handler too, for CKAN's own 400.
+ActionName = Annotated[str, Path(description="A CKAN action", json_schema_extra={"enum": sorted(ACTIONS)})]
 
 
 async def _answer(request: Request, action: str) -> JSONResponse:
@@ -51,12 +53,14 @@ async def _answer(request: Request, action: str) -> JSONResponse:
 
 
 def _add(path: str, method: str, name: str) -> None:
-    async def endpoint(request: Request, action: str) -> JSONResponse:
+    async def endpoint(request: Request, action: ActionName) -> JSONResponse:
         return await _answer(request, action)
 
-    endpoint.__doc__ = f"CKAN action API ({method}): {ACTION_LIST}."
+    endpoint.__doc__ = f"CKAN action API by {method}: {ACTION_LIST}."
+    extra = {"requestBody": {"required": False, "description": "The action's parameters",
+                             "content": {"application/json": {"schema": {"type": "object"}}}}} if method == "POST" else {}
     router.add_api_route(path, endpoint, methods=[method], name=name, response_class=JSONResponse,
-                         responses=RESPONSES)
+                         summary=f"CKAN action API by {method}", responses=RESPONSES, openapi_extra=extra or None)
 
 
 for _version, _path in (("3", "/api/3/action/{action}"), ("", "/api/action/{action}")):
