@@ -1,6 +1,7 @@
 """CKAN's action API, read-only, at CKAN's paths: ``/api/3/action/{action}`` and ``/api/action/{action}`` (the
 one ``ckanapi`` calls), by GET with query parameters or by POST with a JSON object, as CKAN accepts both for
-its read actions. Answers are CKAN's envelope, never problem+json (errors.py says why)."""
+its read actions. The actions answer in CKAN's envelope, not problem+json (errors.py says why); what the front
+door refuses before any route (a NUL, an oversized body) stays problem+json, as on every route."""
 
 from __future__ import annotations
 
