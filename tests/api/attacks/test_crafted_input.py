@@ -59,6 +59,7 @@ CURSOR_LISTS = {
     ("registry", "/catalog/search"): (None, "seq"),
     ("registry", "/catalog.jsonld"): (None, "seq"),
     ("registry", "/catalog.ttl"): (None, "seq"),
+    ("registry", "/catalog.rdf"): (None, "seq"),
     ("registry", "/registrations"): ("registrar", "id"),
     ("registry", "/resources"): ("agency", "id"),
     ("registry", "/products"): ("operator", "id"),
