@@ -48,7 +48,7 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
         on_shutdown=[stop_import_worker],
         idempotency=idempotency,
         locations=LOCATIONS,
-        open_query=("/api/3/action/",),  # CKAN clients send parameters of their own (issue 15)
+        open_query=ckan_routes.READ_PATHS,  # CKAN clients send parameters of their own (issue 15)
         # A catalogue file (with its multipart envelope) is the one large body; GraphQL documents are small.
         body_limits={"/catalog/import": catalog_import_routes.MAX_UPLOAD_BYTES + 1024 * 1024, "/graphql": 256 * 1024},
         # CKAN's clients read by POST (ckanapi does): public reads, budgeted as anonymous GETs are (not at all).
