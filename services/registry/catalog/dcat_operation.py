@@ -71,7 +71,7 @@ def add_authorization(b, catalog: URIRef, a: AuthorizationOut) -> URIRef:
     g.add((catalog, DCAT.catalog, node))
     g.add((node, RDF.type, RDFS.Resource))  # it is also each offer's access URL, which the shapes type so
     g.add((node, DCTERMS.publisher, b.agent(a.implementing_body.org_id, a.implementing_body.name)))
-    g.add((node, DCTERMS.spatial, b.typed(b.iri("regions", a.region_code), DCTERMS.Location)))
+    g.add((node, DCTERMS.spatial, b.region(a.region_code)))
     term = b.typed(URIRef(f"{node}#term"), DCTERMS.PeriodOfTime, (DCAT.startDate, _day(a.starts_on)),
                    (DCAT.endDate, _day(a.ends_on)))
     g.add((node, DCTERMS.temporal, term))

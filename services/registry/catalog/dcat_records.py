@@ -9,7 +9,7 @@ map too; ``Builder.record`` writes it as triples:
         dct:publisher <{base}/orgs/{org}>  a foaf:Agent
         dcat:contactPoint <{base}/orgs/{org}#contact>  a vcard:Organization, vcard:Kind; vcard:fn
         dcat:landingPage <{console}/lookup?code={code}>  a foaf:Document   (the console's public page of the code)
-        dct:spatial <{base}/regions/{code}>  a dct:Location, skos:Concept; skos:prefLabel, rdfs:label (GB/T 2260)
+        dct:spatial <{base}/catalog/regions/{code}>  a dct:Location, skos:Concept; skos:prefLabel, rdfs:label
         dct:license <{base}/catalog/licences/{key}>  a dct:LicenseDocument
         dcat:distribution <…#access>  a dcat:Distribution; dcat:accessURL, dcat:mediaType, dct:license
         dcat:theme, dcat:keyword, dct:accrualPeriodicity, dct:accessRights, dct:type (the product's form)
@@ -55,7 +55,7 @@ class Links:
         return self.iri("catalog", "licences", key)
 
     def region(self, code: str) -> str:
-        return self.iri("regions", code)
+        return self.iri("catalog", "regions", code)
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ class Builder:
     def region(self, code: str) -> URIRef:
         def describe() -> URIRef:
             scheme = self._once("scheme", "regions", lambda: self.typed(
-                self.iri("regions"), SKOS.ConceptScheme, (DCTERMS.title, _zh("中华人民共和国行政区划代码（GB/T 2260）"))))
+                self.iri("catalog", "regions"), SKOS.ConceptScheme, (DCTERMS.title, _zh("中华人民共和国行政区划代码（GB/T 2260）"))))
             label = _zh(region_label(code))
             node = self.typed(URIRef(self.links.region(code)), DCTERMS.Location, (RDF.type, SKOS.Concept),
                               (SKOS.prefLabel, label), (RDFS.label, label), (SKOS.notation, Literal(code)),

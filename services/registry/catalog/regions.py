@@ -1,4 +1,5 @@
-"""GB/T 2260 administrative divisions as IRIs under the registry (``{base}/regions/{code}``) with Chinese labels.
+"""GB/T 2260 administrative divisions as IRIs under the registry (``{base}/catalog/regions/{code}``, each one
+resolvable) with Chinese labels.
 
 The standard's province-level codes (31 provinces, autonomous regions and municipalities, and the three further
 entries GB/T 2260 lists) are named here; a prefecture or county code is labelled from its province, with the code,

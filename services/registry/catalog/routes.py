@@ -14,15 +14,17 @@ from werkzeug.http import parse_accept_header
 from services.kernel.conditional import not_modified
 from services.kernel.db import DatabaseDep, SessionDep
 from services.kernel.pagination import decode_cursor, encode_cursor
-from services.kernel.problems import BadRequest
+from services.kernel.problems import BadRequest, NotFound
 from services.kernel.security import OptionalPrincipal
 
 from . import dcat, search as search_service
 from .dcat import CatalogInfo, Paging
-from .dcat_records import Links
-from .dcat_serialize import to_jsonld, to_rdfxml, to_turtle
+from .dcat_records import Builder, Links
+from .dcat_serialize import Triples, to_jsonld, to_rdfxml, to_turtle
 from .models import CatalogEntry
+from .regions import province_of
 from .schemas import Facets, SearchFilters, SearchPage
+from .vocab import LICENCES
 
 __all__ = ["router"]
 
@@ -133,15 +135,21 @@ def _negotiate(accept: str | None) -> str:
     return parse_accept_header(accept, MIMEAccept).best_match([*FORMATS, "text/html"]) or "text/turtle"
 
 
+def _negotiated(request: Request, triples: Triples, page: str | None) -> Response:
+    """``triples`` in the serialization the caller accepts; a browser is sent to ``page`` when there is one."""
+    media_type = _negotiate(request.headers.get("accept"))
+    if media_type == "text/html":
+        if page:
+            return RedirectResponse(page, status_code=303, headers={"Vary": "Accept"})
+        media_type = "text/turtle"
+    content_type, serialize = FORMATS[media_type]
+    return Response(serialize(triples), media_type=content_type, headers={"Vary": "Accept"})
+
+
 async def _record(request: Request, session, subject_type: str, subject_id: str) -> Response:
     info = _info(request)
     triples, record = await dcat.record_graph(session, info, subject_type, subject_id)
-    media_type = _negotiate(request.headers.get("accept"))
-    if media_type == "text/html":
-        target = record.landing_page or f"{info.links.console_url}/lookup"
-        return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
-    content_type, serialize = FORMATS[media_type]
-    return Response(serialize(triples), media_type=content_type, headers={"Vary": "Accept"})
+    return _negotiated(request, triples, record.landing_page or f"{info.links.console_url}/lookup")
 
 
 @router.get("/resources/{subject_id}", response_class=Response, responses=RECORD_RESPONSES)
@@ -154,3 +162,28 @@ async def resource_record(request: Request, session: SessionDep, subject_id: Sub
 async def product_record(request: Request, session: SessionDep, subject_id: SubjectId) -> Response:
     """One registered product or service as a DCAT-AP record, by content negotiation."""
     return await _record(request, session, "product", subject_id)
+
+
+VOCAB_RESPONSES = {200: {"description": "The concept (Turtle unless Accept asks for JSON-LD or RDF/XML)",
+                         "content": {media: {} for media in FORMATS}},
+                   404: {"description": "Not a code or key of the vocabulary", **PROBLEM}}
+
+
+@router.get("/regions/{code}", response_class=Response, responses=VOCAB_RESPONSES)
+async def region_concept(request: Request, code: Annotated[str, Path(pattern=r"^\d{6}$")]) -> Response:
+    """A GB/T 2260 administrative division as the export names it (skos:Concept, Chinese labels)."""
+    if province_of(code) is None:
+        raise NotFound(f"{code} is not under a province-level code of GB/T 2260.", slug="region-not-found")
+    builder = Builder(_info(request).links)
+    builder.region(code)
+    return _negotiated(request, builder.g, None)
+
+
+@router.get("/licences/{key}", response_class=Response, responses=VOCAB_RESPONSES)
+async def licence_document(request: Request, key: Annotated[str, Path(max_length=20)]) -> Response:
+    """The terms records are offered under, by opening attribute or product use (dct:LicenseDocument)."""
+    if key not in LICENCES:
+        raise NotFound(f"No licence {key}.", slug="licence-not-found")
+    builder = Builder(_info(request).links)
+    builder.licence(key)
+    return _negotiated(request, builder.g, None)

@@ -150,17 +150,17 @@ async def test_a_dataset_record_is_complete(apps, registry_client, subjects, sha
     licence = URIRef(f"{BASE}/catalog/licences/conditional")  # the seeded resource opens conditionally
     assert data.value(distribution, DCTERMS.license) == licence == data.value(node, DCTERMS.license)
     assert (licence, RDF.type, DCTERMS.LicenseDocument) in data and "申请" in str(data.value(licence, DCTERMS.title))
-    region = URIRef(f"{BASE}/regions/310000")
+    region = URIRef(f"{BASE}/catalog/regions/310000")
     assert data.value(node, DCTERMS.spatial) == region
     assert (region, SKOS.prefLabel, Literal("上海市", lang="zh")) in data
     assert (region, RDFS.label, Literal("上海市", lang="zh")) in data
-    assert (region, SKOS.inScheme, URIRef(f"{BASE}/regions")) in data
+    assert (region, SKOS.inScheme, URIRef(f"{BASE}/catalog/regions")) in data
     # A product without a query code: no console page to land on, its access is its own record.
     report_node = URIRef(f"{BASE}/catalog/products/{report.id}")
     assert data.value(report_node, DCAT.landingPage) is None
     assert data.value(data.value(report_node, DCAT.distribution), DCAT.accessURL) == report_node
     assert data.value(report_node, DCTERMS.license) == URIRef(f"{BASE}/catalog/licences/public_welfare")
-    district = URIRef(f"{BASE}/regions/310115")
+    district = URIRef(f"{BASE}/catalog/regions/310115")
     assert data.value(district, SKOS.broader) == region
     assert data.value(district, SKOS.prefLabel) == Literal("上海市（310115）", lang="zh")
 
@@ -235,3 +235,23 @@ async def test_text_is_escaped_in_every_serialization(registry_client, subjects,
     node = URIRef(f"{BASE}/catalog/resources/{resource.id}")
     assert data.value(node, DCTERMS.title) == Literal(name, lang="zh")
     assert data.value(node, DCTERMS.description) == Literal(description, lang="zh")
+
+
+async def test_region_and_licence_iris_resolve_to_their_labels(apps, registry_client, subjects, shapes):
+    resource, _, _ = await _complete_seed(apps, subjects)
+    data = Graph().parse(data=(await registry_client.get("/catalog.ttl")).text, format="turtle")
+    node = URIRef(f"{BASE}/catalog/resources/{resource.id}")
+    for iri, label in ((data.value(node, DCTERMS.spatial), "上海市"), (URIRef(f"{BASE}/catalog/regions/440305"),
+                                                                     "广东省（440305）")):
+        response = await registry_client.get(str(iri).removeprefix(BASE), headers={"Accept": "application/ld+json"})
+        assert response.status_code == 200
+        concept = Graph().parse(data=response.text, format="json-ld")
+        _conforms(concept, shapes)
+        assert concept.value(iri, SKOS.prefLabel) == Literal(label, lang="zh") == concept.value(iri, RDFS.label)
+    licence = data.value(node, DCTERMS.license)
+    document = Graph().parse(data=(await registry_client.get(str(licence).removeprefix(BASE))).text, format="turtle")
+    assert (licence, RDF.type, DCTERMS.LicenseDocument) in document
+    for path, status in (("/catalog/regions/990000", 404), ("/catalog/regions/31", 422),
+                         ("/catalog/licences/cc-by", 404)):
+        response = await registry_client.get(path)
+        assert response.status_code == status and response.headers["content-type"] == "application/problem+json"
