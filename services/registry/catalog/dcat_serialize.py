@@ -27,6 +27,7 @@ PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "dcat": str(DCAT), "dct": str(DC
             "skos": str(SKOS), "xsd": str(XSD), "adms": str(ADMS), "odrl": str(ODRL), "vcard": str(VCARD),
             "hydra": str(HYDRA)}
 _LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_IRI = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')  # what an IRIREF may hold unescaped (Turtle §6.5)
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
 
@@ -109,7 +110,10 @@ class _Names(dict):
             if term.datatype is not None and not term.language:  # xsd:dateTime, not its full IRI
                 return f'"{term}"^^{_qname(term.datatype) or term.datatype.n3()}'
             return term.n3()  # not kept: literals rarely repeat
-        text = f"_:{term}" if isinstance(term, BNode) else (_qname(term) or term.n3())
+        if isinstance(term, BNode):
+            text = f"_:{term}"
+        else:  # one regular expression checks what rdflib's n3() checks character by character in Python
+            text = _qname(term) or (f"<{term}>" if _IRI.fullmatch(term) else term.n3())
         self[term] = text
         return text
 
