@@ -49,7 +49,7 @@ FORGED_CURSORS = {
     "nested lists": _forged("[" * 60 + "]" * 60),
 }
 # The other type than the key's: an id where a sequence is the key, a number where an id is.
-OTHER_TYPE = {"id": _forged("[7]"), "seq": _forged('["7"]')}
+OTHER_TYPE = {"id": _forged("[7]"), "seq": _forged('["7"]'), "when-id": _forged('[7, "01a2"]')}
 # A ranked search's cursor is (tier, sequence).
 FORGED_SEARCH_CURSORS = [_forged(text) for text in ("[0, 1e30]", '[0, "7"]', "[2, 7]", '[{"a": 1}, 7]', "[0, null]")]
 # Every cursor-paged list: the role that may read it (None: anonymous), and the type of its sort key.
@@ -60,6 +60,9 @@ CURSOR_LISTS = {
     ("registry", "/catalog.jsonld"): (None, "seq"),
     ("registry", "/catalog.ttl"): (None, "seq"),
     ("registry", "/catalog.rdf"): (None, "seq"),
+    ("registry", "/feeds/notices.atom"): (None, "when-id"),
+    ("registry", "/feeds/registrations.atom"): (None, "when-id"),
+    ("registry", "/feeds/prices.atom"): (None, "when-id"),
     ("registry", "/registrations"): ("registrar", "id"),
     ("registry", "/resources"): ("agency", "id"),
     ("registry", "/products"): ("operator", "id"),
