@@ -64,23 +64,11 @@ def _graph(data: bytes, fmt: str, limits: ImportLimits) -> Graph:
         raise
     except RecursionError:  # Turtle's nested blank nodes and lists recurse in rdflib's parser
         raise too_deep(limits) from None
-    except SystemError as exc:  # C code that ran out of memory under the worker's cap may say so this way
-        if _out_of_memory(exc):
-            raise MemoryError from exc
-        raise Unprocessable(f"The catalog cannot be parsed as {fmt}: {type(exc).__name__}.",
-                            slug="import-unreadable") from None
+    except SystemError as exc:  # C code (rdflib's, Python's) that failed to allocate under the worker's memory cap
+        raise MemoryError from exc  # says so this way, without a MemoryError; malformed input raises parser errors
     except Exception as exc:  # rdflib raises parser-specific errors for malformed input; RecursionError too
         raise Unprocessable(f"The catalog cannot be parsed as {fmt}: {type(exc).__name__}.",
                             slug="import-unreadable") from None
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, MemoryError) or "memory" in str(seen).lower():
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def sheet_from_dcat(filename: str, data: bytes, limits: ImportLimits | None = None) -> Sheet:
