@@ -35,7 +35,7 @@ from .models import CatalogEntry
 from .search import PUBLIC_STATUSES
 from .vocab import EU_LANGUAGE_ZH
 
-__all__ = ["CatalogInfo", "CatalogPage", "Paging", "build_graph", "catalog_page", "public_records", "record_graph"]
+__all__ = ["CatalogInfo", "CatalogPage", "Paging", "build_graph", "catalog_page", "latest_codes", "public_records", "record_graph"]
 
 
 @dataclass(frozen=True)
@@ -125,16 +125,27 @@ _RECORD_COLUMNS = [_E.seq, _E.subject_type, _E.subject_id, _E.org_id, _E.org_nam
                    _E.created_at, _E.updated_at]
 
 
-async def public_records(session: AsyncSession, entries: list, links: Links) -> list[PublicRecord]:
-    """The records of ``entries`` (rows of catalog_entries) with their latest registration query codes (one
-    query)."""
+# Drivers bound the parameters of one statement (asyncpg: 32,767): subject ids are looked up this many at a time.
+CODE_BATCH = 1000
+
+
+async def latest_codes(session: AsyncSession, subjects: list) -> dict[tuple[str, str], str]:
+    """The latest registration query code of each subject (anything with ``subject_type`` and ``subject_id``:
+    catalogue rows), by (subject_type, subject_id); one query per CODE_BATCH subjects."""
     codes: dict[tuple[str, str], str] = {}
-    if entries:
+    for start in range(0, len(subjects), CODE_BATCH):
         rows = await session.execute(
             select(IssuedCode.subject_type, IssuedCode.subject_id, IssuedCode.code)
-            .where(IssuedCode.subject_id.in_([e.subject_id for e in entries])).order_by(IssuedCode.issued_at))
+            .where(IssuedCode.subject_id.in_([s.subject_id for s in subjects[start:start + CODE_BATCH]]))
+            .order_by(IssuedCode.issued_at))
         for subject_type, subject_id, code in rows.all():
-            codes[(subject_type, subject_id)] = code  # ordered by time: the last one wins
+            codes[(subject_type, subject_id)] = code  # ordered by time: the latest wins
+    return codes
+
+
+async def public_records(session: AsyncSession, entries: list, links: Links) -> list[PublicRecord]:
+    """The records of ``entries`` (rows of catalog_entries) with their latest registration query codes."""
+    codes = await latest_codes(session, entries)
     return [public_record(e, codes.get((e.subject_type, e.subject_id)), links) for e in entries]
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from services.kernel.db import Database
 
+from ..catalog.dcat import latest_codes
 from ..catalog.models import CatalogEntry
 from ..catalog.search import PUBLIC_STATUSES
 from ..pricing.price_list import price_list
-from ..registration.models import IssuedCode
 from .tabular import Cell
 
 __all__ = ["CATALOG_HEADERS", "PRICE_HEADERS", "catalog_rows", "price_rows"]
@@ -34,13 +34,7 @@ async def catalog_rows(db: Database, *, chunk: int = CHUNK) -> AsyncIterator[lis
             if after is not None:
                 query = query.where(CatalogEntry.seq > after)
             entries = list((await session.scalars(query.order_by(CatalogEntry.seq).limit(chunk))).all())
-            codes: dict[tuple[str, str], str] = {}
-            if entries:
-                rows = await session.execute(
-                    select(IssuedCode.subject_type, IssuedCode.subject_id, IssuedCode.code)
-                    .where(IssuedCode.subject_id.in_([e.subject_id for e in entries])).order_by(IssuedCode.issued_at))
-                for subject_type, subject_id, code in rows.all():
-                    codes[(subject_type, subject_id)] = code  # ordered by time: the latest wins
+            codes = await latest_codes(session, entries)
         if not entries:
             return
         yield [[e.subject_type, e.subject_id, codes.get((e.subject_type, e.subject_id)), e.name, e.description,

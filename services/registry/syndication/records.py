@@ -11,14 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.timeutil import as_utc
 
+from ..catalog.dcat import latest_codes
 from ..catalog.models import CatalogEntry
 from ..catalog.search import PUBLIC_STATUSES
-from ..registration.models import IssuedCode
 
 __all__ = ["MAX_PAGE_SIZE", "PublicRecord", "PublicRecordPage", "public_records"]
 
 MAX_PAGE_SIZE = 50_000
-CODE_BATCH = 1000
 
 
 class PublicRecord(BaseModel):
@@ -38,14 +37,7 @@ async def public_records(session: AsyncSession, *, page: int, size: int) -> Publ
     total = await session.scalar(select(func.count()).select_from(CatalogEntry).where(public))
     query = select(CatalogEntry.subject_type, CatalogEntry.subject_id, CatalogEntry.updated_at).where(public)
     rows = (await session.execute(query.order_by(CatalogEntry.seq).offset((page - 1) * size).limit(size))).all()
-    codes: dict[tuple[str, str], str] = {}
-    for start in range(0, len(rows), CODE_BATCH):  # drivers bound the parameters of one statement (asyncpg: 32,767)
-        found = await session.execute(
-            select(IssuedCode.subject_type, IssuedCode.subject_id, IssuedCode.code)
-            .where(IssuedCode.subject_id.in_([r.subject_id for r in rows[start:start + CODE_BATCH]]))
-            .order_by(IssuedCode.issued_at))
-        for subject_type, subject_id, code in found.all():
-            codes[(subject_type, subject_id)] = code  # ordered by time: the latest wins
+    codes = await latest_codes(session, rows)
     return PublicRecordPage(total=total or 0, items=[
         PublicRecord(subject_type=r.subject_type, subject_id=r.subject_id, updated_at=as_utc(r.updated_at),
                      query_code=codes.get((r.subject_type, r.subject_id))) for r in rows])
