@@ -32,7 +32,11 @@ RESOURCE = {"description": "故障测试", "sharing_attribute": "conditional", "
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
     require_postgresql("the fault tests")
-    running = start_system(tmp_path_factory.mktemp("faults"), extra_env={"PDR_SCORING_FEED_POLL_SECONDS": "0.5"})
+    # The load here is thousands of requests a minute with one token: per-caller budgets charged but never binding
+    # (test_attack_run.py proves the production budgets on a system of its own).
+    budgets = {f"PDR_{service}_RATE_LIMIT_PER_CALLER": "1000000000/minute" for service in ("AUTH", "REGISTRY", "SCORING")}
+    running = start_system(tmp_path_factory.mktemp("faults"),
+                           extra_env={"PDR_SCORING_FEED_POLL_SECONDS": "0.5", **budgets})
     yield running
     running.stop()
     for db in running.databases.values():
