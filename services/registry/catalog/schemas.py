@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["CatalogHit", "FacetCount", "Facets", "ImportProblem", "ImportReport", "SearchFilters", "SearchPage"]
+__all__ = ["CatalogFigures", "CatalogHit", "FacetCount", "Facets", "ImportProblem", "ImportReport", "SearchFilters",
+           "SearchPage"]
 
 Attribute = Literal["unconditional", "conditional", "not"]
 Grading = Literal["general", "important", "core"]
@@ -71,6 +72,17 @@ class Facets(BaseModel):
     status: list[FacetCount]
     form: list[FacetCount]
     kind: list[FacetCount]
+
+
+class CatalogFigures(BaseModel):
+    """The public home page's headline figures (catalog/figures.py)."""
+
+    resources: int = Field(description="Registered data resources in the public catalogue")
+    products: int = Field(description="Registered data products and services in the public catalogue")
+    registrations_this_year: int = Field(description="Registrations given a query code since 1 January (China)")
+    notices_open: int = Field(description="Registrations in public notice today (Art. 12)")
+    year: int
+    as_of: date
 
 
 class ImportProblem(BaseModel):
