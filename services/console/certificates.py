@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from services.kernel.jose_keys import InvalidToken, PublicKey, public_key_from_jwk, unverified_header, verify_jwt
 from services.kernel.settings import JWKS_MIN_REFETCH_SECONDS
 
+from .i18n import N_
 from .upstream import ApiError
 
 __all__ = ["CERTIFICATE_TYPE", "Verdict", "registry_jwks", "verify_certificate"]
@@ -54,16 +55,16 @@ async def verify_certificate(app: FastAPI, token: str, expected_code: str) -> Ve
     try:
         header = unverified_header(token)
         if header.get("typ") != CERTIFICATE_TYPE:
-            return Verdict(False, "cert.bad_type")
+            return Verdict(False, N_("cert.bad_type"))
         kid = str(header.get("kid", ""))
         key = _key(await registry_jwks(app), kid) or _key(await registry_jwks(app, force=True), kid)
         if key is None:
-            return Verdict(False, "cert.unknown_key")
+            return Verdict(False, N_("cert.unknown_key"))
         claims = verify_jwt(token, key, audience=None, issuer=None)
     except InvalidToken:
-        return Verdict(False, "cert.bad_signature")
+        return Verdict(False, N_("cert.bad_signature"))
     except ApiError:
-        return Verdict(False, "cert.jwks_unavailable")
+        return Verdict(False, N_("cert.jwks_unavailable"))
     if claims.get("code") != expected_code or claims.get("sub") != expected_code:
-        return Verdict(False, "cert.other_code", claims)
-    return Verdict(True, "cert.valid", claims)
+        return Verdict(False, N_("cert.other_code"), claims)
+    return Verdict(True, N_("cert.valid"), claims)

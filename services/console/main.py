@@ -19,9 +19,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.kernel.revocation import RevocationList
 
-from . import (pages_auth, pages_disclosure, pages_oversight, pages_public, pages_records, pages_registrar,
-               pages_reports, pages_workspace, sitemap)
+from . import (pages_auth, pages_catalog, pages_disclosure, pages_oversight, pages_public, pages_records,
+               pages_registrar, pages_reports, pages_workspace, sitemap)
 from .cookie_session import SessionCookie
+from .i18n import N_, readable, request_language
 from .protection import CsrfFailed, SecurityHeaders
 from .session import LoginRequired, Refresher, RoleRequired, session_ended
 from .settings import ConsoleSettings
@@ -76,8 +77,8 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-    for module in (pages_public, pages_disclosure, pages_auth, pages_records, pages_workspace, pages_registrar,
-                   pages_oversight, pages_reports, sitemap):
+    for module in (pages_catalog, pages_public, pages_disclosure, pages_auth, pages_records, pages_workspace,
+                   pages_registrar, pages_oversight, pages_reports, sitemap):
         app.include_router(module.router)
     _install_handlers(app)
 
@@ -116,26 +117,27 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RoleRequired)
     async def role_required(request: Request, exc: RoleRequired) -> Response:
-        return render(request, "error.html", status_code=403, title_key="error.forbidden", detail="")
+        return render(request, "error.html", status_code=403, title_key=N_("error.forbidden"), detail="")
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
-        return render(request, "error.html", status_code=403, title_key="error.csrf", detail="")
+        return render(request, "error.html", status_code=403, title_key=N_("error.csrf"), detail="")
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
         if exc.status == 401:
             return await login_required(request, LoginRequired())
         status = exc.status if exc.status in (403, 404, 409, 422, 503) else 502
-        return render(request, "error.html", status_code=status, title_key=None, title=exc.title,
-                      detail=exc.detail)
+        detail = exc.detail if readable(exc.detail, request_language(request)) else ""
+        return render(request, "error.html", status_code=status, title_key=exc.title_key, detail=detail)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         # A malformed id or filter in a URL is a page that does not exist, not a server error.
-        return render(request, "error.html", status_code=404, title_key="error.not_found", detail="")
+        return render(request, "error.html", status_code=404, title_key=N_("error.not_found"), detail="")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        key = {404: "error.not_found", 405: "error.method", 413: "error.too_large"}.get(exc.status_code, "error.bad")
+        key = {404: N_("error.not_found"), 405: N_("error.method"),
+               413: N_("error.too_large")}.get(exc.status_code, N_("error.bad"))
         return render(request, "error.html", status_code=exc.status_code, title_key=key, detail="")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from .i18n import N_
 from .protection import verify_csrf
 from .session import log_in, log_out
 from .upstream import ApiError
@@ -48,16 +49,16 @@ async def login(request: Request):
     target = safe_next(str(form.get("next", ""))[:500])
     errors = {}
     if not username:
-        errors["username"] = "form.required"
+        errors["username"] = N_("form.required")
     if not password:
-        errors["password"] = "form.required"
+        errors["password"] = N_("form.required")
     if not errors:
         try:
             user = await log_in(request, request.app.state.upstream, username, password)
         except ApiError as exc:
             if exc.status >= 500:
                 raise
-            errors["_"] = "login.throttled" if exc.status == 429 else "login.failed"
+            errors["_"] = N_("login.throttled") if exc.status == 429 else N_("login.failed")
         else:
             return RedirectResponse(target or landing_for(user["roles"]), status_code=303)
     return render(request, "login.html", status_code=401 if "_" in errors else 422, next=target,

@@ -1,4 +1,5 @@
-"""Public pages, no login (Art. 12): current notices, a notice with its objection form, code lookup, prices."""
+"""Public pages, no login (Art. 12): current notices, a notice with its objection form, code lookup, prices.
+The home page and the catalogue are pages_catalog.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from .certificates import registry_jwks, verify_certificate
+from .i18n import N_
 from .protection import verify_csrf
 from .uploads import FileTooLarge, digest_upload
 from .upstream import ApiError, Upstream
@@ -27,11 +29,6 @@ RegistrationId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
 
 def _upstream(request: Request) -> Upstream:
     return request.app.state.upstream
-
-
-@router.get("/", response_class=HTMLResponse)
-async def home(request: Request):
-    return render(request, "home.html")
 
 
 @router.get("/notices", response_class=HTMLResponse)
@@ -64,12 +61,12 @@ async def file_objection(request: Request, registration_id: RegistrationId):
     evidence = form.get("evidence")
     digest = None
     if not isinstance(evidence, UploadFile) or not evidence.filename:
-        errors["evidence"] = "form.evidence_required"
+        errors["evidence"] = N_("form.evidence_required")
     else:
         try:
             digest = await digest_upload(evidence, request.app.state.settings.upload_max_bytes)
         except FileTooLarge:
-            errors["evidence"] = "form.file_too_large"
+            errors["evidence"] = N_("form.file_too_large")
     notice_view = await _notice(request, registration_id)
     if not errors:
         body: dict[str, Any] = {k: fields[k] for k in ("objector_name", "objector_id_number", "contact", "grounds")}
@@ -81,7 +78,7 @@ async def file_objection(request: Request, registration_id: RegistrationId):
         except ApiError as exc:
             if exc.status not in (400, 409, 422):
                 raise
-            errors = exc.field_errors() or {"_": exc.detail or exc.title}
+            errors = exc.field_errors() or {"_": exc.summary}
         else:
             return render(request, "objection_filed.html", notice=notice_view, objection=objection,
                           size=digest[1])

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import UploadFile
 
+from .i18n import N_
 from .protection import verify_csrf
 from .session import require_roles, token_for
 from .upstream import ApiError
@@ -84,16 +85,16 @@ async def import_page(request: Request):
 
 async def _run_import(app: Any, job: dict, token: str, name: str, data: bytes, dry_run: bool) -> None:
     job["state"] = "running"
-    job["step"] = "import.step_validating"
+    job["step"] = N_("import.step_validating")
     try:
         job["report"] = await app.state.upstream.call(
             "registry", "POST", "/catalog/import", token=token, params={"dry_run": str(dry_run).lower()},
             files={"file": (name, data)})
         job["state"] = "done"
     except ApiError as exc:
-        job["state"], job["error"] = "failed", f"{exc.title} {exc.detail}".strip()
+        job["state"], job["error"] = "failed", exc.summary
         job["errors"] = exc.problem.get("errors") or []
-    job["step"] = "import.step_" + job["state"]
+    job["step"] = N_("import.step_done") if job["state"] == "done" else N_("import.step_failed")
     job["finished"] = time.monotonic()
 
 
@@ -103,13 +104,13 @@ async def start_import(request: Request):
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return render(request, "import.html", status_code=422, job=None, errors={"file": "form.file_required"})
+        return render(request, "import.html", status_code=422, job=None, errors={"file": N_("form.file_required")})
     data = await upload.read(request.app.state.settings.upload_max_bytes + 1)
     if len(data) > request.app.state.settings.upload_max_bytes:
-        return render(request, "import.html", status_code=422, job=None, errors={"file": "form.file_too_large"})
+        return render(request, "import.html", status_code=422, job=None, errors={"file": N_("form.file_too_large")})
     job_id = secrets.token_urlsafe(12)
     job = {"id": job_id, "owner": _org(request), "user": request.session["user"]["name"], "state": "queued",
-           "step": "import.step_received", "name": upload.filename[:200], "size": len(data),
+           "step": N_("import.step_received"), "name": upload.filename[:200], "size": len(data),
            "dry_run": form.get("dry_run") == "on", "started": time.monotonic(), "report": None, "errors": []}
     _jobs(request)[job_id] = job
     job["task"] = asyncio.create_task(_run_import(request.app, job, token, job["name"], data, job["dry_run"]))

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from .i18n import N_
 from .protection import verify_csrf
 from .session import require_roles, token_for
 from .upstream import ApiError
@@ -107,8 +108,8 @@ async def decide(request: Request, registration_id: Id, action: Action):
             raise
         errors = exc.field_errors()
         if "missing_items" not in errors and action == "return" and not body["missing_items"]:
-            errors["missing_items"] = "form.required"
-        errors["_"] = exc.detail or exc.title
+            errors["missing_items"] = N_("form.required")
+        errors["_"] = exc.summary
         return await _review_view(request, registration_id, errors, form, 422)
     return RedirectResponse(f"/registrar/registrations/{registration_id}", status_code=303)
 
@@ -124,7 +125,7 @@ async def decide_objection(request: Request, objection_id: Id, decision: Decisio
     except ApiError as exc:
         if exc.status not in (400, 409, 422) or not registration_id.isalnum():
             raise
-        errors = {"_": exc.detail or exc.title} | ({f"reason_{objection_id}": "form.required"} if not reason else {})
+        errors = {"_": exc.summary} | ({f"reason_{objection_id}": N_("form.required")} if not reason else {})
         return await _review_view(request, registration_id, errors, None, 422)
     target = f"/registrar/registrations/{registration_id}" if registration_id.isalnum() else "/registrar"
     return RedirectResponse(target, status_code=303)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from .i18n import N_
 from .protection import verify_csrf
 from .session import require_roles, token_for
 from .uploads import FileTooLarge, attachments_from
@@ -91,12 +92,12 @@ async def resubmit(request: Request, registration_id: Id):
         body["attachments"] = await attachments_from(raw, "attachments", request.app.state.settings.upload_max_bytes)
         await _call(request, "POST", f"/registrations/{registration_id}/resubmit", json=body)
     except FileTooLarge:
-        return await _registration_view(request, registration_id, {"attachments": "form.file_too_large"}, 422)
+        return await _registration_view(request, registration_id, {"attachments": N_("form.file_too_large")}, 422)
     except ApiError as exc:
         if exc.status not in (400, 409, 422):
             raise
         return await _registration_view(request, registration_id,
-                                       exc.field_errors() | {"_": exc.detail or exc.title}, 422)
+                                       exc.field_errors() | {"_": exc.summary}, 422)
     return RedirectResponse(f"/workspace/registrations/{registration_id}", status_code=303)
 
 
@@ -107,17 +108,29 @@ async def withdraw(request: Request, registration_id: Id):
     except ApiError as exc:
         if exc.status != 409:
             raise
-        return await _registration_view(request, registration_id, {"_": exc.detail or exc.title}, 409)
+        return await _registration_view(request, registration_id, {"_": exc.summary}, 409)
     target = f"/workspace/registrations/{registration_id}"
     if is_htmx(request):
         return HTMLResponse("", headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
 
 
+async def _citable_resources(request: Request) -> list[dict[str, str]]:
+    """What a new product may be built on: the resources of the operator's agreements in force (Arts. 13, 16),
+    which an agency owns and the agreement grants, and any resource the caller's organization owns itself.
+    (``GET /resources`` alone lists only owned ones: an operator, owning none, was offered nothing.)"""
+    found: dict[str, str] = {}
+    if "operator" in roles_of(request):
+        for agreement in await _call(request, "GET", "/operation/agreements", params={"status": "active"}):
+            for item in agreement["resources"]:
+                found.setdefault(item["resource_id"], item.get("resource_name") or item["resource_id"])
+    for res in (await _call(request, "GET", "/resources", params={"limit": 200}))["items"]:
+        found.setdefault(res["id"], res["name"])
+    return [{"id": rid, "name": name} for rid, name in found.items()]
+
+
 async def _subject_form(request: Request, subject_type: str, form: dict, errors: dict, status: int = 200):
-    resources = []
-    if subject_type == "product":
-        resources = (await _call(request, "GET", "/resources", params={"limit": 200}))["items"]
+    resources = await _citable_resources(request) if subject_type == "product" else []
     return render(request, f"{subject_type}_form.html", status_code=status, form=form, errors=errors,
                   resources=resources, forms=PRODUCT_FORMS, use_types=USE_TYPES, attributes=ATTRIBUTES,
                   gradings=GRADINGS, frequencies=FREQUENCIES)
@@ -143,7 +156,7 @@ async def create_subject(request: Request, subject_type: SubjectType):
     except ApiError as exc:
         if exc.status not in (400, 409, 422):
             raise
-        return await _subject_form(request, subject_type, form, exc.field_errors() or {"_": exc.detail}, 422)
+        return await _subject_form(request, subject_type, form, exc.field_errors() or {"_": exc.summary}, 422)
     return RedirectResponse(f"/workspace/{subject_type}s/{subject['id']}", status_code=303)
 
 
@@ -181,11 +194,12 @@ async def file_registration(request: Request, subject_type: SubjectType, subject
         body["attachments"] = await attachments_from(raw, "attachments", request.app.state.settings.upload_max_bytes)
         registration = await _call(request, "POST", "/registrations", json=body)
     except FileTooLarge:
-        return await _subject_view(request, subject_type, subject_id, {"attachments": "form.file_too_large"}, form, 422)
+        return await _subject_view(request, subject_type, subject_id, {"attachments": N_("form.file_too_large")},
+                                   form, 422)
     except ApiError as exc:
         if exc.status not in (400, 409, 422):
             raise
         errors = {("change_" + k if k == "changes" else k): v for k, v in exc.field_errors().items()}
-        errors.setdefault("_", exc.detail or exc.title)
+        errors.setdefault("_", exc.summary)
         return await _subject_view(request, subject_type, subject_id, errors, form, 422)
     return RedirectResponse(f"/workspace/registrations/{registration['id']}", status_code=303)

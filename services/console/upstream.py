@@ -11,14 +11,30 @@ from typing import Any
 import httpx
 
 from services.kernel.http import traced_client
+from services.kernel.problems import PROBLEM_BASE
 
+from .i18n import Message, Translator
 from .settings import ConsoleSettings
 
 __all__ = ["ApiError", "Upstream"]
 
 
+# The title of a problem whose type the catalogue does not name: the generic one of its status (kernel/problems.py).
+_GENERIC = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict",
+            413: "content-too-large", 422: "validation", 429: "too-many-requests", 503: "unavailable"}
+
+
+def _known(key: str) -> bool:
+    return Translator("zh").known(key)  # both catalogues hold the same keys (tests/unit/console/test_i18n.py)
+
+
 class ApiError(Exception):
-    """A non-2xx answer of an API, with its problem details."""
+    """A non-2xx answer of an API, with its problem details.
+
+    What a person reads is translated: the title by the problem's ``type`` URI (``problem.<slug>``, else the
+    generic title of the status), a field error by its pydantic error ``type`` (``invalid.missing`` for "Field
+    required"); the API's own words remain, shown where the page's reader can read them (``i18n.readable``).
+    """
 
     def __init__(self, status: int, problem: dict[str, Any]) -> None:
         self.status = status
@@ -33,6 +49,19 @@ class ApiError(Exception):
     def detail(self) -> str:
         return str(self.problem.get("detail") or self.problem.get("error_description") or "")
 
+    @property
+    def title_key(self) -> str:
+        """``problem.<slug>`` of the problem's type URI when the catalogue has it, else of its status."""
+        kind = str(self.problem.get("type") or "")
+        if kind.startswith(PROBLEM_BASE) and _known(key := "problem." + kind.removeprefix(PROBLEM_BASE)):
+            return key
+        return "problem." + _GENERIC.get(self.status, "unavailable" if self.status >= 500 else "bad-request")
+
+    @property
+    def summary(self) -> Message:
+        """The translated title, with the API's detail: the message of a refused form as a whole."""
+        return Message(self.title_key, self.detail)
+
     def field_errors(self) -> dict[str, str]:
         """``errors`` of a 422 by form field name: ``body.subject_id`` → ``subject_id``."""
         out: dict[str, str] = {}
@@ -41,7 +70,9 @@ class ApiError(Exception):
                 continue
             parts = [p for p in str(err.get("field", "")).split(".") if p not in ("body", "query", "path")]
             key = parts[0] if parts else "_"
-            out.setdefault(key, str(err.get("message", "invalid")))
+            message = str(err.get("message", "invalid"))
+            kind = "invalid." + str(err.get("type") or "")
+            out.setdefault(key, Message(kind, message, instead=True) if _known(kind) else message)
         return out
 
 
