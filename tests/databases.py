@@ -37,7 +37,7 @@ class TestDatabase:
     def _admin_dsn(self) -> str:
         return PG_BASE.replace("postgresql+asyncpg", "postgresql") + "/postgres"
 
-    async def create(self) -> "TestDatabase":
+    async def create(self) -> TestDatabase:
         if BACKEND == "postgresql":
             conn = await asyncpg.connect(self._admin_dsn())
             try:

@@ -15,8 +15,8 @@ from services.kernel.db import SessionDep
 from services.kernel.observability import record_token_issued
 from services.kernel.pagination import NextLink
 from services.kernel.problems import Forbidden, Unauthorized
-from services.kernel.text import Line
 from services.kernel.security import CurrentPrincipal, Principal
+from services.kernel.text import Line
 
 from . import identities
 from .identities import AccountIn, AccountOut, ClientIn, ClientOut, OrgIn, OrgOut
@@ -28,7 +28,7 @@ from .tokens import TokenService
 __all__ = ["OwnTokenVerifier", "router"]
 
 
-def OAuthField(max_length: int):  # noqa: N802 (a type)
+def OAuthField(max_length: int):
     """A form field of the OAuth endpoints: one line of at most ``max_length``, no control characters."""
     return Annotated[str, Line(max_length=max_length)]
 

@@ -42,14 +42,14 @@ class AuthSettings(ServiceSettings):
     client_cache_seconds: float = 10.0
 
     @model_validator(mode="after")
-    def _tokens_live_no_longer_than_verifiers_allow(self) -> "AuthSettings":
+    def _tokens_live_no_longer_than_verifiers_allow(self) -> AuthSettings:
         if self.access_token_ttl_seconds > self.token_max_lifetime_seconds:
             raise ValueError("access_token_ttl_seconds must not exceed token_max_lifetime_seconds (raise "
                              "PDR_<SERVICE>_TOKEN_MAX_LIFETIME_SECONDS at every service with it)")
         return self
 
     @model_validator(mode="after")
-    def _publish_ahead_reaches_every_verifier(self) -> "AuthSettings":
+    def _publish_ahead_reaches_every_verifier(self) -> AuthSettings:
         if self.key_publish_ahead_seconds < self.key_reload_seconds + JWKS_MIN_REFETCH_SECONDS:
             raise ValueError(f"key_publish_ahead_seconds must be at least key_reload_seconds + "
                              f"{JWKS_MIN_REFETCH_SECONDS:g} (the verifiers' JWKS refetch guard), or verifiers may "
@@ -57,7 +57,7 @@ class AuthSettings(ServiceSettings):
         return self
 
     @model_validator(mode="after")
-    def _backoff_ends_within_the_window(self) -> "AuthSettings":
+    def _backoff_ends_within_the_window(self) -> AuthSettings:
         # Otherwise a guesser who waits out the longest backoff finds the run forgotten and starts afresh.
         if self.login_backoff_max_seconds >= self.login_window_seconds:
             raise ValueError("login_backoff_max_seconds must be shorter than login_window_seconds")

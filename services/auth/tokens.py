@@ -10,12 +10,11 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-
-import anyio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -26,13 +25,13 @@ from services.kernel.timeutil import as_utc, new_id, utcnow
 
 from .keys import KeyRing
 from .models import Account, Client, Organization, RefreshToken
-from .revocations import is_listed, list_revoked
 from .oauth_errors import OAuthError
+from .revocations import is_listed, list_revoked
 from .secrets import ClientSecrets, Passwords, token_digest
 from .settings import AuthSettings
 from .throttle import Throttle
 
-__all__ = ["TokenService", "PEOPLE_SCOPES"]
+__all__ = ["PEOPLE_SCOPES", "TokenService"]
 
 # Another token of the same family, in the refresh spend's subquery (not correlated with the updated row).
 SIBLING = aliased(RefreshToken)

@@ -20,7 +20,7 @@ that key, the URL and the caller, and a match is answered before the query runs.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import Request, Response
@@ -113,8 +113,8 @@ async def not_modified(request: Request, *key: object) -> Response | None:
 def last_modified(response: Response, moment: datetime) -> None:
     """Declare when the record behind this read last changed (``Last-Modified``, second precision)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    response.headers["Last-Modified"] = format_datetime(moment.astimezone(timezone.utc).replace(microsecond=0),
+        moment = moment.replace(tzinfo=UTC)
+    response.headers["Last-Modified"] = format_datetime(moment.astimezone(UTC).replace(microsecond=0),
                                                         usegmt=True)
 
 

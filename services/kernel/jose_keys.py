@@ -31,8 +31,8 @@ __all__ = [
     "public_key_from_jwk",
     "unverified_header",
     "verify_access_token",
-    "verify_jwt",
     "verify_jws",
+    "verify_jwt",
 ]
 
 ALLOWED_ALGORITHMS = ("ES256", "RS256")
@@ -72,7 +72,7 @@ class SigningKey:
     key: Key
 
     @classmethod
-    def from_pem(cls, private_pem: str, alg: str = "ES256", kid: str | None = None) -> "SigningKey":
+    def from_pem(cls, private_pem: str, alg: str = "ES256", kid: str | None = None) -> SigningKey:
         key = jwk.construct(private_pem, alg)
         public = key.public_key().to_dict()
         kid = kid or _thumbprint(public)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import quote
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute

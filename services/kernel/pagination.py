@@ -13,13 +13,25 @@ import base64
 import json
 import math
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, Float, Integer, Numeric, Select, SmallInteger, String,
-                        bindparam, tuple_)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    Select,
+    SmallInteger,
+    String,
+    bindparam,
+    tuple_,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -121,9 +133,9 @@ def _datetime_check(aware: bool) -> Callable[[Any], Any]:
         except ValueError:
             return _REFUSED
         if aware and moment.tzinfo is None:
-            return moment.replace(tzinfo=timezone.utc)  # SQLite hands back naive UTC, so its cursors are naive
+            return moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC, so its cursors are naive
         if not aware and moment.tzinfo is not None:
-            return moment.astimezone(timezone.utc).replace(tzinfo=None)
+            return moment.astimezone(UTC).replace(tzinfo=None)
         return moment
     return check
 

@@ -7,19 +7,21 @@ from fastapi import FastAPI
 
 from services.kernel.app import create_service_app
 
-from .catalog import import_routes as catalog_import_routes, routes as catalog_routes, sync as catalog_sync
+from .catalog import import_routes as catalog_import_routes
+from .catalog import routes as catalog_routes
+from .catalog import sync as catalog_sync
 from .catalog.parsing import start_import_worker, stop_import_worker
 from .ckan import routes as ckan_routes
 from .feed import routes as feed_routes
 from .graphql.schema import graphql_router
 from .ledger import routes as ledger_routes
-from .models import idempotency
 from .ledger.metrics import register_ledger_metrics
+from .models import idempotency
+from .operation.api import routers as operation_routers
+from .registration.api import routers as registration_routers
+from .settings import RegistrySettings
 from .signing import jwks_router, load_signer
 from .syndication import routes as syndication_routes
-from .settings import RegistrySettings
-from .registration.api import routers as registration_routers
-from .operation.api import routers as operation_routers
 
 __all__ = ["create_app"]
 

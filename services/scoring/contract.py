@@ -27,8 +27,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from services.kernel.timeutil import as_utc
 
 __all__ = [
-    "AnnualReport", "Agreement", "EventPage", "FeedRecord", "Finding", "KINDS", "MODELS", "Price", "Product", "Record",
-    "Registration", "Resource", "ResourcePage", "Subject", "parse_record",
+    "KINDS",
+    "MODELS",
+    "Agreement",
+    "AnnualReport",
+    "EventPage",
+    "FeedRecord",
+    "Finding",
+    "Price",
+    "Product",
+    "Record",
+    "Registration",
+    "Resource",
+    "ResourcePage",
+    "Subject",
+    "parse_record",
 ]
 
 Instant = Annotated[datetime, AfterValidator(as_utc)]

@@ -102,7 +102,7 @@ class EvaluationRunIn(BaseModel):
     model_version: ModelVersion = DEFAULT_VERSION
 
     @model_validator(mode="after")
-    def _regions(self) -> "EvaluationRunIn":
+    def _regions(self) -> EvaluationRunIn:
         if self.subject_kind == "region" and any(not (s.isdigit() and len(s) == 6) for s in self.subject_ids):
             raise ValueError("regions are 6-digit administrative division codes (GB/T 2260)")
         return self
@@ -221,7 +221,7 @@ class IncomeParams(BaseModel):
     royalty_rate: Rate | None = None
 
     @model_validator(mode="after")
-    def _one_basis(self) -> "IncomeParams":
+    def _one_basis(self) -> IncomeParams:
         if (self.cash_flows is None) == (self.revenues is None):
             raise ValueError("give either cash_flows (direct income) or revenues with a royalty_rate")
         if self.revenues is not None and self.royalty_rate is None:
@@ -243,7 +243,7 @@ class CostParams(BaseModel):
     remaining_years: Years
 
     @model_validator(mode="after")
-    def _life(self) -> "CostParams":
+    def _life(self) -> CostParams:
         if self.used_years + self.remaining_years <= 0:
             raise ValueError("the economic life (used + remaining years) must be positive")
         return self
@@ -272,7 +272,7 @@ class ValuationIn(BaseModel):
     market: MarketParams | None = None
 
     @model_validator(mode="after")
-    def _parameters(self) -> "ValuationIn":
+    def _parameters(self) -> ValuationIn:
         if getattr(self, self.approach) is None:
             raise ValueError(f"the {self.approach} approach needs its '{self.approach}' parameters")
         return self

@@ -10,8 +10,8 @@ import asyncio
 
 import pytest
 
-from services.registry.catalog.search import _HIT_COLUMNS
 from services.kernel.rows import Statement
+from services.registry.catalog.search import _HIT_COLUMNS
 from services.registry.registration.models import Resource
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

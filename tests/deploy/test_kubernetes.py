@@ -16,7 +16,7 @@ from tests.deploy.manifests import BASE, OVERLAYS, base_documents, by_kind, cont
 # The oldest Kubernetes minor we support (CronJob timeZone is GA since 1.27) and the newest schemas we have.
 K8S_VERSIONS = ["1.30.0", kubernetes_validate.latest_version()]
 SECRET_NAMES = re.compile(r"PASSWORD|SECRET|PEPPER|TOKEN(?!_URL)|DATABASE_URL|PRIVATE|CREDENTIAL|ENCRYPTION_KEY",
-                          re.I)
+                          re.IGNORECASE)
 DOCS = base_documents()
 
 

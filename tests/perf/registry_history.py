@@ -33,11 +33,22 @@ from services.registry.ledger import merkle
 from services.registry.ledger.canonical import canonical_bytes, format_time
 from services.registry.ledger.models import HEAD_ID, LedgerEntry, LedgerHead, LedgerNode
 from services.registry.ledger.service import entry_document
-from services.registry.operation.models import (Agreement, AgreementProduct, AgreementResource, AnnualReport,
-                                                OperatorSelection, Plan)
+from services.registry.operation.models import (
+    Agreement,
+    AgreementProduct,
+    AgreementResource,
+    AnnualReport,
+    OperatorSelection,
+    Plan,
+)
 from services.registry.pricing.models import PriceRecord
-from services.registry.registration.models import (Product, Registration, RegistrationEvent, RegistrationSubmission,
-                                                   Resource)
+from services.registry.registration.models import (
+    Product,
+    Registration,
+    RegistrationEvent,
+    RegistrationSubmission,
+    Resource,
+)
 
 __all__ = ["History", "history", "write"]
 

@@ -25,9 +25,9 @@ import asyncpg
 import httpx
 import pytest
 
+from services.kernel.db import Database
 from services.registry.catalog.importer import Owner, import_sheet
 from services.registry.catalog.sheets import read_sheet
-from services.kernel.db import Database
 from tests.databases import BACKEND
 from tests.perf.harness import best_alternating, ping_server, wrk
 

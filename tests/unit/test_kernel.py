@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import BigInteger, Column, Date, DateTime, Integer, MetaData, String, Table
@@ -38,12 +38,12 @@ def _raw(text: str) -> str:
 
 
 def test_a_cursor_decodes_to_values_of_its_keys_types():
-    cursor = encode_cursor(["01ab", 2**62, -5, datetime(2026, 11, 26, 10, tzinfo=timezone.utc), date(2026, 11, 26)])
+    cursor = encode_cursor(["01ab", 2**62, -5, datetime(2026, 11, 26, 10, tzinfo=UTC), date(2026, 11, 26)])
     values = decode_cursor(cursor, [KEYS.c.id, KEYS.c.seq, KEYS.c.n, KEYS.c.at, KEYS.c.on])
-    assert values == ["01ab", 2**62, -5, datetime(2026, 11, 26, 10, tzinfo=timezone.utc), date(2026, 11, 26)]
+    assert values == ["01ab", 2**62, -5, datetime(2026, 11, 26, 10, tzinfo=UTC), date(2026, 11, 26)]
     # SQLite hands back naive UTC: such a cursor means UTC for a timezone-aware column.
     (naive,) = decode_cursor(encode_cursor([datetime(2026, 11, 26, 10)]), [KEYS.c.at])
-    assert naive == datetime(2026, 11, 26, 10, tzinfo=timezone.utc)
+    assert naive == datetime(2026, 11, 26, 10, tzinfo=UTC)
     assert decode_cursor(encode_cursor([1, 7]), [int, KEYS.c.seq]) == [1, 7]  # a computed key: its Python type
 
 

@@ -28,8 +28,18 @@ from services.kernel.timeutil import as_utc
 
 from .dcat_serialize import VCARD, Text, Triples
 from .regions import province_of, region_label
-from .vocab import (ACCESS_LABELS, ACCESS_RIGHTS, EU_ACCESS_RIGHT, EU_FREQUENCY, EU_LANGUAGE_ZH, FORM_LABELS,
-                    IANA_MEDIA_TYPE, LICENCES, frequency_code, licence_key)
+from .vocab import (
+    ACCESS_LABELS,
+    ACCESS_RIGHTS,
+    EU_ACCESS_RIGHT,
+    EU_FREQUENCY,
+    EU_LANGUAGE_ZH,
+    FORM_LABELS,
+    IANA_MEDIA_TYPE,
+    LICENCES,
+    frequency_code,
+    licence_key,
+)
 
 __all__ = ["Builder", "Distribution", "Links", "PublicRecord", "public_record"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ImportLimits", "MIB"]
+__all__ = ["MIB", "ImportLimits"]
 
 MIB = 1024 * 1024
 

@@ -13,8 +13,24 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import (Boolean, ColumnElement, Integer, String, and_, bindparam, cast, column, func, literal,
-                        literal_column, not_, or_, select, table, union_all)
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    table,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 

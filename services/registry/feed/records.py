@@ -37,12 +37,21 @@ from ..pricing.models import PriceRecord
 from ..pricing.schemas import PriceOut
 from ..registration.evidence import today_in_china
 from ..registration.models import Product, Registration, RegistrationEvent, RegistrationSubmission, Resource
-from ..registration.schemas import ProductOut, RegistrationOut, ResourceOut
 from ..registration.overdue import renewals_filed
+from ..registration.schemas import ProductOut, RegistrationOut, ResourceOut
 from ..registration.views import registration_view
 
-__all__ = ["BULK_IMPORT", "FeedRecord", "KINDS", "ProductWithPrices", "ResourceRecord", "imported_resources", "keys_of",
-           "load", "records_for"]
+__all__ = [
+    "BULK_IMPORT",
+    "KINDS",
+    "FeedRecord",
+    "ProductWithPrices",
+    "ResourceRecord",
+    "imported_resources",
+    "keys_of",
+    "load",
+    "records_for",
+]
 
 BULK_IMPORT = "resource.imported"
 Key = tuple[str, str]

@@ -143,7 +143,7 @@ def operation_cost(selection_set: SelectionSetNode | None, fragments: dict[str, 
     return measure(selection_set, fragments, max_page).cost
 
 
-def OperationLimits(settings: GraphQLSettings) -> type[ValidationRule]:  # noqa: N802 (a rule class factory)
+def OperationLimits(settings: GraphQLSettings) -> type[ValidationRule]:
     class OperationLimitsRule(ValidationRule):
         def __init__(self, context: Any) -> None:
             super().__init__(context)

@@ -14,13 +14,13 @@ from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from ..compliance.models import ComplianceRecord
 from ..ledger import merkle
 from ..ledger.models import LedgerNode
 from ..ledger.tree import nodes_condition, read_head
 from ..operation.models import Agreement, AgreementProduct, AgreementResource, AgreementVersion, AnnualReport, Plan
 from ..pricing.models import PriceRecord
 from ..registration.models import Product, Registration, RegistrationEvent, Resource, SubjectVersion
-from ..compliance.models import ComplianceRecord
 
 __all__ = ["Loaders"]
 

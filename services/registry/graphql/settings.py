@@ -34,7 +34,7 @@ class GraphQLSettings(BaseSettings):
     # Characters of a refused query (and of any variables) the query log keeps; the digest covers the rest.
     log_excerpt: int = Field(default=1_000, ge=0, le=100_000)
 
-    def resolved(self, demo: bool) -> "GraphQLSettings":
+    def resolved(self, demo: bool) -> GraphQLSettings:
         return self.model_copy(update={
             "introspection": demo if self.introspection is None else self.introspection,
             "graphiql": demo if self.graphiql is None else self.graphiql,

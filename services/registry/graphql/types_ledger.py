@@ -52,7 +52,7 @@ class LedgerEntry(Node):
     leaf_hash: str
 
     @classmethod
-    def of(cls, row: Any) -> "LedgerEntry":
+    def of(cls, row: Any) -> LedgerEntry:
         document = orjson.loads(row.leaf_input)
         actor = document.get("actor")
         return cls(id=to_global_id("LedgerEntry", row.sequence), sequence=row.sequence, leaf_index=row.sequence - 1,
@@ -90,7 +90,7 @@ class QueryLogEntry(Node):
     error_count: int
 
     @classmethod
-    def of(cls, row: Any) -> "QueryLogEntry":
+    def of(cls, row: Any) -> QueryLogEntry:
         return cls(id=to_global_id("QueryLogEntry", row.id), at=as_utc(row.at), subject=row.subject,
                    org_id=row.org_id, roles=list(row.roles), operation_name=row.operation_name,
                    operation_type=row.operation_type, query=row.query, query_sha256=row.query_sha256,

@@ -17,7 +17,7 @@ from ..ledger.canonical import to_json
 from .relay import Node, to_global_id
 from .types_registry import Organization, Product, Registration, Resource, organization
 
-__all__ = ["AnnualReport", "Agreement", "ComplianceRecord", "Plan", "PriceRecord", "Rule", "Subject"]
+__all__ = ["Agreement", "AnnualReport", "ComplianceRecord", "Plan", "PriceRecord", "Rule", "Subject"]
 
 
 @strawberry.type(description="An implementation plan (DOMAIN.md §2, Art. 9).")
@@ -35,7 +35,7 @@ class Plan(Node):
     org_id: strawberry.Private[str]
 
     @classmethod
-    def of(cls, row: Any) -> "Plan":
+    def of(cls, row: Any) -> Plan:
         return cls(id=to_global_id("Plan", row.id), db_id=row.id, name=row.name, region_code=row.region_code,
                    authorizer_name=row.authorizer_name, mode=row.mode, status=row.status, version=row.version,
                    approval_date=row.approval_date, filed_on=row.filed_on, items=to_json(row.items),
@@ -74,7 +74,7 @@ class Agreement(Node):
     exact: bool = True
 
     @classmethod
-    def of(cls, row: Any, snapshot: dict | None = None, **extra: Any) -> "Agreement":
+    def of(cls, row: Any, snapshot: dict | None = None, **extra: Any) -> Agreement:
         data = {**{k: getattr(row, k) for k in row.__class__.model_fields}, **(snapshot or {})}
         return cls(id=to_global_id("Agreement", row.id), db_id=row.id, status=data["status"], mode=data["mode"],
                    region_code=data["region_code"], starts_on=_day(data["starts_on"]), ends_on=_day(data["ends_on"]),
@@ -134,7 +134,7 @@ class PriceRecord(Node):
     as_of: datetime | None = None
 
     @classmethod
-    def of(cls, row: Any, **extra: Any) -> "PriceRecord":
+    def of(cls, row: Any, **extra: Any) -> PriceRecord:
         return cls(id=to_global_id("PriceRecord", row.id), db_id=row.id, product_id=row.product_id,
                    layer=row.layer, kind=row.kind, billing_unit=row.billing_unit, tiers=to_json(row.tiers),
                    unit_price=row.unit_price, effective_from=row.effective_from, effective_to=row.effective_to,
@@ -166,7 +166,7 @@ class AnnualReport(Node):
     org_id: strawberry.Private[str]
 
     @classmethod
-    def of(cls, row: Any) -> "AnnualReport":
+    def of(cls, row: Any) -> AnnualReport:
         return cls(id=to_global_id("AnnualReport", row.id), db_id=row.id, year=row.year,
                    business_overview=row.business_overview, operating_cost=row.operating_cost, revenue=row.revenue,
                    profit=row.profit, products=to_json(row.products), price_adjustments=to_json(row.price_adjustments),
@@ -216,7 +216,7 @@ class ComplianceRecord(Node):
     org_id: strawberry.Private[str | None]
 
     @classmethod
-    def of(cls, row: Any) -> "ComplianceRecord":
+    def of(cls, row: Any) -> ComplianceRecord:
         return cls(id=to_global_id("ComplianceRecord", row.id), db_id=row.id, rule_id=row.rule_id,
                    severity=row.severity, status=row.status, subject_type=row.subject_type, subject_id=row.subject_id,
                    detail=row.detail, facts=to_json(row.facts), detected_at=as_utc(row.detected_at),

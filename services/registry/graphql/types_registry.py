@@ -72,7 +72,7 @@ class Resource(SubjectBase, Node):
     grading: str
 
     @classmethod
-    def of(cls, row: Any, snapshot: dict | None = None, **extra: Any) -> "Resource":
+    def of(cls, row: Any, snapshot: dict | None = None, **extra: Any) -> Resource:
         fields = _subject_fields(row, snapshot)
         c = fields["content"]
         return cls(id=to_global_id("Resource", row.id), sharing_attribute=c.get("sharing_attribute") or "",
@@ -87,7 +87,7 @@ class Product(SubjectBase, Node):
     agreement_db_id: str | None
 
     @classmethod
-    def of(cls, row: Any, snapshot: dict | None = None, **extra: Any) -> "Product":
+    def of(cls, row: Any, snapshot: dict | None = None, **extra: Any) -> Product:
         fields = _subject_fields(row, snapshot)
         c = fields["content"]
         return cls(id=to_global_id("Product", row.id), form=c.get("form") or "", use_type=c.get("use_type") or "",
@@ -133,7 +133,7 @@ class Registration(Node):
     row: strawberry.Private[Any]
 
     @classmethod
-    def of(cls, row: Any) -> "Registration":
+    def of(cls, row: Any) -> Registration:
         return cls(id=to_global_id("Registration", row.id), db_id=row.id, subject_type=row.subject_type,
                    subject_id=row.subject_id, type=row.type, state=row.state, org_id=row.org_id,
                    data_name=row.data_name, query_code=row.query_code, valid_from=row.valid_from,

@@ -15,7 +15,7 @@ from fastapi import Depends
 from services.kernel.problems import Forbidden
 from services.kernel.security import CurrentPrincipal, Principal
 
-__all__ = ["FEED_SCOPE", "LedgerReader", "READER_ROLES", "ledger_reader", "may_read_ledger"]
+__all__ = ["FEED_SCOPE", "READER_ROLES", "LedgerReader", "ledger_reader", "may_read_ledger"]
 
 READER_ROLES = ("auditor", "admin")
 FEED_SCOPE = "registry:feed"

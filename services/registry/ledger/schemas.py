@@ -17,7 +17,7 @@ class EntryOut(BaseModel):
     leaf_hash: str = Field(description="Base64 SHA-256(0x00 || leaf_input).")
 
     @classmethod
-    def of(cls, entry: LedgerEntry) -> "EntryOut":
+    def of(cls, entry: LedgerEntry) -> EntryOut:
         return cls(leaf_index=entry.leaf_index, sequence=entry.sequence, leaf_input=b64(entry.leaf_input),
                    leaf_hash=b64(entry.leaf_hash))
 

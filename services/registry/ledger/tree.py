@@ -27,8 +27,8 @@ __all__ = [
     "entries_by_index",
     "entries_for_subject",
     "fetch_nodes",
-    "nodes_condition",
     "inclusion_proof",
+    "nodes_condition",
     "read_head",
     "root_at",
 ]

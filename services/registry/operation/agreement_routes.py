@@ -12,8 +12,8 @@ from services.kernel.security import CurrentPrincipal, Principal, require_roles
 
 from ..routing import AuthorizeFirst
 from . import agreements, reports
-from .callers import ConsentingParty, ImplementingBody, ManagedAgreement, Manager, person
 from .agreement_views import agreement_out, agreements_out
+from .callers import ConsentingParty, ImplementingBody, ManagedAgreement, Manager, person
 from .http import READ_ERRORS, WRITE_ERRORS, After, Limit
 from .report_schemas import ReportIn, ReportOut
 from .schemas import AgreementIn, AgreementOut, AgreementVersionOut, AmendmentIn, ConsentIn, ConsentOut, TransitionIn

@@ -1,10 +1,10 @@
 """The routers of authorized operation, pricing and compliance, gathered for the registry app."""
 
 from ..compliance.routes import router as compliance_router
+from ..pricing.routes import router as pricing_router
 from .agreement_routes import router as agreement_router
 from .disclosure_routes import router as disclosure_router
 from .routes import router as plan_router
-from ..pricing.routes import router as pricing_router
 
 __all__ = ["routers"]
 

@@ -19,8 +19,14 @@ from services.kernel.db import SessionDep
 from services.kernel.problems import NotFound
 from services.kernel.security import CurrentPrincipal, Principal
 
-from .access import can_read_agreement, can_read_plan, is_providing_agency, must_be_designated, must_manage, \
-    require_person
+from .access import (
+    can_read_agreement,
+    can_read_plan,
+    is_providing_agency,
+    must_be_designated,
+    must_manage,
+    require_person,
+)
 from .models import Agreement, Plan
 
 __all__ = ["Admin", "ConsentingParty", "ImplementingBody", "ManagedAgreement", "ManagedPlan", "Manager",

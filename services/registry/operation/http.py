@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
-__all__ = ["After", "Limit", "PUBLIC_ERRORS", "WRITE_ERRORS", "READ_ERRORS", "problems"]
+__all__ = ["PUBLIC_ERRORS", "READ_ERRORS", "WRITE_ERRORS", "After", "Limit", "problems"]
 
 _DESCRIPTIONS = {
     400: "Bad request", 401: "Authentication required", 403: "Not allowed for this caller",

@@ -15,7 +15,15 @@ from . import plans
 from .callers import Admin, ImplementingBody, ManagedPlan, Manager
 from .http import READ_ERRORS, WRITE_ERRORS, After, Limit
 from .schemas import (
-    ApprovalIn, DesignationIn, DesignationOut, FilingIn, PlanChangeIn, PlanIn, PlanOut, PlanVersionOut, SelectionIn,
+    ApprovalIn,
+    DesignationIn,
+    DesignationOut,
+    FilingIn,
+    PlanChangeIn,
+    PlanIn,
+    PlanOut,
+    PlanVersionOut,
+    SelectionIn,
     SelectionOut,
 )
 

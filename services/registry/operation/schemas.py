@@ -10,7 +10,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from services.kernel import text
 from services.kernel.timeutil import as_utc
 
-
 __all__ = [
     "AgreementIn", "AgreementOut", "AgreementVersionOut", "AmendmentIn", "ApprovalIn", "ConsentIn", "ConsentOut",
     "Day", "DesignationIn", "DesignationOut", "FilingIn", "Id", "Instant", "PlanChangeIn", "PlanIn", "PlanItems",
@@ -162,7 +161,7 @@ class SelectionIn(Strict):
     evidence: list[SelectionEvidence] = Field(min_length=1, max_length=50)
 
     @model_validator(mode="after")
-    def _other_is_described(self) -> "SelectionIn":
+    def _other_is_described(self) -> SelectionIn:
         if self.method == "other" and not self.method_description.strip():
             raise ValueError("another selection method must be described (Art. 12: a fair method)")
         return self
@@ -186,7 +185,7 @@ class ScopeItem(Strict):
     shared_from_org_name: Name | None = None
 
     @model_validator(mode="after")
-    def _named(self) -> "ScopeItem":
+    def _named(self) -> ScopeItem:
         if self.shared_from_org_id and not self.shared_from_org_name:
             raise ValueError("name the providing unit of a shared-in resource")
         return self
@@ -216,7 +215,7 @@ class AgreementIn(Strict):
     terms: AgreementTerms
 
     @model_validator(mode="after")
-    def _dates(self) -> "AgreementIn":
+    def _dates(self) -> AgreementIn:
         if self.ends_on <= self.starts_on:
             raise ValueError("ends_on must be after starts_on")
         if len({r.resource_id for r in self.resources}) != len(self.resources):

@@ -15,7 +15,7 @@ __all__ = ["DEFAULT_POLICY", "PricingPolicy"]
 @dataclass(frozen=True)
 class PricingPolicy:
     # Allowed profit rate <= previous year's average 10-year treasury yield + this many percentage points.
-    profit_margin_points: Decimal = Decimal("6")
+    profit_margin_points: Decimal = Decimal(6)
     # |actual - maximum| / maximum at or below this: the operator adjusts; above: the authorizer adjusts the ceiling.
     deviation_threshold: Decimal = Decimal("0.10")
     # A review cycle of the maximum allowed revenue lasts at most this many years.

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.kernel import text
 
-from .money import Money, Rate
-
 from ..operation.schemas import Instant, Name, OrgId, Region
+from .money import Money, Rate
 
 __all__ = [
     "BillingUnit", "PriceIn", "PriceListItem", "PriceOut", "QuoteIn", "QuoteLineOut", "QuoteOut", "RevenueCapIn",
@@ -46,7 +45,7 @@ class PriceIn(Strict):
     basis: Text
 
     @model_validator(mode="after")
-    def _one_form(self) -> "PriceIn":
+    def _one_form(self) -> PriceIn:
         if (self.unit_price is None) == (self.tiers is None):
             raise ValueError("give either unit_price or tiers")
         if self.effective_to is not None and self.effective_to <= self.effective_from:
@@ -97,7 +96,7 @@ class RevenueCapIn(Strict):
     basis: Text
 
     @model_validator(mode="after")
-    def _consistent(self) -> "RevenueCapIn":
+    def _consistent(self) -> RevenueCapIn:
         if self.subsidies > self.operating_cost:
             raise ValueError("subsidies cannot exceed the operating cost")
         if self.survey_year > self.first_year:

@@ -21,7 +21,6 @@ from services.kernel.problems import Unprocessable
 from services.kernel.security import Principal
 
 from ..ledger.service import record
-
 from .models import HolidayDay, HolidayYear
 
 __all__ = ["CalendarCache", "Deadline", "WorkCalendar", "load_calendar", "load_year", "package_years"]

@@ -16,7 +16,7 @@ from .context import Ctx
 from .evidence import today_in_china
 from .rules import RegistrationRules
 
-__all__ = ["DEMO_DATE_HEADER", "CtxDep", "PublicCtxDep", "PROBLEMS", "registration_today", "rules_of"]
+__all__ = ["DEMO_DATE_HEADER", "PROBLEMS", "CtxDep", "PublicCtxDep", "registration_today", "rules_of"]
 
 
 DEMO_DATE_HEADER = "x-pdr-demo-date"

@@ -12,9 +12,28 @@ from services.kernel.identifiers import is_division_code
 from services.kernel.timeutil import as_utc
 
 __all__ = [
-    "Attachment", "DataItem", "DataUpdateIn", "Deadlines", "Evidence", "JointRegistrant", "MissingItem", "ProductIn", "ProductOut",
-    "ProductPatch", "RegistrationIn", "RegistrationOut", "ResourceIn", "ResourceOut", "ResourcePatch",
-    "SecurityAssessment", "SubjectType", "Attribute", "Grading", "Instant", "ProductForm", "UseType",
+    "Attachment",
+    "Attribute",
+    "DataItem",
+    "DataUpdateIn",
+    "Deadlines",
+    "Evidence",
+    "Grading",
+    "Instant",
+    "JointRegistrant",
+    "MissingItem",
+    "ProductForm",
+    "ProductIn",
+    "ProductOut",
+    "ProductPatch",
+    "RegistrationIn",
+    "RegistrationOut",
+    "ResourceIn",
+    "ResourceOut",
+    "ResourcePatch",
+    "SecurityAssessment",
+    "SubjectType",
+    "UseType",
 ]
 
 SubjectType = Literal["resource", "product"]

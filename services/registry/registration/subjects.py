@@ -124,7 +124,7 @@ async def validate_changes(session: AsyncSession, subject_type: str, changes: di
         patch = PATCHES[subject_type].model_validate(changes)
     except ValueError as exc:
         errors = [{"field": "changes." + ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                  for e in getattr(exc, "errors", lambda: [])()]
+                  for e in getattr(exc, "errors", list)()]
         raise Unprocessable("The proposed changes are invalid.", slug="invalid-changes", errors=errors) from None
     fields = patch.model_dump(mode="json", exclude_unset=True)
     if not fields:

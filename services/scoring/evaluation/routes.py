@@ -17,8 +17,16 @@ from ..access import must_read, must_run, must_submit, owner_filter
 from ..contests.service import contests_for
 from ..mirror.routes import freshness
 from ..records import Evaluation
-from ..schemas import (ContestOut, EvaluationOut, EvaluationRunIn, EvaluationSummary, ReplayOut, RunOut,
-                       SubmittedValueIn, SubmittedValueOut)
+from ..schemas import (
+    ContestOut,
+    EvaluationOut,
+    EvaluationRunIn,
+    EvaluationSummary,
+    ReplayOut,
+    RunOut,
+    SubmittedValueIn,
+    SubmittedValueOut,
+)
 from .charts import comparison_svg, radar_svg, to_png
 from .service import get_run, replay, run_evaluation
 from .submissions import list_submitted, submit_value

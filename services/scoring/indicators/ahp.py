@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["AhpResult", "CR_LIMIT", "RANDOM_INDEX", "InconsistentJudgements", "ahp_weights", "check_reciprocal"]
+__all__ = ["CR_LIMIT", "RANDOM_INDEX", "AhpResult", "InconsistentJudgements", "ahp_weights", "check_reciprocal"]
 
 # Saaty's random consistency index RI(n) (Saaty 1980, The Analytic Hierarchy Process, table 1.7):
 # the mean CI of random reciprocal matrices of order n.
@@ -23,7 +23,7 @@ MAX_ORDER = max(RANDOM_INDEX)
 class InconsistentJudgements(ValueError):
     """The matrix is a valid reciprocal matrix, but its CR is at or above the limit."""
 
-    def __init__(self, result: "AhpResult") -> None:
+    def __init__(self, result: AhpResult) -> None:
         super().__init__(f"consistency ratio {result.consistency_ratio:.4f} is not below {CR_LIMIT}")
         self.result = result
 

@@ -40,7 +40,7 @@ class Normalization(BaseModel):
     cap: float | None = Field(default=None, gt=0, description="For log: the value that scores 1.")
 
     @model_validator(mode="after")
-    def _parameters(self) -> "Normalization":
+    def _parameters(self) -> Normalization:
         if self.method == "target" and self.target is None:
             raise ValueError("target normalization needs a target")
         if self.method == "log" and self.cap is None:
@@ -54,7 +54,7 @@ class Source(BaseModel):
     evidence_required: bool = True
 
     @model_validator(mode="after")
-    def _fact(self) -> "Source":
+    def _fact(self) -> Source:
         if self.kind == "computed" and self.fact not in COMPUTED_FACTS:
             raise ValueError(f"computed indicators name a known fact: {sorted(COMPUTED_FACTS)}")
         return self
@@ -128,7 +128,7 @@ class IndicatorSystem(BaseModel):
     dimensions: list[Dimension] = Field(min_length=1, max_length=12)
 
     @model_validator(mode="after")
-    def _structure(self) -> "IndicatorSystem":
+    def _structure(self) -> IndicatorSystem:
         codes = [d.code for d in self.dimensions]
         indicator_codes = [i.code for d in self.dimensions for i in d.indicators]
         if len(set(codes)) != len(codes) or len(set(indicator_codes)) != len(indicator_codes):

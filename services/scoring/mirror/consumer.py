@@ -27,7 +27,7 @@ from ..records import FeedState
 from .gateway import ContractViolation, RegistryGateway, SyncError
 from .store import Change, apply_records
 
-__all__ = ["FEED", "BULK_IMPORT", "Refresher", "SyncReport", "affected", "feed_state", "run_forever", "sync_once"]
+__all__ = ["BULK_IMPORT", "FEED", "Refresher", "SyncReport", "affected", "feed_state", "run_forever", "sync_once"]
 
 log = logging.getLogger("pdr.scoring.feed")
 FEED = "registry"

@@ -20,7 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import (
-    ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext,
+    ROUND_DOWN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
 )
 from typing import Any
 

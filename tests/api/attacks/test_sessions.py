@@ -31,8 +31,7 @@ from services.console.cookie_session import SessionCodec
 from services.console.main import create_app as create_console
 from services.kernel.db import Database
 from services.kernel.migrate import database_url_for, upgrade
-from tests.unit.console.conftest import (CONSOLE, SESSION_SECRET, Browser, _Hosts, browser,  # noqa: F401 (fixtures)
-                                         console_app, console_settings)
+from tests.unit.console.conftest import CONSOLE, SESSION_SECRET, Browser, _Hosts, browser, console_app, console_settings  # noqa: F401 (fixtures)
 from tests.unit.console.helpers import session_of
 
 PASSWORD = "Demo-pass-2026!"
@@ -180,7 +179,7 @@ async def test_the_embedded_databases_and_their_wal_files_are_the_owners_alone(t
             session.add(LoginThrottle(key="addr:192.0.2.1", failures=1))
         files = sorted(path.name for path in data.iterdir())
         assert files == ["auth.db", "auth.db-shm", "auth.db-wal"]
-        assert {name: mode(data / name) for name in files} == {name: 0o600 for name in files}
+        assert {name: mode(data / name) for name in files} == dict.fromkeys(files, 384)
         assert mode(data) == 0o700
     finally:
         await db.dispose()

@@ -137,7 +137,7 @@ async def _reload_keyring(apps) -> None:
 
 async def test_a_rotated_key_is_published_before_it_signs_so_no_verifier_meets_an_unknown_kid(
         apps, registry_client, monkeypatch):
-    import services.auth.keys as keys
+    from services.auth import keys
 
     old_kid = apps.auth.state.keyring.active.kid
     old_token = signed_by_auth(apps)

@@ -9,8 +9,8 @@ import pytest_asyncio
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from tests.api.registration.conftest import Clock, Flow, Mint
 from services.registry.registration.deps import registration_today
+from tests.api.registration.conftest import Clock, Flow, Mint
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -1,6 +1,6 @@
 """Compliance records (DOMAIN §5): findings opened once, resolved when the cause goes, waivable by an admin."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from typer.testing import CliRunner
 
@@ -54,7 +54,7 @@ async def test_waiver_records_who_and_why_and_later_sweeps_do_not_reopen(registr
 
 async def _registration(apps, org_id: str, **values) -> str:
     base = dict(subject_type="resource", subject_id="r1", type="first", state="submitted", org_id=org_id,
-                data_name="数据", materials_digest="0" * 64, submitted_at=datetime.now(timezone.utc),
+                data_name="数据", materials_digest="0" * 64, submitted_at=datetime.now(UTC),
                 created_by="tester")
     async with apps.registry.state.db.sessions.begin() as session:
         row = Registration(**{**base, **values})
@@ -75,7 +75,7 @@ async def test_registration_deadlines_are_found_by_the_sweep(registry_client, pe
     renewed = await _registration(apps, org, state="registered", valid_until=past)
     await _registration(apps, org, type="renewal", previous_id=renewed)
     late_first = await _registration(apps, org, state="registered", filing_due_on=TODAY - timedelta(days=30),
-                                     submitted_at=datetime.now(timezone.utc) - timedelta(days=2))
+                                     submitted_at=datetime.now(UTC) - timedelta(days=2))
     await w.post(w.admin, "/compliance/sweep", {}, 200)
     expect = {"REG-ACCEPTANCE-OVERDUE": [late_accept], "REG-REVIEW-OVERDUE": [late_review],
               "REG-NOTICE-OVERDUE": [late_notice], "REG-EXPIRED-NOT-RENEWED": [expired],

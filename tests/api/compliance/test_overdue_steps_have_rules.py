@@ -8,7 +8,7 @@ registration view and the compliance sweep read it, and the two must agree.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import product
 
 from sqlalchemy import select
@@ -38,7 +38,7 @@ def _rule(step: str, kind: str) -> str:
 
 async def test_every_overdue_step_the_view_can_show_opens_a_finding_of_its_rule(registry_client, people, apps):
     org, past = "org-overdue", TODAY - timedelta(days=30)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows: list[Registration] = []
     for kind, state, done, renewed in product(REGISTRATION_TYPES, STATES, (False, True), (False, True)):
         done_at = now if done else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from graphql import parse
 
 from services.registry.graphql.limits import operation_cost

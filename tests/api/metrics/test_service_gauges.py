@@ -8,7 +8,7 @@ from services.scoring.mirror.consumer import sync_once
 
 
 def gauge(text: str, name: str) -> float:
-    match = re.search(rf"^{name}\{{[^}}]*\}} ([0-9.e+-]+)$", text, re.M)
+    match = re.search(rf"^{name}\{{[^}}]*\}} ([0-9.e+-]+)$", text, re.MULTILINE)
     assert match, f"{name} not on /metrics"
     return float(match.group(1))
 

@@ -67,7 +67,7 @@ SET_PRICE = expect(admin=403, auditor=403, body=403, other_authority=403, price=
                    other_operator=403, registrar=403, agency=403, anonymous=401, client=403)
 SET_CEILING = expect(admin=403, auditor=403, body=201, other_authority=403, price=403, operator=403,
                      other_operator=403, registrar=403, agency=403, anonymous=401, client=403)
-PUBLIC = {k: 200 for k in READ_PLAN}
+PUBLIC = dict.fromkeys(READ_PLAN, 200)
 
 
 async def check(client, callers, method, path, statuses, json=None):

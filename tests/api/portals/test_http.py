@@ -6,15 +6,15 @@ and unknown query parameters refused with 400 problem+json. Public reads show pu
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
-from services.kernel.identifiers import with_uscc_check
 from services.kernel.conditional import CacheRules, ConditionalGet, last_modified
+from services.kernel.identifiers import with_uscc_check
 from services.kernel.links import ResponseLinks, link_next, location_templates
 from services.registry.catalog import search as search_module
 from services.registry.main import create_app as create_registry
@@ -126,7 +126,7 @@ async def test_a_code_lookup_says_when_its_registration_last_changed(flow, mint)
 
 async def _conditional_app() -> FastAPI:
     app = FastAPI()
-    changed = datetime(2026, 3, 1, 8, 30, 15, 999, tzinfo=timezone.utc)
+    changed = datetime(2026, 3, 1, 8, 30, 15, 999, tzinfo=UTC)
 
     @app.get("/record")
     async def record(response: Response) -> dict:

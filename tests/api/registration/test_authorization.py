@@ -88,9 +88,9 @@ async def test_an_operator_cannot_touch_another_operators_product(world):
 
 
 async def test_only_agencies_describe_resources_and_only_operators_products(world):
-    resources = {c: 403 for c in CALLERS} | {"owner": 201, "joint": 201, "other_agency": 201, "anonymous": 401}
+    resources = dict.fromkeys(CALLERS, 403) | {"owner": 201, "joint": 201, "other_agency": 201, "anonymous": 401}
     await world.expect("POST", "/resources", resources, body=resource_body())
-    products = {c: 403 for c in CALLERS} | {"owner_operator": 201, "other_operator": 201, "anonymous": 401}
+    products = dict.fromkeys(CALLERS, 403) | {"owner_operator": 201, "other_operator": 201, "anonymous": 401}
     await world.expect("POST", "/products", products, body=product_body([]))
 
 
@@ -162,13 +162,13 @@ async def test_registration_listing_shows_each_organization_only_its_own(world):
 
 
 async def test_public_routes_answer_everyone_including_anonymous(world):
-    everyone = {c: 200 for c in CALLERS}
+    everyone = dict.fromkeys(CALLERS, 200)
     await world.expect("GET", "/public/notices", everyone)
-    await world.expect("GET", "/public/codes/PDR2026R11000000000001O", {c: 404 for c in CALLERS})
+    await world.expect("GET", "/public/codes/PDR2026R11000000000001O", dict.fromkeys(CALLERS, 404))
 
 
 async def test_only_an_administrator_loads_holiday_data(world):
-    expected = {c: 403 for c in CALLERS} | {"admin": 200, "anonymous": 401}
+    expected = dict.fromkeys(CALLERS, 403) | {"admin": 200, "anonymous": 401}
     await world.expect("PUT", "/calendar/2031", expected, body={"source": "国务院办公厅通知", "days": []})
 
 
@@ -219,7 +219,7 @@ async def test_only_the_owner_withdraws_and_everyone_logged_in_reads_the_calenda
                 "registrar": 403, "auditor": 403, "admin": 404, "authority": 404, "anonymous": 401,
                 "read_client": 404, "write_client": 404}
     await world.expect("POST", f"/registrations/{registration['id']}/withdraw", expected)
-    await world.expect("GET", "/calendar/2026", {c: 200 for c in CALLERS} | {"anonymous": 401})
+    await world.expect("GET", "/calendar/2026", dict.fromkeys(CALLERS, 200) | {"anonymous": 401})
 
 
 async def test_lists_of_subjects_show_each_organization_its_own(world):

@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from services.registry.operation.dates import china_today
-
 from tests.scoring_world import expected_facts
 
 from .support import evaluate, sync_all

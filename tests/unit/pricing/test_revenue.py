@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from services.registry.pricing.money import to_fen, yuan
 from services.registry.pricing.revenue import (
-    ProfitRateAboveCap, carry_over, cycle_maximum, maximum_allowed_revenue, profit_rate_cap, year_end,
+    ProfitRateAboveCap,
+    carry_over,
+    cycle_maximum,
+    maximum_allowed_revenue,
+    profit_rate_cap,
+    year_end,
 )
 
 D = Decimal

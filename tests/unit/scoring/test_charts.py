@@ -70,7 +70,7 @@ def _assert_inside(svg: str) -> None:
     (width, height), boxes = _boxes(svg)
     assert float(ET.fromstring(svg).get("width")) == width
     for text, left, top, right, bottom in boxes:
-        assert 0 <= left and right <= width and 0 <= top and bottom <= height, (text, left, top, right, bottom)
+        assert left >= 0 and right <= width and top >= 0 and bottom <= height, (text, left, top, right, bottom)
 
 
 def _overlap(a, b) -> bool:
@@ -145,7 +145,7 @@ def font_metrics():
 
 def test_width_estimate_is_never_narrower_than_the_font_file_measures(font_metrics):
     model = MODEL.read_text()
-    names = re.findall(r"^\s*(?:- )?name: (.+)$", model, flags=re.M)
+    names = re.findall(r"^\s*(?:- )?name: (.+)$", model, flags=re.MULTILINE)
     samples = [*names, LONG_LATIN, LONG_CHINESE, "0123456789.%", "WWWMMM mmm www", "评估批次 2025 · default-1.0"]
     for text in samples:
         assert text_width(text, 12) >= font_metrics(text, 12), text

@@ -63,7 +63,7 @@ def test_the_oracle_rounds_half_up_once():
 def test_income_approach_discounts_each_year_at_risk_free_rate_plus_premium():
     """P = Σ F_t/(1+i)^t with i = 2.5% + 7.5% = 10%: 110 000/1.1 + 121 000/1.21 = 100 000 + 100 000."""
     value, steps = income_approach(risk_free_rate=D("0.025"), risk_premium=D("0.075"),
-                                   cash_flows=[D("110000"), D("121000")])
+                                   cash_flows=[D(110000), D(121000)])
     assert value == D("200000.00") and str(value) == "200000.00"
     assert steps[0]["result"] == "0.100"
     assert [D(s["result"]) for s in steps[1:3]] == [100000, 100000]
@@ -73,16 +73,16 @@ def test_income_approach_discounts_each_year_at_risk_free_rate_plus_premium():
 
 def test_income_approach_by_royalty_share_multiplies_revenue_by_the_rate():
     value, steps = income_approach(risk_free_rate=D("0.05"), risk_premium=D("0.05"),
-                                   revenues=[D("1000000")], royalty_rate=D("0.11"))
-    assert steps[1]["step"] == "royalty income year 1" and D(steps[1]["result"]) == D("110000")
+                                   revenues=[D(1000000)], royalty_rate=D("0.11"))
+    assert steps[1]["step"] == "royalty income year 1" and D(steps[1]["result"]) == D(110000)
     assert value == D("100000.00")
 
 
 def test_cost_approach_adjusts_replacement_cost_by_quality_and_remaining_life():
     """C = 100 000 + 50 000 + 30 000 + 15 000 + 5 000 = 200 000; δ = 0.9 × 3/(1+3) = 0.675; P = 135 000."""
-    value, steps = cost_approach(preparation=D("100000"), direct=D("50000"), indirect=D("30000"),
-                                 opportunity=D("15000"), taxes=D("5000"), quality_coefficient=D("0.9"),
-                                 used_years=D("1"), remaining_years=D("3"))
+    value, steps = cost_approach(preparation=D(100000), direct=D(50000), indirect=D(30000),
+                                 opportunity=D(15000), taxes=D(5000), quality_coefficient=D("0.9"),
+                                 used_years=D(1), remaining_years=D(3))
     assert [s["step"] for s in steps] == ["replacement cost", "remaining life share", "value adjustment", "value"]
     assert D(steps[0]["result"]) == 200000 and D(steps[2]["result"]) == D("0.675")
     assert steps[2]["shown"] == "0.675000"
@@ -175,8 +175,8 @@ def test_market_approach_keeps_the_combined_coefficient_unrounded():
 # --- the steps show unrounded figures ----------------------------------------------------------------------
 
 def test_a_step_without_an_exact_decimal_shows_fifty_digits_and_says_so():
-    _, steps = cost_approach(preparation=D("100"), direct=D("0"), indirect=D("0"), opportunity=D("0"),
-                             taxes=D("0"), quality_coefficient=D("1"), used_years=D("2"), remaining_years=D("1"))
+    _, steps = cost_approach(preparation=D(100), direct=D(0), indirect=D(0), opportunity=D(0),
+                             taxes=D(0), quality_coefficient=D(1), used_years=D(2), remaining_years=D(1))
     share = steps[1]
     assert share["result"] == "0." + "3" * 50 and share["exact"] is False and share["shown"] == "0.333333"
     assert steps[-1]["result"] == "33." + "3" * 48 and steps[-1]["shown"] == "33.33"
@@ -230,7 +230,7 @@ def test_round_quotient_is_not_fooled_by_a_quotient_a_hair_below_a_half():
 @pytest.mark.parametrize("bad", [D("NaN"), D("Infinity"), D("-Infinity"), float("nan")])
 def test_non_finite_inputs_are_refused(bad):
     with pytest.raises(ValueError, match="finite"):
-        income_approach(risk_free_rate=D("0.05"), risk_premium=D("0.05"), cash_flows=[D("1"), bad])
+        income_approach(risk_free_rate=D("0.05"), risk_premium=D("0.05"), cash_flows=[D(1), bad])
     with pytest.raises(ValueError, match="finite"):
         cost_approach(preparation=bad, direct=D(0), indirect=D(0), opportunity=D(0), taxes=D(0),
                       quality_coefficient=D(1), used_years=D(1), remaining_years=D(1))
@@ -323,7 +323,7 @@ def test_cost_value_is_the_exact_formula_rounded_once(costs, quality, used, rema
 
 
 comparable = st.fixed_dictionaries({"name": st.just("c"), "price": money},
-                                   optional={k: coefficients for k in ADJUSTMENTS})
+                                   optional=dict.fromkeys(ADJUSTMENTS, coefficients))
 
 
 @settings(max_examples=300, deadline=None)
