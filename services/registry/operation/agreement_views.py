@@ -1,4 +1,5 @@
-"""Agreements as the API shows them: the row plus its data scope and product list, loaded in two queries."""
+"""Agreements as the API shows them: the row plus its data scope (with each resource's name, for the people who
+read it) and product list, loaded in three queries."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.ledger.canonical import to_json
 
+from ..registration.models import Resource
 from .models import Agreement, AgreementProduct, AgreementResource
 from .schemas import AgreementOut
 
@@ -39,8 +41,20 @@ def snapshot(agreement: Agreement, resources: list[dict], products: list[str]) -
     return to_json({**data, "resources": resources, "product_ids": products})
 
 
+async def _resource_names(session: AsyncSession, scopes: list[list[dict]]) -> dict[str, str]:
+    ids = sorted({item["resource_id"] for scope in scopes for item in scope})
+    if not ids:
+        return {}
+    return dict((await session.execute(select(Resource.id, Resource.name).where(Resource.id.in_(ids)))).all())
+
+
 async def agreements_out(session: AsyncSession, agreements: list[Agreement]) -> list[AgreementOut]:
     resources, products = await scope_of(session, [a.id for a in agreements])
+    # Names are read beside the scope, not kept in it: the scope is what the ledger's snapshots record.
+    names = await _resource_names(session, list(resources.values()))
+    for scope in resources.values():
+        for item in scope:
+            item["resource_name"] = names.get(item["resource_id"])
     return [AgreementOut.model_validate({**a.model_dump(), "resources": resources[a.id], "product_ids": products[a.id]})
             for a in agreements]
 

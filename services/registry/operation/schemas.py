@@ -262,6 +262,7 @@ class ConsentOut(BaseModel):
 
 class ScopeItemOut(BaseModel):
     resource_id: str
+    resource_name: str | None = None
     shared_from_org_id: str | None
     shared_from_org_name: str | None
 
