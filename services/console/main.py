@@ -19,8 +19,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.kernel.revocation import RevocationList
 
-from . import (pages_auth, pages_disclosure, pages_oversight, pages_public, pages_records, pages_registrar,
-               pages_reports, pages_workspace, sitemap)
+from . import (pages_auth, pages_catalog, pages_disclosure, pages_oversight, pages_public, pages_records,
+               pages_registrar, pages_reports, pages_workspace, sitemap)
 from .cookie_session import SessionCookie
 from .i18n import N_, readable, request_language
 from .protection import CsrfFailed, SecurityHeaders
@@ -77,8 +77,8 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-    for module in (pages_public, pages_disclosure, pages_auth, pages_records, pages_workspace, pages_registrar,
-                   pages_oversight, pages_reports, sitemap):
+    for module in (pages_catalog, pages_public, pages_disclosure, pages_auth, pages_records, pages_workspace,
+                   pages_registrar, pages_oversight, pages_reports, sitemap):
         app.include_router(module.router)
     _install_handlers(app)
 

@@ -1,4 +1,5 @@
-"""Public pages, no login (Art. 12): current notices, a notice with its objection form, code lookup, prices."""
+"""Public pages, no login (Art. 12): current notices, a notice with its objection form, code lookup, prices.
+The home page and the catalogue are pages_catalog.py."""
 
 from __future__ import annotations
 
@@ -28,11 +29,6 @@ RegistrationId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
 
 def _upstream(request: Request) -> Upstream:
     return request.app.state.upstream
-
-
-@router.get("/", response_class=HTMLResponse)
-async def home(request: Request):
-    return render(request, "home.html")
 
 
 @router.get("/notices", response_class=HTMLResponse)

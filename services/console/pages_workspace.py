@@ -115,10 +115,22 @@ async def withdraw(request: Request, registration_id: Id):
     return RedirectResponse(target, status_code=303)
 
 
+async def _citable_resources(request: Request) -> list[dict[str, str]]:
+    """What a new product may be built on: the resources of the operator's agreements in force (Arts. 13, 16),
+    which an agency owns and the agreement grants, and any resource the caller's organization owns itself.
+    (``GET /resources`` alone lists only owned ones: an operator, owning none, was offered nothing.)"""
+    found: dict[str, str] = {}
+    if "operator" in roles_of(request):
+        for agreement in await _call(request, "GET", "/operation/agreements", params={"status": "active"}):
+            for item in agreement["resources"]:
+                found.setdefault(item["resource_id"], item.get("resource_name") or item["resource_id"])
+    for res in (await _call(request, "GET", "/resources", params={"limit": 200}))["items"]:
+        found.setdefault(res["id"], res["name"])
+    return [{"id": rid, "name": name} for rid, name in found.items()]
+
+
 async def _subject_form(request: Request, subject_type: str, form: dict, errors: dict, status: int = 200):
-    resources = []
-    if subject_type == "product":
-        resources = (await _call(request, "GET", "/resources", params={"limit": 200}))["items"]
+    resources = await _citable_resources(request) if subject_type == "product" else []
     return render(request, f"{subject_type}_form.html", status_code=status, form=form, errors=errors,
                   resources=resources, forms=PRODUCT_FORMS, use_types=USE_TYPES, attributes=ATTRIBUTES,
                   gradings=GRADINGS, frequencies=FREQUENCIES)

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ConsoleSettings"]
+__all__ = ["ConsoleSettings", "SiteOwner"]
+
+
+class SiteOwner(BaseModel):
+    """The site-owner lines a Chinese government website shows in its footer (政府网站发展指引, 国办发〔2017〕47号;
+    ICP filing under 《互联网信息服务管理办法》; public-security filing where the site has one). Empty: not shown."""
+
+    sponsor: str = Field(default="", max_length=200, description="主办单位")
+    contact: str = Field(default="", max_length=200, description="联系方式 (telephone, e-mail or address)")
+    site_code: str = Field(default="", max_length=40, description="网站标识码")
+    icp: str = Field(default="", max_length=60, description="ICP 备案号, e.g. 京ICP备12345678号")
+    public_security: str = Field(default="", max_length=60, description="公安备案号 (optional)")
+
+    @property
+    def configured(self) -> bool:
+        return any((self.sponsor, self.contact, self.site_code, self.icp, self.public_security))
+
+    @property
+    def public_security_code(self) -> str:
+        """The digits of the public-security filing number, which its query page (beian.mps.gov.cn) takes."""
+        return "".join(ch for ch in self.public_security if ch.isdigit())
+
+
+# What `pdr up --demo` shows, marked as demo values so nobody mistakes them for a real filing.
+DEMO_SITE_OWNER = SiteOwner(sponsor="某市数据局（演示）", contact="电话 010-12345678（演示）",
+                            site_code="0000000000（演示）", icp="京ICP备00000000号（演示）",
+                            public_security="京公网安备00000000000000号（演示）")
 
 
 class ConsoleSettings(BaseSettings):
@@ -34,6 +60,15 @@ class ConsoleSettings(BaseSettings):
     # A started-by-`pdr up --demo` console lets a registrar name the date of a notice close (the registry
     # honours it only in its own demo mode), to walk a registration past its 10-working-day notice.
     demo: bool = False
+    # The footer's site-owner lines: PDR_CONSOLE_SITE_OWNER='{"sponsor": "…", "icp": "…"}' (JSON). Unset in a demo
+    # console: demo values, marked as such.
+    site_owner: SiteOwner = SiteOwner()
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     upstream_timeout_seconds: float = 20.0
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _demo_site_owner(self) -> ConsoleSettings:
+        if self.demo and not self.site_owner.configured:
+            self.site_owner = DEMO_SITE_OWNER
+        return self

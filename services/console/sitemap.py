@@ -1,5 +1,6 @@
 """robots.txt and the sitemap of the public pages (sitemaps.org protocol 0.9): home, notices, lookup, prices,
-disclosures, each running notice and authorization, and each registered record's lookup page by its code.
+disclosures, each running notice and authorization, each organization with registered records, and each
+registered record's public page (``/datasets/{id}``, which links its lookup by query code).
 
 One sitemap holds at most 50,000 URLs. Up to that the sitemap is a single ``urlset``; past it ``/sitemap.xml``
 is a sitemap index naming ``/sitemaps/pages.xml`` and one ``/sitemaps/records-N.xml`` per 50,000 records, the
@@ -65,6 +66,10 @@ async def _pages(request: Request) -> list[Url]:
     urls += [(f"/notices/{n['id']}", date.fromisoformat(n["notice_starts_on"]))
              for n in await _every(request, "/public/notices")]
     urls += [(f"/authorizations/{a['agreement_id']}", None) for a in await _every(request, "/public/authorizations")]
+    # Organizations publishing registered records: the catalogue's organization facet names every one.
+    facets = await request.app.state.upstream.call("registry", "GET", "/catalog/facets",
+                                                   params={"status": "registered"})
+    urls += [(f"/organizations/{quote(org['value'], safe='')}", None) for org in facets["org"]]
     return urls
 
 
@@ -74,8 +79,8 @@ async def _records(request: Request, page: int) -> dict[str, Any]:
 
 
 def _record_urls(records: dict[str, Any]) -> list[Url]:
-    return [(f"/lookup?code={quote(r['query_code'], safe='')}", datetime.fromisoformat(r["updated_at"]).date())
-            for r in records["items"] if r["query_code"]]
+    return [(f"/datasets/{quote(r['subject_id'], safe='')}", datetime.fromisoformat(r["updated_at"]).date())
+            for r in records["items"]]
 
 
 @router.get("/robots.txt", response_class=PlainTextResponse, include_in_schema=False)

@@ -40,6 +40,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.update(
         request=request, lang=lang, _=Translator(lang), user=current_user(request), roles=roles_of(request),
         csrf=csrf_token(request), demo=request.app.state.settings.demo, htmx=is_htmx(request),
+        site=request.app.state.settings.site_owner,
     )
     roles = context["roles"]
     context["nav"] = {"work": bool(roles & {"operator", "agency"}), "review": bool(roles & {"registrar", "admin"}),

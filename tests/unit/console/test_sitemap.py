@@ -18,8 +18,9 @@ STATIC = [f"{CONSOLE}{path}" for path in ("/", "/notices", "/lookup", "/prices",
 
 
 async def _records(apps, count: int, *, drafts: int = 1, uncoded: int = 1) -> list[str]:
-    """Registered catalogue records with query codes (and some without, and drafts): their codes."""
-    codes = []
+    """Registered catalogue records, ``count`` with query codes and ``uncoded`` without (and drafts): the ids of
+    the registered ones, oldest first."""
+    ids = []
     async with apps.registry.state.db.sessions.begin() as session:
         for n in range(count + drafts + uncoded):
             status = "draft" if n >= count + uncoded else "registered"
@@ -27,12 +28,12 @@ async def _records(apps, count: int, *, drafts: int = 1, uncoded: int = 1) -> li
                            sharing_attribute="conditional", opening_attribute="unconditional", grading="general")
             session.add(row)
             await session.flush()
+            if status == "registered":
+                ids.append(row.id)
             if n < count or status == "draft":
                 code = f"PDR-2026-{n:06d}-Q"
                 session.add(IssuedCode(code=code, registration_id=f"r{n}", subject_type="resource", subject_id=row.id))
-                if n < count:
-                    codes.append(code)
-    return codes
+    return ids
 
 
 def _urls(response) -> dict[str, str | None]:
@@ -64,20 +65,21 @@ async def test_sitemap_lists_public_pages_running_notices_and_registered_records
                                                                                  people):
     operator, registrar = await people.person("operator"), await people.person("registrar")
     notice = await in_notice(registry_client, operator, registrar)
-    codes = await _records(apps, 2)
+    ids = await _records(apps, 2)
 
     urls = _urls(await browser.get("/sitemap.xml"))
 
-    assert set(urls) == {*STATIC, f"{CONSOLE}/notices/{notice['id']}",
-                         *(f"{CONSOLE}/lookup?code={code}" for code in codes)}
+    # Every registered record has its public page (coded or not); the organization publishing them has one too.
+    assert set(urls) == {*STATIC, f"{CONSOLE}/notices/{notice['id']}", f"{CONSOLE}/organizations/org-a",
+                         *(f"{CONSOLE}/datasets/{subject_id}" for subject_id in ids)}
     assert urls[f"{CONSOLE}/notices/{notice['id']}"] == notice["deadlines"]["notice_starts_on"]
-    assert all(urls[f"{CONSOLE}/lookup?code={code}"] for code in codes)
-    assert "PDR-2026-000003-Q" not in str(urls)  # the draft's code: not a public record
+    assert all(urls[f"{CONSOLE}/datasets/{subject_id}"] for subject_id in ids)
+    assert len(ids) == 3 and "PDR-2026-000003-Q" not in str(urls)  # the draft: not a public record
 
 
 async def test_past_the_url_limit_the_sitemap_is_an_index_of_numbered_sitemaps(apps, browser, monkeypatch):
     monkeypatch.setattr(sitemap, "MAX_URLS", 3)
-    codes = await _records(apps, 7, drafts=0, uncoded=0)
+    ids = await _records(apps, 7, drafts=0, uncoded=0)
 
     response = await browser.get("/sitemap.xml")
     root = ElementTree.fromstring(response.content)
@@ -85,13 +87,13 @@ async def test_past_the_url_limit_the_sitemap_is_an_index_of_numbered_sitemaps(a
     children = [s.find(f"{NS}loc").text for s in root.findall(f"{NS}sitemap")]
     assert children == [f"{CONSOLE}/sitemaps/pages.xml", *(f"{CONSOLE}/sitemaps/records-{n}.xml" for n in (1, 2, 3))]
 
-    assert set(_urls(await browser.get("/sitemaps/pages.xml"))) == set(STATIC)
+    assert set(_urls(await browser.get("/sitemaps/pages.xml"))) == {*STATIC, f"{CONSOLE}/organizations/org-a"}
     seen = []
     for n, size in ((1, 3), (2, 3), (3, 1)):
         page = _urls(await browser.get(f"/sitemaps/records-{n}.xml"))
         assert len(page) == size
         seen += list(page)
-    assert seen == [f"{CONSOLE}/lookup?code={code}" for code in codes]
+    assert seen == [f"{CONSOLE}/datasets/{subject_id}" for subject_id in ids]
     assert (await browser.get("/sitemaps/records-4.xml")).status_code == 404
 
 
