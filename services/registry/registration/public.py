@@ -6,6 +6,7 @@ plus the notice period and an id to object against. Everything else stays confid
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -62,6 +63,10 @@ async def _latest_with_code(ctx: Ctx, code: str) -> Registration:
     return (await ctx.session.scalars(query)).one()
 
 
+def _within(r: Registration, today: date) -> bool:
+    return (r.valid_from is None or r.valid_from <= today) and (r.valid_until is None or today <= r.valid_until)
+
+
 async def lookup_code(ctx: Ctx, code: str) -> dict[str, Any]:
     """The public result of a query code: what is registered, by whom, whether it is in force and until when."""
     r = await _latest_with_code(ctx, code)
@@ -71,7 +76,10 @@ async def lookup_code(ctx: Ctx, code: str) -> dict[str, Any]:
         state = "registered"
     return {"query_code": r.query_code, "subject_type": r.subject_type, "data_name": r.data_name,
             "registrant_names": r.registrant_names, "registration_type": r.type, "state": state,
-            "in_force": state == "registered", "valid_from": r.valid_from, "valid_until": r.valid_until,
+            # In force on the registry's today, within the validity period (DOMAIN §1): a registration coded with
+            # a later date (the demo's registrar closing a notice "as of" its end) is not in force before it starts.
+            "in_force": state == "registered" and _within(r, ctx.today),
+            "valid_from": r.valid_from, "valid_until": r.valid_until,
             "updated_at": r.updated_at}
 
 

@@ -148,3 +148,15 @@ async def test_joint_registrants_are_named_on_the_registration(flow, mint):
     assert registration["registrant_names"][1] == "合作单位"
     seen = await flow.client.get(f"/registrations/{registration['id']}", headers=partner.headers)
     assert seen.status_code == 200
+
+
+async def test_a_lookup_says_in_force_only_within_the_validity_period(flow, registered):
+    """DOMAIN §1: in force from valid_from to valid_until. A registration coded on a later day (the demo's
+    registrar closing a notice "as of" its end) was shown "in force" before its validity began."""
+    _agency, _registrar, _resource, first = registered
+    code, starts = first["query_code"], date.fromisoformat(first["valid_from"])
+    assert (await flow.client.get(f"/public/codes/{code}")).json()["in_force"] is True
+    flow.clock.set(starts - timedelta(days=1))
+    assert (await flow.client.get(f"/public/codes/{code}")).json()["in_force"] is False
+    flow.clock.set(date.fromisoformat(first["valid_until"]) + timedelta(days=1))
+    assert (await flow.client.get(f"/public/codes/{code}")).json()["in_force"] is False
