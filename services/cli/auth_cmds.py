@@ -1,4 +1,8 @@
-"""``pdr auth …``: bootstrap organizations, accounts and clients from the shell; rotate signing keys."""
+"""``pdr auth …``: bootstrap and list organizations, accounts and clients from the shell; rotate signing keys.
+
+They work on the auth database directly (the shell of the host that runs auth is trusted as an admin), and
+import the auth service only when they run, so that ``pdr --help`` stays instant.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,8 @@ import json
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-
-from services.auth.identities import AccountIn, ClientIn, OrgIn, create_account, create_client, create_org
-from services.auth.keys import key_state, rotate_keys
-from services.auth.secrets import ClientSecrets, Passwords
-from services.auth.settings import AuthSettings
-from services.kernel.problems import Problem
+from rich.table import Table
 
 from .common import DataDir, run, service_db, use_data_dir
 
@@ -42,6 +40,8 @@ async def _in_transaction(work):
 
 
 def _guard(build):
+    from pydantic import ValidationError
+
     try:
         return build()
     except ValidationError as exc:
@@ -51,6 +51,8 @@ def _guard(build):
 
 
 def _do(work, as_json: bool, title: str) -> None:
+    from services.kernel.problems import Problem
+
     try:
         record = run(lambda: _in_transaction(work))
     except Problem as problem:
@@ -70,6 +72,8 @@ def create_org_cmd(
     data_dir: DataDir = None,
 ) -> None:
     """Create an organization."""
+    from services.auth.identities import OrgIn, create_org
+
     use_data_dir(data_dir)
     data = _guard(lambda: OrgIn(name=name, uscc=uscc, region_code=region, kind=kind))
     _do(lambda s: create_org(s, data), as_json, "organization created")
@@ -86,6 +90,9 @@ def create_account_cmd(
     data_dir: DataDir = None,
 ) -> None:
     """Create a person's account bound to an organization."""
+    from services.auth.identities import AccountIn, create_account
+    from services.auth.secrets import Passwords
+
     use_data_dir(data_dir)
     data = _guard(lambda: AccountIn(username=username, password=password, org_id=org, roles=role,
                                     display_name=display_name))
@@ -103,6 +110,10 @@ def create_client_cmd(
     data_dir: DataDir = None,
 ) -> None:
     """Create a machine client; its secret is printed once."""
+    from services.auth.identities import ClientIn, create_client
+    from services.auth.secrets import ClientSecrets
+    from services.auth.settings import AuthSettings
+
     use_data_dir(data_dir)
     data = _guard(lambda: ClientIn(client_id=client_id, name=name, kind=kind, org_id=org, scopes=scope))
     secrets = ClientSecrets(AuthSettings().client_secret_pepper)
@@ -120,6 +131,9 @@ def rotate_keys_cmd(
 ) -> None:
     """Publish a new signing key, which signs after key_publish_ahead_seconds; the old one stays in JWKS until
     its last token expires (with --now: withdrawn at once)."""
+    from services.auth.keys import key_state, rotate_keys
+    from services.auth.settings import AuthSettings
+
     use_data_dir(data_dir)
     settings = AuthSettings()
     ahead = 0 if now else settings.key_publish_ahead_seconds
@@ -135,3 +149,120 @@ def rotate_keys_cmd(
 
     record = run(lambda: _in_transaction(work))
     _emit(record, as_json, "signing key rotated")
+
+
+def _read(query_rows, as_json: bool, title: str, columns: dict[str, str]) -> None:
+    """Print rows read from the auth database as a table of ``columns`` (header → key), or all of it as JSON.
+    An id a person copies (for --org) is never cut; other cells fold."""
+    from sqlalchemy.exc import DBAPIError
+
+    from services.kernel.migrate import database_url_for
+
+    try:
+        rows = run(lambda: _in_transaction(query_rows))
+    except DBAPIError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        console.print(f"[red]cannot read the auth database ({reason}); is it migrated? `pdr migrate auth` "
+                      f"(database: {database_url_for('auth')})[/red]")
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{title} ({len(rows)})")
+    for header, key in columns.items():
+        table.add_column(header, no_wrap=key == "id", min_width=32 if key == "id" else None, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row[key]) for key in columns.values()))
+    Console().print(table)
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, list):
+        return " ".join(value)
+    return "" if value is None else str(value)
+
+
+async def _org_names(session) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from services.auth.models import Organization
+
+    return dict((await session.execute(select(Organization.id, Organization.name))).all())
+
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print the records as JSON")]
+OrgFilter = Annotated[str | None, typer.Option("--org", help="Only this organization's (its id)")]
+
+
+@app.command("list-orgs")
+def list_orgs_cmd(
+    kind: Annotated[str | None, typer.Option(help="Only organizations of this kind (e.g. agency, operator)")] = None,
+    region: Annotated[str | None, typer.Option(help="Only this administrative division code (6 digits)")] = None,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+) -> None:
+    """List organizations with their ids (what --org takes), kinds and regions (--json adds the USCC)."""
+    from sqlalchemy import select
+
+    from services.auth.models import Organization
+
+    use_data_dir(data_dir)
+
+    async def work(session) -> list[dict]:
+        query = select(Organization).order_by(Organization.region_code, Organization.kind, Organization.name)
+        if kind:
+            query = query.where(Organization.kind == kind)
+        if region:
+            query = query.where(Organization.region_code == region)
+        return [{"id": o.id, "name": o.name, "kind": o.kind, "region_code": o.region_code, "uscc": o.uscc}
+                for o in (await session.scalars(query)).all()]
+
+    _read(work, as_json, "organizations", {"id": "id", "name": "name", "kind": "kind", "region": "region_code"})
+
+
+@app.command("list-accounts")
+def list_accounts_cmd(org: OrgFilter = None, as_json: AsJson = False, data_dir: DataDir = None) -> None:
+    """List people's accounts: username, roles, organization and whether disabled (--json adds ids; never a
+    password)."""
+    from sqlalchemy import select
+
+    from services.auth.models import Account
+
+    use_data_dir(data_dir)
+
+    async def work(session) -> list[dict]:
+        names = await _org_names(session)
+        query = select(Account).order_by(Account.username)
+        if org:
+            query = query.where(Account.org_id == org)
+        return [{"username": a.username, "display_name": a.display_name, "roles": list(a.roles), "org_id": a.org_id,
+                 "org_name": names.get(a.org_id, ""), "disabled": a.disabled}
+                for a in (await session.scalars(query)).all()]
+
+    _read(work, as_json, "accounts", {"username": "username", "roles": "roles", "organization": "org_name",
+                                      "disabled": "disabled"})
+
+
+@app.command("list-clients")
+def list_clients_cmd(org: OrgFilter = None, as_json: AsJson = False, data_dir: DataDir = None) -> None:
+    """List machine clients: client id, kind, scopes, organization and whether disabled (--json adds ids and
+    names; never a secret)."""
+    from sqlalchemy import select
+
+    from services.auth.models import Client
+
+    use_data_dir(data_dir)
+
+    async def work(session) -> list[dict]:
+        names = await _org_names(session)
+        query = select(Client).order_by(Client.client_id)
+        if org:
+            query = query.where(Client.org_id == org)
+        return [{"client_id": c.client_id, "name": c.name, "kind": c.kind, "scopes": list(c.scopes),
+                 "org_id": c.org_id, "org_name": names.get(c.org_id, "") if c.org_id else "", "disabled": c.disabled}
+                for c in (await session.scalars(query)).all()]
+
+    _read(work, as_json, "clients", {"client id": "client_id", "kind": "kind", "scopes": "scopes",
+                                     "organization": "org_name", "disabled": "disabled"})

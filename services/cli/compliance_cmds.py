@@ -13,8 +13,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from services.registry.compliance.engine import sweep
-
 from .common import DataDir, run, service_db, use_data_dir
 
 __all__ = ["register", "sweep_database"]
@@ -23,6 +21,8 @@ console = Console(stderr=True)
 
 
 async def sweep_database(on: date | None) -> dict:
+    from services.registry.compliance.engine import sweep
+
     db = await service_db("registry")
     try:
         async with db.sessions.begin() as session:

@@ -14,6 +14,8 @@ import httpx
 
 from services.registry.operation.dates import china_today
 
+from .common import explain_response
+
 __all__ = ["DEMO_DATE_HEADER", "DemoDates", "DemoFailed", "DemoRegistry", "Tokens"]
 
 # Honoured by a registry started in demo mode only: the registration workflow takes this as today's date.
@@ -49,7 +51,7 @@ class DemoRegistry:
             headers[DEMO_DATE_HEADER] = on.isoformat()
         response = self.client.request(method, path, json=json, params=params, headers=headers)
         if response.is_error:
-            raise DemoFailed(f"demo: {method} {path} as {user} answered {response.status_code}: {response.text[:600]}")
+            raise DemoFailed(f"demo, as {user}: {explain_response(response, hint='')}")
         return response.json()
 
     def get(self, user: str, path: str, **params: Any) -> Any:

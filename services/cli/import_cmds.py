@@ -9,23 +9,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from services.auth.models import Organization
-from services.kernel.migrate import upgrade
-from services.kernel.problems import Problem
-from services.registry.catalog.dcat_import import FORMATS
-from services.registry.catalog.importer import Owner, import_sheet, schema_for
-from services.registry.catalog.parsing import import_worker, parse_upload
-from services.registry.catalog.schemas import ImportReport
-from services.registry.settings import RegistrySettings
-
 from .common import DataDir, run, service_db, use_data_dir
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from services.registry.catalog.importer import Owner
+    from services.registry.catalog.schemas import ImportReport
 
 __all__ = ["catalog_demo", "register"]
 
@@ -33,6 +29,9 @@ console = Console(stderr=True)
 
 
 async def _owner(org_id: str) -> Owner:
+    from services.auth.models import Organization
+    from services.registry.catalog.importer import Owner
+
     db = await service_db("auth")
     try:
         async with db.sessions() as session:
@@ -40,11 +39,17 @@ async def _owner(org_id: str) -> Owner:
     finally:
         await db.dispose()
     if org is None or org.kind != "agency":
-        raise typer.BadParameter(f"{org_id} is not an agency organization known to auth", param_hint="--org")
+        raise typer.BadParameter(f"{org_id} is not an agency organization known to auth (`pdr auth list-orgs "
+                                 "--kind agency` lists them)", param_hint="--org")
     return Owner(org.id, org.name, org.region_code)
 
 
 async def _import(path: Path, org_id: str, dry_run: bool, progress: Progress) -> ImportReport:
+    from services.registry.catalog.dcat_import import FORMATS
+    from services.registry.catalog.importer import import_sheet, schema_for
+    from services.registry.catalog.parsing import import_worker, parse_upload
+    from services.registry.settings import RegistrySettings
+
     owner = await _owner(org_id)
     dcat = "." + path.name.lower().rsplit(".", 1)[-1] in FORMATS
     worker = import_worker(RegistrySettings())
@@ -66,10 +71,15 @@ async def _import(path: Path, org_id: str, dry_run: bool, progress: Progress) ->
         await db.dispose()
 
 
-def _print(report: ImportReport) -> None:
-    console.print(f"[green]created {report.created}[/green], updated {report.updated}, "
-                  f"unchanged {report.unchanged}, skipped {report.skipped}, "
-                  f"[red]invalid {report.invalid}[/red] of {report.total_rows} rows")
+def _print(report: ImportReport, dry_run: bool) -> None:
+    if dry_run:  # nothing was written: say what an import would do
+        console.print(f"dry run, nothing written: [green]would create {report.created}[/green], would update "
+                      f"{report.updated}, unchanged {report.unchanged}, would skip {report.skipped}, "
+                      f"[red]invalid {report.invalid}[/red] of {report.total_rows} rows")
+    else:
+        console.print(f"[green]created {report.created}[/green], updated {report.updated}, "
+                      f"unchanged {report.unchanged}, skipped {report.skipped}, "
+                      f"[red]invalid {report.invalid}[/red] of {report.total_rows} rows")
     if report.errors:
         table = Table("row", "column", "reason", title="Problems")
         for problem in report.errors[:200]:
@@ -77,6 +87,8 @@ def _print(report: ImportReport) -> None:
         console.print(table)
         if len(report.errors) > 200:
             console.print(f"… and {len(report.errors) - 200} more (use --report FILE for all)")
+    if report.invalid:
+        console.print(f"[red]{report.invalid} invalid row(s)[/red]: fix them and import again (exit status 3)")
 
 
 def register(app: typer.Typer) -> None:
@@ -89,7 +101,13 @@ def register(app: typer.Typer) -> None:
         report_path: Annotated[Path | None, typer.Option("--report", help="Write the full report as JSON")] = None,
         data_dir: DataDir = None,
     ) -> None:
-        """Import an agency's resource catalogue as drafts: valid rows in, invalid rows reported, re-runs idempotent."""
+        """Import an agency's resource catalogue as drafts: valid rows in, invalid rows reported, re-runs idempotent.
+        Exit status 3 when any row is invalid (also with --dry-run)."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from services.kernel.migrate import upgrade
+        from services.kernel.problems import Problem
+
         use_data_dir(data_dir)
         upgrade("registry")
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -101,7 +119,7 @@ def register(app: typer.Typer) -> None:
             for key, value in problem.extensions.items():
                 console.print(f"  {key}: {value}")
             raise typer.Exit(1) from None
-        _print(report)
+        _print(report, dry_run)
         if report_path:
             report_path.write_text(json.dumps(report.model_dump(), ensure_ascii=False, indent=2), encoding="utf-8")
         raise typer.Exit(0 if report.invalid == 0 else 3)

@@ -12,23 +12,17 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 
-from services.registry.ledger import merkle
-from services.registry.ledger.verify import (
-    EVIDENCE_FORMAT,
-    EXPORT_FORMAT,
-    LeafTree,
-    Report,
-    verify_evidence,
-    verify_ledger,
-)
+from .common import Api, run
 
-from .common import run
+if TYPE_CHECKING:
+    import httpx
+
+    from services.registry.ledger.verify import LeafTree, Report
 
 __all__ = ["app", "download", "verify_live", "write_export"]
 
@@ -48,30 +42,23 @@ def _b(text: str) -> bytes:
 
 # Tests route the CLI's HTTP to in-process apps by setting this.
 transport: httpx.AsyncBaseTransport | None = None
+# The ledger's reads are an auditor's (or an admin's): say so when a token is missing or lacks the role.
+HINTS = {403: "the ledger is read by an auditor or an admin: use such an account's token"}
 
 
-def _client(url: str, token: str | None) -> httpx.AsyncClient:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=60.0, transport=transport)
-
-
-async def _get(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
-    response = await client.get(path, params=params)
-    if response.status_code != 200:
-        console.print(f"[red]{path}: HTTP {response.status_code} {response.text[:300]}[/red]")
-        raise typer.Exit(2)
-    return response.json()
+def _client(url: str, token: str | None) -> Api:
+    return Api(url, token, hints=HINTS, transport=transport)
 
 
 async def download(url: str, token: str | None) -> tuple[dict, dict, list[dict]]:
     """Signed tree head, JWKS, and every entry up to the head's size."""
     async with _client(url, token) as client:
-        sth = await _get(client, "/ledger/sth")
-        jwks = await _get(client, "/.well-known/jwks.json")
+        sth = await client.get("/ledger/sth")
+        jwks = await client.get("/.well-known/jwks.json")
         entries: list[dict] = []
         while len(entries) < sth["tree_size"]:
-            page = await _get(client, "/ledger/entries", start=len(entries),
-                              end=min(len(entries) + PAGE, sth["tree_size"]) - 1)
+            page = await client.get("/ledger/entries", start=len(entries),
+                                    end=min(len(entries) + PAGE, sth["tree_size"]) - 1)
             if not page["entries"]:
                 break
             entries += page["entries"]
@@ -80,13 +67,15 @@ async def download(url: str, token: str | None) -> tuple[dict, dict, list[dict]]
 
 async def _locate(url: str, token: str | None, tree: LeafTree, sth: dict) -> int | None:
     """Smallest m whose local prefix root the registry's consistency proof to the signed root rejects."""
+    from services.registry.ledger import merkle
+
     size, root = sth["tree_size"], _b(sth["root_hash"])
     low, high = 1, size
     async with _client(url, token) as client:
         while low < high:
             mid = (low + high) // 2
-            proof = [_b(h) for h in (await _get(client, "/ledger/proof/consistency", first=mid,
-                                                second=size))["consistency_path"]]
+            proof = [_b(h) for h in (await client.get("/ledger/proof/consistency", first=mid,
+                                                      second=size))["consistency_path"]]
             if merkle.verify_consistency(mid, size, tree.root(mid), root, proof):
                 low = mid + 1
             else:
@@ -96,6 +85,8 @@ async def _locate(url: str, token: str | None, tree: LeafTree, sth: dict) -> int
 
 async def verify_live(url: str, token: str | None, saved: dict | None, jwks: dict | None,
                       deep: bool = False) -> Report:
+    from services.registry.ledger.verify import verify_ledger
+
     sth, keys, entries = await download(url, token)
     report, tree = verify_ledger(*_leaves(entries), sth, jwks or keys, saved, deep=deep)
     if not report.ok and report.first_bad_entry is None and tree.size == sth["tree_size"] > 0:
@@ -107,6 +98,8 @@ async def verify_live(url: str, token: str | None, saved: dict | None, jwks: dic
 
 
 def write_export(output: Path, sth: dict, jwks: dict, entries: list[dict]) -> None:
+    from services.registry.ledger.verify import EXPORT_FORMAT
+
     with output.open("w") as handle:
         handle.write(json.dumps({"format": EXPORT_FORMAT, "sth": sth, "jwks": jwks}) + "\n")
         for entry in entries:
@@ -123,6 +116,8 @@ def _read_json(path: Path) -> Any:
 
 def _read_file(path: Path) -> dict | tuple[dict, dict, list[dict]]:
     """An evidence bundle (one JSON document) or a ledger export (JSON Lines with a header line)."""
+    from services.registry.ledger.verify import EVIDENCE_FORMAT, EXPORT_FORMAT
+
     try:
         with path.open() as handle:
             try:
@@ -177,6 +172,8 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Verify a live registry, an exported ledger, or an evidence bundle; report the first bad entry."""
+    from services.registry.ledger.verify import verify_evidence, verify_ledger
+
     live = source.startswith(("http://", "https://"))
     saved = _read_json(saved_head) if saved_head else None
     if live:
@@ -225,7 +222,7 @@ def evidence(
     """Download the evidence bundle of one subject (verify it with `pdr ledger verify FILE`)."""
     async def fetch() -> dict:
         async with _client(url, token) as client:
-            return await _get(client, f"/ledger/evidence/{subject_type}/{subject_id}")
+            return await client.get(f"/ledger/evidence/{subject_type}/{subject_id}")
 
     bundle = run(fetch)
     output.write_text(json.dumps(bundle, indent=2, ensure_ascii=False))

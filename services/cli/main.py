@@ -1,9 +1,14 @@
-"""``pdr``: one typer app; each service's commands live in their own module and register here."""
+"""``pdr``: one typer app; each service's commands live in their own module and register here.
+
+The command modules import only typer and rich at their top, so ``pdr --help`` answers without loading the
+services (FastAPI, SQLAlchemy, pydantic models): each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
+import sys
+
 import typer
-from pydantic import ValidationError
 
 from . import auth_cmds, compliance_cmds, import_cmds, ledger_cmds, registration_cmds, run_cmds, scoring_cmds
 
@@ -24,7 +29,11 @@ app.add_typer(scoring_cmds.app, name="scoring")
 def main() -> None:
     try:
         app()
-    except ValidationError as exc:
+    except Exception as exc:
+        # Only a command that loaded pydantic can have raised its ValidationError: help never loads it.
+        pydantic = sys.modules.get("pydantic")
+        if pydantic is None or not isinstance(exc, pydantic.ValidationError):
+            raise
         # A setting from the environment (PDR_*) that does not validate: say which, without a traceback.
         typer.echo(f"pdr: invalid configuration ({exc.title}):", err=True)
         for problem in exc.errors():

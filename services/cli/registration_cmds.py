@@ -9,15 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 from rich.console import Console
-
-from services.kernel.problems import Problem
-from services.registry.registration.calendar import load_calendar, load_year
-from services.registry.registration.completion import sweep
-from services.registry.registration.context import Ctx
-from services.registry.registration.evidence import today_in_china
-from services.registry.registration.rules import RegistrationRules
 
 from .common import DataDir, run, service_db, use_data_dir
 
@@ -31,6 +23,8 @@ console = Console(stderr=True)
 
 def read_days(path: Path) -> list[tuple[date, bool, str]]:
     """CSV (day,working,name), JSON or YAML (a list of {day, working, name}, or {days: [...]})."""
+    import yaml
+
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() == ".csv":
         rows = list(csv.DictReader(text.splitlines()))
@@ -65,6 +59,9 @@ def calendar_load(year: Annotated[int, typer.Argument(min=2000, max=2100)],
                   source: Annotated[str, typer.Option(help="Where the data comes from (the notice)")] = "",
                   data_dir: DataDir = None) -> None:
     """Load a year's holidays and adjusted working days, replacing what was loaded before."""
+    from services.kernel.problems import Problem
+    from services.registry.registration.calendar import load_year
+
     use_data_dir(data_dir)
     days = read_days(file)
     try:
@@ -78,6 +75,8 @@ def calendar_load(year: Annotated[int, typer.Argument(min=2000, max=2100)],
 @calendar_app.command("show")
 def calendar_show(year: Annotated[int, typer.Argument(min=2000, max=2100)], data_dir: DataDir = None) -> None:
     """Where the calendar of a year comes from and its working days."""
+    from services.registry.registration.calendar import load_calendar
+
     use_data_dir(data_dir)
 
     async def job(session):
@@ -94,6 +93,12 @@ def calendar_show(year: Annotated[int, typer.Argument(min=2000, max=2100)], data
 @registration_app.command("sweep")
 def registration_sweep(data_dir: DataDir = None) -> None:
     """Close public notices that ended without pending objections; expire registrations not renewed."""
+    from services.registry.registration.calendar import load_calendar
+    from services.registry.registration.completion import sweep
+    from services.registry.registration.context import Ctx
+    from services.registry.registration.evidence import today_in_china
+    from services.registry.registration.rules import RegistrationRules
+
     use_data_dir(data_dir)
 
     async def job(session):

@@ -13,13 +13,9 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
-
-from services.kernel.migrate import upgrade
-from services.kernel.private_files import write_private
 
 from .common import PROCESSES, SERVICES, DataDir, run, service_db, use_data_dir
 
@@ -34,13 +30,21 @@ UVICORN_OPTIONS = {
 }
 
 
+class StartupFailed(RuntimeError):
+    """A process of `pdr up` could not start: the message names it (and its port)."""
+
+
 def _migrate(services: tuple[str, ...] = SERVICES) -> None:
+    from services.kernel.migrate import upgrade
+
     for service in services:
         upgrade(service)
 
 
 def _demo_credentials(data_dir: Path) -> dict:
     """Demo client secrets are made once per data directory and kept beside the databases."""
+    from services.kernel.private_files import write_private
+
     path = data_dir / "demo-credentials.json"
     if path.exists():
         return json.loads(path.read_text())
@@ -65,13 +69,21 @@ def _seed_identities(client_secrets: dict) -> dict:
     return run(work)
 
 
-def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen], timeout: float = 60) -> None:
+def _died(name: str, proc: subprocess.Popen, ports: dict[str, int] | None = None) -> str:
+    port = f" (port {ports[name]})" if ports and name in ports else ""
+    return f"{name}{port} exited with code {proc.returncode} during startup; its output above says why"
+
+
+def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen], timeout: float = 60,
+                ports: dict[str, int] | None = None) -> None:
+    import httpx
+
     deadline = time.monotonic() + timeout
     pending = dict(urls)
     while pending and time.monotonic() < deadline:
         for name, url in list(pending.items()):
             if procs[name].poll() is not None:
-                raise RuntimeError(f"{name} exited with code {procs[name].returncode}")
+                raise StartupFailed(_died(name, procs[name], ports))
             try:
                 if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                     pending.pop(name)
@@ -79,7 +91,60 @@ def _wait_ready(urls: dict[str, str], procs: dict[str, subprocess.Popen], timeou
                 pass
         time.sleep(0.3)
     if pending:
-        raise RuntimeError(f"not ready after {timeout:.0f}s: {', '.join(pending)}")
+        raise StartupFailed(f"not ready after {timeout:.0f}s: {', '.join(pending)}")
+    # A process that failed to bind may still be exiting while another program answered on its port.
+    for name, proc in procs.items():
+        if proc.poll() is not None:
+            raise StartupFailed(_died(name, proc, ports))
+
+
+def busy_ports(host: str, ports: dict[str, int]) -> list[str]:
+    """What stands in the way of serving each process on its port: another program listening there, or two
+    processes given one port. Checked before anything starts, so that `pdr up` never reports a stranger's
+    answers on a busy port as its own service being ready."""
+    problems = []
+    seen: dict[int, str] = {}
+    for name, port in ports.items():
+        if port in seen:
+            problems.append(f"{name} and {seen[port]} were both given port {port}")
+            continue
+        seen[port] = name
+        try:
+            family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+            # As uvicorn binds: SO_REUSEADDR, so a port with connections in TIME_WAIT is free, a listener is not.
+            with socket.create_server((host, port), family=family, reuse_port=False):
+                pass
+        except OSError as exc:
+            problems.append(f"{name} cannot listen on {host}:{port}: {exc.strerror or exc} "
+                            f"(stop what holds it, or choose another port with --{name}-port)")
+    return problems
+
+
+def _refuse_busy_ports(host: str, ports: dict[str, int]) -> None:
+    problems = busy_ports(host, ports)
+    for problem in problems:
+        console.print(f"[red]pdr up: {problem}[/red]", soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)
+
+
+def _seed_demo(urls: dict[str, str], creds: dict[str, str]) -> None:
+    """The demo steps over HTTP; a refused or failed call is one line naming the call (common's wording)."""
+    import httpx
+
+    from .common import explain_response, unreachable
+    from .demo import seed_registry_demo
+
+    try:
+        seed_registry_demo(urls, creds)
+    except httpx.HTTPStatusError as exc:
+        raise StartupFailed(f"demo: {explain_response(exc.response)}") from None
+    except httpx.HTTPError as exc:
+        try:
+            url = str(exc.request.url)
+        except RuntimeError:  # no request attached
+            url = "the demo"
+        raise StartupFailed(f"demo: {unreachable(url, exc)}") from None
 
 
 def _stop(procs: dict[str, subprocess.Popen]) -> None:
@@ -144,9 +209,10 @@ def register(app: typer.Typer) -> None:
         """Migrate and start the three services and the web console in the foreground; Ctrl-C stops them all."""
         data_dir = data_dir or Path("var")
         use_data_dir(data_dir)
+        ports = {"auth": auth_port, "registry": registry_port, "scoring": scoring_port, "console": console_port}
+        _refuse_busy_ports(host, ports)
         console.print(f"[bold]PDR[/bold] data in {data_dir.resolve()}")
         _migrate()
-        ports = {"auth": auth_port, "registry": registry_port, "scoring": scoring_port, "console": console_port}
         extra: dict[str, str] = {}
         seeded = None
         if demo:
@@ -165,22 +231,26 @@ def register(app: typer.Typer) -> None:
 
         signal.signal(signal.SIGTERM, on_signal)
         try:
-            _wait_ready(urls, procs)
+            _wait_ready(urls, procs, ports=ports)
             if demo:
-                from .demo import seed_registry_demo
-
-                seed_registry_demo(urls, creds)
+                _seed_demo(urls, creds)
             _print_urls(urls, seeded)
             while not stopping and all(p.poll() is None for p in procs.values()):
                 time.sleep(0.5)
         except KeyboardInterrupt:
-            pass
+            stopping = True  # Ctrl-C reached the children too: their exit is not a failure
         except RuntimeError as exc:
-            console.print(f"[red]{exc}[/red]")
+            console.print(f"[red]pdr up: {exc}[/red]", soft_wrap=True)
             _stop(procs)
             raise typer.Exit(1) from None
+        dead = [name for name, proc in procs.items() if proc.returncode is not None]
         console.print("stopping…")
         _stop(procs)
+        if dead and not stopping:
+            codes = ", ".join(str(procs[name].returncode) for name in dead)
+            console.print(f"[red]pdr up: {', '.join(dead)} stopped unexpectedly (exit code {codes}); every process "
+                          "was stopped[/red]", soft_wrap=True)
+            raise typer.Exit(1)
 
     @app.command()
     def serve(
@@ -238,5 +308,6 @@ def _print_urls(urls: dict[str, str], seeded: dict | None) -> None:
         for client_id, secret in seeded["clients"].items():
             creds.add_row("client", client_id, secret)
         console.print(creds)
-        console.print(f"Get a token: curl -s -X POST {urls['auth']}/oauth/token "
-                      "-d grant_type=password -d username=operator -d 'password=Demo-pass-2026!' -d audience=pdr-registry")
+        console.print(f"Get a token into $TOKEN: TOKEN=$(curl -s -X POST {urls['auth']}/oauth/token "
+                      "-d grant_type=password -d username=operator -d 'password=Demo-pass-2026!' "
+                      "-d audience=pdr-registry | jq -r .access_token)", soft_wrap=True, highlight=False)

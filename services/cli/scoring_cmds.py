@@ -10,18 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.kernel.problems import Problem
-from services.kernel.security import Principal
-from services.scoring.indicators.ahp import InconsistentJudgements, ahp_weights
-from services.scoring.indicators.loader import default_yaml
-
 from .common import DataDir, run, service_db, use_data_dir
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Valorization evaluation, value scores and valuation (scoring service).", no_args_is_help=True)
 console = Console(stderr=True)
-SHELL = Principal(subject="cli", org=None, roles=frozenset({"admin"}))
 
 
 async def _in_transaction(work):
@@ -36,6 +30,8 @@ async def _in_transaction(work):
 @app.command("default-model")
 def default_model_cmd() -> None:
     """Print the shipped default indicator model (YAML), a starting point for a new version."""
+    from services.scoring.indicators.loader import default_yaml
+
     typer.echo(default_yaml())
 
 
@@ -56,12 +52,15 @@ def models_cmd(data_dir: DataDir = None) -> None:
 def publish_model_cmd(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
                       data_dir: DataDir = None) -> None:
     """Publish a new indicator model version from a YAML file (AHP matrices must have CR < 0.1)."""
+    from services.kernel.problems import Problem
+    from services.kernel.security import Principal
     from services.scoring.indicators.store import publish
 
+    shell = Principal(subject="cli", org=None, roles=frozenset({"admin"}))  # the host's shell acts as an admin
     use_data_dir(data_dir)
     text = file.read_text("utf-8")
     try:
-        version = run(lambda: _in_transaction(lambda s: publish(s, SHELL, text)))
+        version = run(lambda: _in_transaction(lambda s: publish(s, shell, text)))
     except Problem as problem:
         console.print(f"[red]{problem.title}: {problem.detail}[/red]")
         for err in problem.extensions.get("errors", []):
@@ -73,6 +72,8 @@ def publish_model_cmd(file: Annotated[Path, typer.Argument(exists=True, dir_okay
 @app.command("ahp")
 def ahp_cmd(matrix: Annotated[str, typer.Argument(help='Pairwise matrix as JSON, e.g. "[[1,3],[0.3333,1]]"')]) -> None:
     """AHP weights, λmax, CI, RI and CR of a pairwise comparison matrix."""
+    from services.scoring.indicators.ahp import InconsistentJudgements, ahp_weights
+
     try:
         result = ahp_weights(json.loads(matrix))
     except InconsistentJudgements as exc:
