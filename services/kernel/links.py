@@ -7,6 +7,8 @@
   parameters and the created record's fields (its ``id`` for the last parameter when no field has that name).
 - ``Link`` (RFC 8288): a cursor page (``kernel.pagination.Page``, or any body ending in ``"next_cursor"``)
   gets ``<same URL with cursor=…>; rel="next"``; lists paged by ``after`` set theirs with ``link_next``.
+- ``X-Total-Count``: a page that carries its ``total`` (the first page of a ``Page``) repeats it as a header,
+  where clients of the common portal frameworks look for it.
 
 Both are one pure-ASGI middleware that looks only at complete JSON bodies of 201 answers and successful GETs.
 """
@@ -26,7 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = ["ResponseLinks", "link_next", "location_templates"]
 
 _PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
-_NEXT_CURSOR = re.compile(rb',"next_cursor":"([A-Za-z0-9_-]{1,1024})"}\s*$')
+# A page's tail: ``"total":N`` (or null) just before ``"next_cursor"``, which ends the body.
+_PAGE_TAIL = re.compile(rb'(?:,"total":(\d{1,19}|null))?,"next_cursor":(?:"([A-Za-z0-9_-]{1,1024})"|null)}\s*$')
 
 
 def _is_json(start: Message) -> bool:
@@ -106,31 +109,37 @@ class ResponseLinks:
                 return
             start, held = held, None
             if not message.get("more_body", False):
-                link = (self._location if method == "POST" else self._next)(scope, start, message.get("body", b""))
-                if link is not None:
-                    start = {**start, "headers": [*start.get("headers", []), link]}
+                links = (self._location if method == "POST" else self._next)(scope, start, message.get("body", b""))
+                if links:
+                    start = {**start, "headers": [*start.get("headers", []), *links]}
             await send(start)
             await send(message)
 
         await self.app(scope, receive, send_linked)
 
-    def _location(self, scope: Scope, start: Message, body: bytes) -> tuple[bytes, bytes] | None:
+    def _location(self, scope: Scope, start: Message, body: bytes) -> list[tuple[bytes, bytes]]:
         route = scope.get("route")
         template = self.templates.get(getattr(route, "path", None))
         if template is None or any(name == b"location" for name, _ in start.get("headers", [])):
-            return None
+            return []
         try:
             created = json.loads(body)
         except ValueError:
-            return None
+            return []
         if not isinstance(created, dict):
-            return None
+            return []
         path = _fill(template, scope.get("path_params", {}), created)
-        return None if path is None else (b"location", (scope.get("root_path", "") + path).encode())
+        return [] if path is None else [(b"location", (scope.get("root_path", "") + path).encode())]
 
-    def _next(self, scope: Scope, start: Message, body: bytes) -> tuple[bytes, bytes] | None:
-        match = _NEXT_CURSOR.search(body[-1100:])
-        if match is None or any(name == b"link" for name, _ in start.get("headers", [])):
-            return None
-        url = URL(scope=scope).include_query_params(cursor=match.group(1).decode())
-        return b"link", f'<{url}>; rel="next"'.encode()
+    def _next(self, scope: Scope, start: Message, body: bytes) -> list[tuple[bytes, bytes]]:
+        match = _PAGE_TAIL.search(body[-1200:])
+        if match is None:
+            return []
+        total, cursor = match.groups()
+        headers = []
+        if total not in (None, b"null"):
+            headers.append((b"x-total-count", total))
+        if cursor is not None and not any(name == b"link" for name, _ in start.get("headers", [])):
+            url = URL(scope=scope).include_query_params(cursor=cursor.decode())
+            headers.append((b"link", f'<{url}>; rel="next"'.encode()))
+        return headers

@@ -14,9 +14,10 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
@@ -30,8 +31,11 @@ from sqlalchemy import (
     SmallInteger,
     String,
     bindparam,
+    func,
+    select,
     tuple_,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -39,8 +43,8 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from .problems import BadRequest
 from .text import refused_character
 
-__all__ = ["MAX_CURSOR_LENGTH", "CursorKey", "NextLink", "Page", "Pager", "decode_cursor", "encode_cursor",
-           "keyset_page"]
+__all__ = ["MAX_CURSOR_LENGTH", "CursorKey", "NextLink", "Page", "Pager", "Sorts", "decode_cursor", "encode_cursor",
+           "keyset_page", "page_of"]
 
 T = TypeVar("T")
 # A key is a column of the sort order (mapped or Core), or the Python type of a computed one (a search tier).
@@ -53,9 +57,12 @@ _REFUSED = object()
 
 
 class Page(BaseModel, Generic[T]):
-    """One page of a list; ``next_cursor`` is also sent as ``Link: <…cursor=…>; rel="next"`` (kernel.links)."""
+    """One page of a list; ``next_cursor`` is also sent as ``Link: <…cursor=…>; rel="next"`` and ``total`` as
+    ``X-Total-Count`` (kernel.links). ``total`` is counted on the first page only (no cursor): a client walking
+    the list learns it once, and later pages cost what the first does."""
 
     items: list[T]
+    total: int | None = None
     next_cursor: str | None = None
 
 
@@ -77,6 +84,89 @@ class Pager:
 
 
 NextLink = Annotated[Pager, Depends(Pager)]
+
+
+@dataclass(frozen=True)
+class Sorts:
+    """The orders a list offers as its ``sort`` parameter: ``name`` ascending, ``-name`` descending.
+
+    Each order is a keyset: its keys end in a unique column, so pages never overlap or skip a row whatever the
+    ties. The cursor carries the order's name with the last row's keys, so a cursor of one order is refused
+    (400 ``bad-cursor``) by another rather than read as the wrong keys.
+    """
+
+    keys: dict[str, tuple[CursorKey, ...]]  # field name → keys, ascending
+    default: str  # e.g. "-id"
+
+    def __post_init__(self) -> None:
+        if self.default.lstrip("-") not in self.keys:
+            raise ValueError(f"default order {self.default!r} is not one of {sorted(self.keys)}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for field in self.keys for name in (field, f"-{field}"))
+
+    def query(self, description: str = "Order of the list") -> Any:
+        """The ``sort`` query parameter's type: the allowed orders as an enum in OpenAPI, 422 for any other."""
+        return Annotated[Literal[self.names] | None,  # type: ignore[valid-type]
+                         Query(description=f"{description}: a field, `-` for descending (default `{self.default}`)")]
+
+    def resolve(self, sort: str | None) -> tuple[str, tuple[CursorKey, ...], bool]:
+        name = sort or self.default
+        return name, self.keys[name.lstrip("-")], name.startswith("-")
+
+
+@dataclass
+class Listed(Generic[T]):
+    """What ``page_of`` read: the page's rows, the next page's cursor and, on a first page, the total."""
+
+    rows: list[T]
+    next_cursor: str | None
+    total: int | None
+
+    def page(self, items: Sequence[Any] | None = None) -> dict[str, Any]:
+        """The body of a ``Page`` (its items the rows, or ``items`` made from them)."""
+        return {"items": self.rows if items is None else items, "total": self.total, "next_cursor": self.next_cursor}
+
+
+async def page_of(session: AsyncSession, query: Select, sorts: Sorts, sort: str | None, cursor: str | None,
+                  limit: int, *, scalars: bool = False, count: bool = True) -> Listed[Any]:
+    """One page of ``query`` in the ``sort`` order after ``cursor``: the one way a REST list is paged.
+
+    The total is counted on the first page only, from the same query without its order (``count=False`` where a
+    count would scan what the page does not, e.g. a filter applied after reading).
+    """
+    name, keys, descending = sorts.resolve(sort)
+    after = None
+    if cursor:
+        values = decode_cursor(cursor, [str, *keys])
+        if values[0] != name:
+            raise _bad_cursor()
+        after = encode_cursor(values[1:])
+    result = await session.execute(keyset_page(query, list(keys), after, limit, descending=descending))
+    rows = list(result.scalars().all() if scalars else result.all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        next_cursor = encode_cursor([name, *(_key_value(last, key, scalars) for key in keys)])
+    total = None
+    if count and cursor is None:
+        total = len(rows) if not more else await session.scalar(
+            select(func.count()).select_from(query.order_by(None).subquery()))
+    return Listed(rows, next_cursor, total)
+
+
+def _key_value(row: Any, key: CursorKey, scalars: bool) -> Any:
+    name = key.key if isinstance(key, InstrumentedAttribute) else key.name
+    if scalars:
+        value = getattr(row, name)
+    elif name in row._mapping:  # a row of columns
+        value = row._mapping[name]
+    else:  # a row of entities, the first one sorted
+        value = getattr(row[0], name)
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
 def encode_cursor(values: list[Any]) -> str:

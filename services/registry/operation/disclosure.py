@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.pagination import encode_cursor, keyset_page
+from services.kernel.pagination import Listed, Sorts, page_of
 from services.kernel.problems import NotFound
 
 from ..ledger.models import LedgerEntry
@@ -27,7 +27,7 @@ from .dates import china_today
 from .disclosure_schemas import AuthorizationOut, DisclosedProductOut, DisclosedResourceOut, OrgRef
 from .models import Agreement, AgreementProduct, AgreementResource, Plan
 
-__all__ = ["authorization", "authorizations", "every_authorization", "latest_codes"]
+__all__ = ["SORTS", "authorization", "authorizations", "every_authorization", "latest_codes"]
 
 
 def _activated():
@@ -87,18 +87,22 @@ async def _disclose(session: AsyncSession, rows: list[tuple[Agreement, Plan]], t
         products=[product_out(p) for p in products[a.id]], prices_as_of=today) for a, plan in rows]
 
 
+# The orders of the public authorizations: by agreement (the default), by the first or the last day of the term.
+SORTS = Sorts({"id": (Agreement.id,), "starts_on": (Agreement.starts_on, Agreement.id),
+               "ends_on": (Agreement.ends_on, Agreement.id)}, default="id")
+
+
 async def authorizations(session: AsyncSession, *, cursor: str | None, limit: int, region_code: str | None,
-                         status: str | None) -> tuple[list[AuthorizationOut], str | None]:
-    """One page of public authorizations in agreement id order, cursor-paged as the other public lists are."""
+                         status: str | None, sort: str | None = None) -> Listed[AuthorizationOut]:
+    """One page of public authorizations, cursor-paged and sorted as the other public lists are."""
     query = _public()
     if region_code:
         query = query.where(Agreement.region_code == region_code)
     if status:
         query = query.where(Agreement.status == status)
-    rows = [tuple(r) for r in (await session.execute(keyset_page(query, [Agreement.id], cursor, limit))).all()]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return await _disclose(session, rows, china_today()), (encode_cursor([rows[-1][0].id]) if more else None)
+    listed = await page_of(session, query, SORTS, sort, cursor, limit)
+    items = await _disclose(session, [tuple(row) for row in listed.rows], china_today())
+    return Listed(items, listed.next_cursor, listed.total)
 
 
 async def authorization(session: AsyncSession, agreement_id: str) -> AuthorizationOut:
@@ -113,7 +117,8 @@ async def every_authorization(session: AsyncSession, page: int = 200) -> list[Au
     out: list[AuthorizationOut] = []
     cursor: str | None = None
     while True:
-        items, cursor = await authorizations(session, cursor=cursor, limit=page, region_code=None, status=None)
-        out += items
+        listed = await authorizations(session, cursor=cursor, limit=page, region_code=None, status=None)
+        out += listed.rows
+        cursor = listed.next_cursor
         if cursor is None:
             return out

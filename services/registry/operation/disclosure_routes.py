@@ -23,11 +23,12 @@ Region = Annotated[str | None, Query(pattern=r"^[1-9][0-9]{5}$", description="Th
 @router.get("/authorizations", response_model=Page[AuthorizationOut], operation_id="list_public_authorizations")
 async def list_authorizations(session: SessionDep, cursor: Annotated[str | None, Query(max_length=200)] = None,
                               limit: Annotated[int, Query(ge=1, le=200)] = 50, region_code: Region = None,
-                              status: PublicStatus | None = None):
+                              status: PublicStatus | None = None,
+                              sort: disclosure.SORTS.query() = None):  # type: ignore[valid-type]
     """Authorized operations (Art. 18) with the operator's products and prices (Art. 19), without login."""
-    items, next_cursor = await disclosure.authorizations(session, cursor=cursor, limit=limit,
-                                                         region_code=region_code, status=status)
-    return {"items": items, "next_cursor": next_cursor}
+    listed = await disclosure.authorizations(session, cursor=cursor, limit=limit, region_code=region_code,
+                                             status=status, sort=sort)
+    return listed.page()
 
 
 @router.get("/authorizations/{agreement_id}", response_model=AuthorizationOut, operation_id="get_public_authorization")

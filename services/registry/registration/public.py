@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from services.kernel.pagination import encode_cursor, keyset_page
+from services.kernel.pagination import Listed, Sorts, page_of
 from services.kernel.problems import Conflict, NotFound
 
 from .access import ensure_readable
@@ -20,7 +20,7 @@ from .context import Ctx
 from .models import Registration
 from .steps import registration_or_404
 
-__all__ = ["current_notices", "in_force_by_code", "lookup_code", "notice", "registration_for_certificate"]
+__all__ = ["NOTICE_SORTS", "current_notices", "in_force_by_code", "lookup_code", "notice", "registration_for_certificate"]
 
 NOTICE_FIELDS = ("id", "registrant_names", "type", "data_name", "short_description", "notice_starts_on",
                  "notice_ends_on")
@@ -31,8 +31,13 @@ def _notices(ctx: Ctx):
         Registration.state == "in_notice", Registration.notice_ends_on >= ctx.today)
 
 
-async def current_notices(ctx: Ctx, *, cursor: str | None, limit: int,
-                          q: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+# The orders of the notices list: by filing (the default), or by the day a notice closes (closing soon first).
+NOTICE_SORTS = Sorts({"id": (Registration.id,), "notice_ends_on": (Registration.notice_ends_on, Registration.id)},
+                     default="id")
+
+
+async def current_notices(ctx: Ctx, *, cursor: str | None, limit: int, q: str | None = None,
+                          sort: str | None = None) -> Listed[dict[str, Any]]:
     """Notices running today; ``q`` matches the data name or the short description (case-insensitive).
     Only notices in force are searched, a small set at any time, so a plain LIKE is the right tool."""
     query = _notices(ctx)
@@ -40,10 +45,8 @@ async def current_notices(ctx: Ctx, *, cursor: str | None, limit: int,
         pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Registration.data_name.ilike(pattern, escape="\\"),
                                 Registration.short_description.ilike(pattern, escape="\\")))
-    rows = (await ctx.session.execute(keyset_page(query, [Registration.id], cursor, limit))).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return [dict(row._mapping) for row in rows], (encode_cursor([rows[-1].id]) if more else None)
+    listed = await page_of(ctx.session, query, NOTICE_SORTS, sort, cursor, limit)
+    return Listed([dict(row._mapping) for row in listed.rows], listed.next_cursor, listed.total)
 
 
 async def notice(ctx: Ctx, registration_id: str) -> dict[str, Any]:

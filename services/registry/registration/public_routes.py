@@ -26,10 +26,10 @@ Id = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9a-f]+$")]
 @public_router.get("/notices", response_model=Page[NoticeOut], operation_id="list_public_notices")
 async def current_notices(ctx: PublicCtxDep, cursor: Annotated[str | None, Query(max_length=200)] = None,
                           limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                          q: Annotated[str | None, Query(max_length=100)] = None):
+                          q: Annotated[str | None, Query(max_length=100)] = None,
+                          sort: public.NOTICE_SORTS.query() = None):  # type: ignore[valid-type]
     """Registrations in public notice now: registrant, type, data name and short description only."""
-    items, next_cursor = await public.current_notices(ctx, cursor=cursor, limit=limit, q=q)
-    return {"items": items, "next_cursor": next_cursor}
+    return (await public.current_notices(ctx, cursor=cursor, limit=limit, q=q, sort=sort)).page()
 
 
 @public_router.get("/notices/{registration_id}", response_model=NoticeOut, operation_id="get_public_notice")

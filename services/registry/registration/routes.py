@@ -41,12 +41,12 @@ async def list_registrations(ctx: CtxDep, state: StateFilter = None,
                              subject_type: Annotated[str | None, Query(pattern="^(resource|product)$")] = None,
                              subject_id: Annotated[str | None, Query(max_length=32)] = None,
                              overdue: bool = False, cursor: Annotated[str | None, Query(max_length=200)] = None,
-                             limit: Annotated[int, Query(ge=1, le=200)] = 50):
-    """Registrations the caller may see, newest first, with due dates and overdue steps."""
-    items, next_cursor = await views.list_registrations(ctx, state=state, subject_type=subject_type,
-                                                        subject_id=subject_id, overdue_only=overdue,
-                                                        cursor=cursor, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+                             limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                             sort: views.SORTS.query() = None):  # type: ignore[valid-type]
+    """Registrations the caller may see, newest first unless sorted otherwise, with due dates and overdue steps."""
+    listed = await views.list_registrations(ctx, state=state, subject_type=subject_type, subject_id=subject_id,
+                                            overdue_only=overdue, cursor=cursor, limit=limit, sort=sort)
+    return listed.page()
 
 
 @registration_router.get("/registrations/{registration_id}", response_model=RegistrationOut)

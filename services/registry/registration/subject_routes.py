@@ -58,10 +58,10 @@ def _routes(kind: str, plural: str, model_in, model_patch, model_out) -> None:
         return await subjects.update_subject(session, principal, kind, subject_id, body)
 
     async def listing(session: SessionDep, principal: CurrentPrincipal, cursor: Cursor = None, limit: Limit = 50,
-                      status: Status = None):
-        items, next_cursor = await subjects.list_subjects(session, principal, kind, cursor=cursor, limit=limit,
-                                                          status=status)
-        return {"items": items, "next_cursor": next_cursor}
+                      status: Status = None, sort: subjects.SORTS[kind].query() = None):  # type: ignore[valid-type]
+        listed = await subjects.list_subjects(session, principal, kind, cursor=cursor, limit=limit, status=status,
+                                              sort=sort)
+        return listed.page()
 
     async def versions(subject_id: SubjectId, ctx: CtxDep):
         return await history.list_versions(ctx, kind, subject_id)
@@ -73,7 +73,7 @@ def _routes(kind: str, plural: str, model_in, model_patch, model_out) -> None:
     create.__doc__ = f"Describe a new {kind} of the caller's organization (a draft)."
     read.__doc__ = f"One {kind}, for its registrants, the registration body and auditors."
     edit.__doc__ = f"Edit a draft {kind} of the caller's organization."
-    listing.__doc__ = f"{kind.capitalize()}s the caller may see, newest first by id."
+    listing.__doc__ = f"{kind.capitalize()}s the caller may see, oldest first unless sorted otherwise."
     versions.__doc__ = f"Every registered version of a {kind}."
     diff.__doc__ = f"Field-level differences between two registered versions of a {kind}."
     subject_router.add_api_route(f"/{plural}", create, methods=["POST"], status_code=201, response_model=model_out,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
-from services.kernel.pagination import encode_cursor, keyset_page
+from services.kernel.pagination import Listed, Sorts, page_of
 from services.kernel.problems import Conflict, NotFound, Unprocessable
 from services.kernel.security import Principal
 from services.kernel.timeutil import utcnow
@@ -19,7 +19,7 @@ from .models import Product, Registration, Resource
 from .schemas import ProductIn, ProductPatch, ResourceIn, ResourcePatch
 
 __all__ = [
-    "MODELS", "create_subject", "get_subject", "list_subjects", "read_subject", "snapshot", "subject_or_404", "update_subject",
+    "MODELS", "SORTS", "create_subject", "get_subject", "list_subjects", "read_subject", "snapshot", "subject_or_404", "update_subject",
     "validate_changes",
 ]
 
@@ -164,19 +164,20 @@ async def update_subject(session: AsyncSession, principal: Principal, subject_ty
     return subject
 
 
+# The orders a list of subjects offers. Ids are time-ordered (timeutil.new_id): by id is by creation.
+SORTS = {kind: Sorts({"id": (model.id,), "name": (model.name, model.id), "updated_at": (model.updated_at, model.id)},
+                     default="id") for kind, model in MODELS.items()}
+
+
 async def list_subjects(session: AsyncSession, principal: Principal, subject_type: str, *, cursor: str | None,
-                        limit: int, status: str | None = None) -> tuple[list[Any], str | None]:
+                        limit: int, status: str | None = None, sort: str | None = None) -> Listed[Any]:
     """Overseers list every subject; an organization lists those it owns (joint ones are reached by id)."""
     model = MODELS[subject_type]
     query = select(model)
     if not is_overseer(principal):
         if principal.client or not principal.org:
-            return [], None
+            return Listed([], None, 0)
         query = query.where(model.org_id == principal.org)
     if status:
         query = query.where(model.status == status)
-    # Ids are time-ordered (timeutil.new_id), so the id alone is a stable keyset.
-    rows = list((await session.scalars(keyset_page(query, [model.id], cursor, limit))).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (encode_cursor([rows[-1].id]) if more else None)
+    return await page_of(session, query, SORTS[subject_type], sort, cursor, limit, scalars=True)

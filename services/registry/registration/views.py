@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.kernel.pagination import encode_cursor, keyset_page
+from services.kernel.pagination import Listed, Sorts, page_of
 from services.kernel.problems import Forbidden
 
 from .access import ensure_readable, is_overseer
@@ -16,7 +16,12 @@ from .models import Registration, RegistrationEvent, RegistrationSubmission
 from .overdue import overdue_steps, renewals_filed
 from .steps import registration_or_404
 
-__all__ = ["get_registration", "list_registrations", "overdue_steps", "registration_view", "summary_view"]
+__all__ = ["SORTS", "get_registration", "list_registrations", "overdue_steps", "registration_view", "summary_view"]
+
+# The orders of the registrations list; ids are time-ordered, so ``-id`` (the default) is the newest filed first.
+SORTS = Sorts({"id": (Registration.id,), "filed_at": (Registration.filed_at, Registration.id),
+               "updated_at": (Registration.updated_at, Registration.id),
+               "data_name": (Registration.data_name, Registration.id)}, default="-id")
 
 DEADLINE_FIELDS = ("filing_due_on", "acceptance_due_on", "review_due_on", "notice_starts_on", "notice_ends_on",
                    "processing_due_on", "renewal_opens_on")
@@ -53,7 +58,8 @@ async def get_registration(ctx: Ctx, registration_id: str) -> dict[str, Any]:
 
 
 async def list_registrations(ctx: Ctx, *, state: str | None, subject_type: str | None, subject_id: str | None,
-                             overdue_only: bool, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+                             overdue_only: bool, cursor: str | None, limit: int,
+                             sort: str | None = None) -> Listed[dict]:
     """Overseers see all; an organization sees the registrations it is a registrant of (as lead)."""
     principal = ctx.principal
     query = select(Registration)
@@ -70,12 +76,12 @@ async def list_registrations(ctx: Ctx, *, state: str | None, subject_type: str |
         query = query.where(Registration.subject_type == subject_type)
     if subject_id:
         query = query.where(Registration.subject_id == subject_id)
-    rows = list((await ctx.session.scalars(keyset_page(query, [Registration.id], cursor, limit,
-                                                       descending=True))).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    # Overdue is computed from the rows read (working days, rules): a page of them is filtered after reading,
+    # and so has no total.
+    listed = await page_of(ctx.session, query, SORTS, sort, cursor, limit, scalars=True, count=not overdue_only)
+    rows = listed.rows
     renewed = await renewals_filed(ctx.session, [r.id for r in rows if r.state in ("registered", "expired")])
     views = [summary_view(r, ctx.today, renewal_filed=r.id in renewed) for r in rows]
     if overdue_only:
         views = [v for v in views if v["overdue"]]
-    return views, (encode_cursor([rows[-1].id]) if more else None)
+    return Listed(views, listed.next_cursor, listed.total)

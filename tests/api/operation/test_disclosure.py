@@ -39,7 +39,7 @@ async def test_nothing_is_public_before_activation(registry_client, people, apps
     cancelled = await w.agreement("signed")
     await w.transition(cancelled["id"], "terminate", on="2025-02-21", reason="招标结果被撤销")
     listed = await registry_client.get("/public/authorizations")
-    assert listed.status_code == 200 and listed.json() == {"items": [], "next_cursor": None}
+    assert listed.status_code == 200 and listed.json() == {"items": [], "total": 0, "next_cursor": None}
     for agreement in (filed, cancelled):
         r = await registry_client.get(f"/public/authorizations/{agreement['id']}")
         assert r.status_code == 404 and r.headers["content-type"].startswith(PROBLEM)

@@ -320,6 +320,68 @@ async def test_a_cursor_page_links_to_the_next_one_with_the_same_query(flow, min
     assert pages == 2 and len(seen) == len(set(seen)) == 3
 
 
+async def _walk(client, url: str, headers: dict | None = None) -> tuple[list[dict], list[str | None]]:
+    """Every item of a list followed by its Link headers, and the X-Total-Count each page sent."""
+    items: list[dict] = []
+    totals: list[str | None] = []
+    next_url: str | None = url
+    while next_url:
+        response = await client.get(next_url, headers=headers)
+        assert response.status_code == 200, response.text
+        items += response.json()["items"]
+        totals.append(response.headers.get("x-total-count"))
+        next_url = _next_url(response)
+    return items, totals
+
+
+async def test_a_list_sorts_by_each_offered_order_and_counts_its_total_on_the_first_page(flow, mint):
+    agency = mint("agency")
+    names = ["丙数据", "甲数据", "乙数据", "丁数据", "戊数据"]
+    created = [await flow.resource(agency, name=name) for name in names]
+    await flow.client.patch(f"/resources/{created[0]['id']}", json={"description": "更新后的说明"},
+                            headers=agency.headers)
+    for sort, expected in [
+        (None, [r["id"] for r in created]),  # the default: by id, i.e. by creation
+        ("-id", [r["id"] for r in reversed(created)]),
+        ("name", [r["id"] for r in sorted(created, key=lambda r: r["name"])]),
+        ("-name", [r["id"] for r in sorted(created, key=lambda r: r["name"], reverse=True)]),
+    ]:
+        query = "limit=2" + (f"&sort={sort}" if sort else "")
+        items, totals = await _walk(flow.client, f"/resources?{query}", agency.headers)
+        assert [item["id"] for item in items] == expected, sort
+        assert totals == ["5", None, None]  # counted once, on the first page
+    items, _ = await _walk(flow.client, "/resources?limit=2&sort=-updated_at", agency.headers)
+    assert items[0]["id"] == created[0]["id"]  # the one edited last
+    one_page = await flow.client.get("/resources?limit=50", headers=agency.headers)
+    assert one_page.json()["total"] == 5 and one_page.headers["x-total-count"] == "5"
+
+
+async def test_a_sort_the_list_does_not_offer_or_a_cursor_of_another_order_is_refused(flow, mint):
+    agency = mint("agency")
+    for name in ("甲", "乙", "丙"):
+        await flow.resource(agency, name=name)
+    refused = await flow.client.get("/resources?sort=org_id", headers=agency.headers)
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    first = await flow.client.get("/resources?limit=1&sort=name", headers=agency.headers)
+    cursor = first.json()["next_cursor"]
+    for other in ("-name", "updated_at", "id"):
+        crossed = await flow.client.get(f"/resources?limit=1&sort={other}&cursor={cursor}", headers=agency.headers)
+        assert crossed.status_code == 400 and crossed.json()["type"].endswith("/bad-cursor"), other
+
+
+async def test_public_lists_sort_and_count_too(flow, mint):
+    await _notices(flow, mint, 3)
+    items, totals = await _walk(flow.client, "/public/notices?limit=2&sort=-notice_ends_on")
+    ends = [item["notice_ends_on"] for item in items]
+    assert ends == sorted(ends, reverse=True) and totals[0] == str(len(items)) and len(totals) >= 1
+    authorizations = await flow.client.get("/public/authorizations?sort=-ends_on")
+    assert authorizations.status_code == 200 and authorizations.headers["x-total-count"] == str(
+        len(authorizations.json()["items"]))
+    openapi = (await flow.client.get("/openapi.json")).json()
+    params = {p["name"]: p for p in openapi["paths"]["/public/notices"]["get"]["parameters"]}
+    assert set(params["sort"]["schema"]["anyOf"][0]["enum"]) == {"id", "-id", "notice_ends_on", "-notice_ends_on"}
+
+
 async def test_a_list_paged_by_after_links_to_its_next_page(auth_client, people):
     admin = await people.person("admin")
     for _ in range(3):
@@ -358,7 +420,7 @@ async def test_an_unknown_query_parameter_is_refused_with_a_problem(registry_cli
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["type"].endswith("/unknown-query-parameter") and problem["unknown"] == ["limt"]
-    assert problem["accepted"] == ["cursor", "limit", "q"]
+    assert problem["accepted"] == ["cursor", "limit", "q", "sort"]
     # Declared ones pass, a query model's fields included (catalog search filters).
     assert (await registry_client.get("/public/notices", params={"limit": "5"})).status_code == 200
     assert (await registry_client.get("/catalog/search", params={"q": "交通", "region": "110000"})).status_code == 200
