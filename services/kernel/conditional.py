@@ -53,7 +53,7 @@ def _digest(*parts: bytes) -> str:
 def _header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope["headers"]:
         if key == name:
-            return value
+            return bytes(value)
     return None
 
 

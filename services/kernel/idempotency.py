@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Row,
     String,
     Table,
     delete,
@@ -79,7 +81,7 @@ class IdempotencyMiddleware:
             if verifier is None:
                 return None
             try:
-                return "sub:" + (await verifier.verify(auth[7:].strip())).subject
+                return "sub:" + str((await verifier.verify(auth[7:].strip())).subject)
             except Problem:
                 return None  # let the route answer 401 as it always does
         client = scope.get("client")
@@ -140,7 +142,7 @@ class IdempotencyMiddleware:
 
         # The answer is held until its record is stored: a retry that arrives the moment the client sees the
         # 201 must find it replayable, not "in progress" (the attack run got 409 there).
-        captured: dict = {"status": 500, "headers": [], "body": b""}
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
         held: list[Message] = []
 
         async def capture(message: Message) -> None:
@@ -165,7 +167,7 @@ class IdempotencyMiddleware:
             await send(message)
 
     @staticmethod
-    async def _replay(send: Send, row) -> None:
+    async def _replay(send: Send, row: Row[Any]) -> None:
         headers = [(k.encode(), v.encode("latin-1")) for k, v in (row.headers or {}).items()]
         headers.append((b"idempotent-replayed", b"true"))
         body = row.body or b""

@@ -48,7 +48,7 @@ def _b64url(data: bytes) -> str:
 
 def _thumbprint(public_jwk: dict[str, Any]) -> str:
     # RFC 7638 thumbprint: a stable kid derived from the key itself.
-    members = {k: public_jwk[k] for k in ("crv", "kty", "x", "y") if k in public_jwk}
+    members: dict[str, Any] = {k: public_jwk[k] for k in ("crv", "kty", "x", "y") if k in public_jwk}
     if public_jwk.get("kty") == "RSA":
         members = {k: public_jwk[k] for k in ("e", "kty", "n")}
     digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest()

@@ -28,7 +28,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
-from prometheus_client import Counter
+from prometheus_client import CollectorRegistry, Counter
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,6 +58,13 @@ class BodyLimits:
         return limit if authenticated else min(limit, self.anonymous)
 
 
+def _async_storage(uri: str) -> Storage:
+    storage = storage_from_string(uri)
+    if not isinstance(storage, Storage):
+        raise ValueError(f"rate-limit storage {uri!r} is synchronous: use its async+ scheme")
+    return storage
+
+
 class RateBudgets:
     """Per-caller and per-address budgets over the ``limits`` library (fixed windows; shared with Redis)."""
 
@@ -65,7 +72,8 @@ class RateBudgets:
                  exempt: tuple[str, ...] = ()) -> None:
         self.per_caller: RateLimitItem | None = parse(per_caller) if per_caller else None
         self.anonymous_writes: RateLimitItem | None = parse(anonymous_writes) if anonymous_writes else None
-        self.storage: Storage = storage_from_string(storage) if storage else MemoryStorage()
+        # An async URI (async+redis://…) gives the aio storage this limiter needs; a sync one is refused here.
+        self.storage = _async_storage(storage) if storage else MemoryStorage()
         self.limiter = FixedWindowRateLimiter(self.storage)
         self.exempt = exempt
 
@@ -81,7 +89,7 @@ class RateBudgets:
 
 class FrontDoor:
     def __init__(self, app: ASGIApp, *, bodies: BodyLimits, budgets: RateBudgets, service: str,
-                 registry) -> None:
+                 registry: CollectorRegistry | None) -> None:
         self.app = app
         self.bodies = bodies
         self.budgets = budgets

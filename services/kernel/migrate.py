@@ -6,12 +6,16 @@ import asyncio
 import fnmatch
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData, pool
+from sqlalchemy import Connection, MetaData, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from .private_files import private_dir, private_sqlite
 from .settings import sqlite_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["alembic_config", "database_url_for", "run_env", "upgrade"]
 
@@ -27,7 +31,7 @@ def database_url_for(service: str) -> str:
     return sqlite_url(private_dir(data_dir), service)
 
 
-def alembic_config(service: str, url: str | None = None):
+def alembic_config(service: str, url: str | None = None) -> Config:
     from alembic.config import Config
 
     cfg = Config(str(INI), ini_section=service)
@@ -52,13 +56,13 @@ def run_env(metadata: MetaData) -> None:
 
     unmanaged = metadata.info.get("unmanaged", ())
 
-    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         # Search structures built by hand in migrations (FTS5 shadow tables, generated tsvector columns and
         # their GIN indexes) are not in the models; autogenerate must leave them alone.
         qualified = f"{obj.table.name}.{name}" if type_ == "column" else name
         return not any(fnmatch.fnmatch(qualified or "", pattern) for pattern in unmanaged)
 
-    def do_run(connection) -> None:
+    def do_run(connection: Connection) -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,

@@ -136,7 +136,7 @@ def _document_security(app: FastAPI, schema: dict[str, Any]) -> None:
         calls = _calls(route.dependant)
         security = (BEARER_REQUIRED if current_principal in calls
                     else BEARER_OPTIONAL if optional_principal in calls else None)
-        for method in route.methods:
+        for method in route.methods or ():
             operation = paths.get(route.path_format, {}).get(method.lower())
             if operation is not None and security is not None and "security" not in operation:
                 operation["security"] = security
@@ -175,4 +175,4 @@ def install_problem_openapi(app: FastAPI) -> None:
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema

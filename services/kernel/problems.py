@@ -17,13 +17,14 @@ Every problem has a stable ``type`` URI under ``PROBLEM_BASE`` and may carry ext
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ExceptionHandler
 
 __all__ = [
     "NO_TOKEN",
@@ -189,9 +190,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s", request.url.path)
         return problem_response(Problem("An unexpected error occurred."), request.url.path)
 
-    app.add_exception_handler(Problem, on_problem)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
+    # Starlette types a handler as taking any Exception; it calls each with the class it is registered for.
+    app.add_exception_handler(Problem, cast(ExceptionHandler, on_problem))
+    app.add_exception_handler(RequestValidationError, cast(ExceptionHandler, on_validation))
+    app.add_exception_handler(StarletteHTTPException, cast(ExceptionHandler, on_http))
     app.add_exception_handler(OperationalError, on_unexpected)
     app.add_exception_handler(DBAPIError, on_unexpected)
     # Raw socket errors from a driver (PostgreSQL restarting): handled here, not by the catch-all below, whose

@@ -38,7 +38,7 @@ def _processors(dialect: Dialect, types: Sequence[Any]) -> list[Callable[[Any], 
     return [type_._cached_result_processor(dialect, None) for type_ in types]
 
 
-def _to_dict(names: list[str], processors: list, values: Sequence[Any]) -> dict[str, Any]:
+def _to_dict(names: Sequence[str], processors: Sequence[Callable[[Any], Any] | None], values: Sequence[Any]) -> dict[str, Any]:
     return {name: (proc(value) if proc is not None and value is not None else value)
             for name, proc, value in zip(names, processors, values, strict=True)}
 
@@ -46,12 +46,12 @@ def _to_dict(names: list[str], processors: list, values: Sequence[Any]) -> dict[
 class _Keyed:
     """Reads of one table by one column: the statement for a batch of keys and the pending batch."""
 
-    def __init__(self, engine: AsyncEngine, table: Table, key: Column) -> None:
+    def __init__(self, engine: AsyncEngine, table: Table, key: Column[Any]) -> None:
         dialect = engine.dialect
         self.key_index = list(table.columns).index(key)
         self.names = [c.name for c in table.columns]
         self.processors = _processors(dialect, [c.type for c in table.columns])
-        self.bind = key.type._cached_bind_processor(dialect) or (lambda value: value)
+        self.bind: Callable[[Any], Any] = key.type._cached_bind_processor(dialect) or (lambda value: value)
         base = str(select(table).compile(dialect=dialect))
         column = f"{dialect.identifier_preparer.format_table(table)}.{dialect.identifier_preparer.quote(key.name)}"
         # PostgreSQL takes the whole batch as one array parameter, so one prepared statement serves every size.
@@ -59,7 +59,7 @@ class _Keyed:
         self.in_sql = f"{base} WHERE {column} IN ({{}})"  # qmark drivers: one placeholder per key
         self.core = select(table)
         self.key = key
-        self.pending: dict[Any, list[asyncio.Future]] = {}
+        self.pending: dict[Any, list[asyncio.Future[dict[str, Any] | None]]] = {}
         self.scheduled = False
         self.in_flight = 0
 
@@ -73,7 +73,7 @@ class Statement:
     statement cache is keyed by that text.
     """
 
-    def __init__(self, stmt: Select) -> None:
+    def __init__(self, stmt: Select[Any]) -> None:
         self.stmt = stmt
         self._compiled: dict[str, _Compiled] = {}
 
@@ -85,7 +85,7 @@ class Statement:
 
 
 class _Compiled:
-    def __init__(self, stmt: Select, dialect: Dialect) -> None:
+    def __init__(self, stmt: Select[Any], dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
         literal = {compiled.bind_names[bind]: bind for bind in compiled.literal_execute_params}
         if compiled.post_compile_params - compiled.literal_execute_params:
@@ -97,7 +97,7 @@ class _Compiled:
                           None if isinstance(bind.type, NullType) else bind.type) for name, bind in literal.items()]
         self.binds = [(name, compiled.binds[name].value, compiled.binds[name].type._cached_bind_processor(dialect))
                       for name in compiled.positiontup or [] if name not in literal]
-        self.names = [column.key for column in stmt.selected_columns]
+        self.names = [str(column.key) for column in stmt.selected_columns]
         self.processors = _processors(dialect, [column.type for column in stmt.selected_columns])
 
     def render(self, params: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -120,11 +120,11 @@ class KeyedReader:
         self.driver = engine.dialect.driver
         self.pool_size = pool_size
         self._keyed: dict[tuple[str, str], _Keyed] = {}
-        self._pool = None
+        self._pool: Any = None  # an asyncpg pool, made on first use (asyncpg ships no types)
         self._pool_lock = asyncio.Lock()
-        self._running: set[asyncio.Task] = set()
+        self._running: set[asyncio.Task[None]] = set()
 
-    async def _asyncpg_pool(self):
+    async def _asyncpg_pool(self) -> Any:
         if self._pool is None:
             async with self._pool_lock:
                 if self._pool is None:
@@ -132,7 +132,7 @@ class KeyedReader:
 
                     dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
-                    async def init(conn) -> None:
+                    async def init(conn: Any) -> None:
                         for name in ("json", "jsonb"):
                             await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads,
                                                       schema="pg_catalog")
@@ -154,7 +154,7 @@ class KeyedReader:
             pool = await self._asyncpg_pool()
             return [tuple(record.values()) for record in await pool.fetch(sql, *args)]
         async with self.engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
+            raw: Any = (await conn.get_raw_connection()).driver_connection
             cursor = await raw.execute(sql, tuple(args))
             try:
                 return list(await cursor.fetchall())
@@ -171,13 +171,13 @@ class KeyedReader:
         rows = await self._fetch(sql, args)
         return [_to_dict(compiled.names, compiled.processors, values) for values in rows]
 
-    async def fetch_by_key(self, table: Table, key: Column, value: Any) -> dict[str, Any] | None:
+    async def fetch_by_key(self, table: Table, key: Column[Any], value: Any) -> dict[str, Any] | None:
         """The row whose ``key`` is ``value``, or None; batched with the other reads of this turn."""
         keyed = self._keyed.get((table.name, key.name))
         if keyed is None:
             keyed = self._keyed[(table.name, key.name)] = _Keyed(self.engine, table, key)
         # A future per caller: a cancelled request cancels its own wait, never a neighbour's.
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
         keyed.pending.setdefault(value, []).append(future)
         self._schedule(keyed)
         return await future
@@ -198,7 +198,8 @@ class KeyedReader:
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
-    async def _answer(self, keyed: _Keyed, waiting: dict[Any, list[asyncio.Future]]) -> None:
+    async def _answer(self, keyed: _Keyed,
+                      waiting: dict[Any, list[asyncio.Future[dict[str, Any] | None]]]) -> None:
         futures_ = [future for futures in waiting.values() for future in futures]
         try:
             try:
@@ -225,17 +226,17 @@ class KeyedReader:
     async def _fetch_keys(self, keyed: _Keyed, values: list[Any]) -> dict[Any, dict[str, Any]]:
         bound = [keyed.bind(value) for value in values]
         if self.driver == "asyncpg":
-            rows = await self._fetch(keyed.any_sql, [bound])
+            fetched = await self._fetch(keyed.any_sql, [bound])
         elif self.driver == "aiosqlite":
-            rows = await self._fetch(keyed.in_sql.format(", ".join("?" * len(bound))), bound)
+            fetched = await self._fetch(keyed.in_sql.format(", ".join("?" * len(bound))), bound)
         else:  # any other driver: the plain Core path
             async with self.engine.connect() as conn:
-                rows = (await conn.execute(keyed.core.where(keyed.key.in_(values)))).all()
-            return {row[keyed.key_index]: dict(row._mapping) for row in rows}
-        rows = [_to_dict(keyed.names, keyed.processors, row) for row in rows]
+                result = (await conn.execute(keyed.core.where(keyed.key.in_(values)))).all()
+            return {row[keyed.key_index]: dict(row._mapping) for row in result}
+        rows = [_to_dict(keyed.names, keyed.processors, values_) for values_ in fetched]
         return {row[keyed.names[keyed.key_index]]: row for row in rows}
 
 
-async def _keep_session(_connection) -> None:
+async def _keep_session(_connection: Any) -> None:
     """asyncpg resets a connection on release with one more round trip (RESET ALL, UNLISTEN …). These
     connections only ever run single SELECTs, so there is no session state to reset."""

@@ -251,7 +251,7 @@ async def current_principal(request: Request) -> Principal:
     token = _bearer(request)
     if token is None:
         raise Unauthorized("A bearer access token is required.", headers=NO_TOKEN)
-    principal = await request.app.state.verifier.verify(token)
+    principal: Principal = await request.app.state.verifier.verify(token)
     request.state.principal = principal
     return principal
 
@@ -267,7 +267,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def require_roles(*roles: str):
+def require_roles(*roles: str) -> Any:
     """Dependency: the caller must hold one of ``roles`` (people) — machine clients never pass a role check."""
 
     async def check(principal: CurrentPrincipal) -> Principal:
@@ -278,7 +278,7 @@ def require_roles(*roles: str):
     return Depends(check)
 
 
-def require_scopes(*scopes: str):
+def require_scopes(*scopes: str) -> Any:
     """Dependency: the caller must hold every scope in ``scopes`` (machine clients and scoped people)."""
 
     async def check(principal: CurrentPrincipal) -> Principal:

@@ -32,6 +32,7 @@ import signal
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
@@ -66,7 +67,7 @@ class WorkRefused(Exception):
         self.reason, self.detail = reason, detail
 
 
-def _on_sigxcpu(signum, frame) -> None:
+def _on_sigxcpu(signum: int, frame: FrameType | None) -> None:
     raise CpuTimeExceeded()
 
 
@@ -85,7 +86,7 @@ def _start_worker(memory_bytes: int, niceness: int, preload: tuple[str, ...]) ->
     signal.signal(signal.SIGXCPU, _on_sigxcpu)
 
 
-def _run_task(fn: Callable[..., T], args: tuple, cpu_seconds: float) -> T:
+def _run_task(fn: Callable[..., T], args: tuple[Any, ...], cpu_seconds: float) -> T:
     """In the worker: ``fn(*args)`` with RLIMIT_CPU set to the CPU this process has used plus the budget."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     soft = math.ceil(usage.ru_utime + usage.ru_stime + cpu_seconds)

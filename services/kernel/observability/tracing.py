@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import re
+from contextvars import Token
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -108,7 +109,7 @@ def remote_parent(traceparent: bytes, tracestate: bytes | None = None) -> SpanCo
 
 
 def start_server_span(server_tracer: trace.Tracer, name: str, traceparent: bytes | None,
-                      tracestate: bytes | None) -> tuple[Span, object]:
+                      tracestate: bytes | None) -> tuple[Span, Token[otel_context.Context]]:
     """Start the span of one incoming request and make it current; returns it and the token to detach."""
     if _Tracing.recording:
         remote = remote_parent(traceparent, tracestate) if traceparent is not None else None
