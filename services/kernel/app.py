@@ -27,6 +27,7 @@ from .observability import Metrics, RequestContextMiddleware, configure_logging
 from .openapi import install_problem_openapi, operation_id
 from .problems import Unavailable, install_problem_handlers
 from .queries import guard_queries
+from .replicas import install_read_routing, start_read_routing, stop_read_routing
 from .security import CurrentPrincipal, JWKSCache, RevocationList, TokenVerifier
 from .settings import ServiceSettings
 
@@ -146,7 +147,8 @@ def create_service_app(
     (kernel.queries).
     """
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    startup, shutdown, checks = list(on_startup), list(on_shutdown), list(ready_checks)
+    # The read replica (kernel.replicas) is polled from the first hook to the last.
+    startup, shutdown, checks = [start_read_routing, *on_startup], [*on_shutdown, stop_read_routing], list(ready_checks)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -202,6 +204,7 @@ def create_service_app(
     app.state.metrics = Metrics(settings.service_name)
     install_problem_handlers(app)
     install_problem_openapi(app)
+    install_read_routing(app, settings)  # innermost: which database a read uses, the caller's pin after a write
     if idempotency is not None:
         app.add_middleware(IdempotencyMiddleware, table=idempotency, exclude_prefixes=idempotency_exclude)
     # Outside idempotency, so a replayed 201 names its record too; filled once the routes are mounted.

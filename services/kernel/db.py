@@ -19,6 +19,7 @@ from .rows import KeyedReader
 
 __all__ = [
     "NAMING_CONVENTION",
+    "ROUTED_DATABASE",
     "Database",
     "DatabaseDep",
     "SessionDep",
@@ -66,7 +67,8 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20,
+                  application_name: str = "pdr") -> AsyncEngine:
     if url.startswith("sqlite"):
         private_sqlite(url)  # 0600 before SQLite creates it 0644
         engine = create_async_engine(url, poolclass=None, connect_args={"timeout": 15})
@@ -82,7 +84,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> A
             # problem handler turns into 503 + Retry-After, and the pool replaces them.
             pool_pre_ping=False,
             pool_recycle=1800,
-            connect_args={"server_settings": {"application_name": "pdr"}},
+            connect_args={"server_settings": {"application_name": application_name}},
         )
     return create_async_engine(url, poolclass=NullPool)
 
@@ -90,9 +92,11 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> A
 class Database:
     """Engine plus session factory, built in a lifespan, never at import."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20,
+                 application_name: str = "pdr") -> None:
         self.url = url
-        self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+        self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                                    application_name=application_name)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Safe requests read in autocommit: no BEGIN/COMMIT round trips. At PostgreSQL's default READ COMMITTED
         # every statement takes a fresh snapshot anyway, so a read-only request loses no consistency by it.
@@ -114,10 +118,17 @@ class Database:
 
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The scope key where kernel.replicas puts the database a request reads from (the primary or a standby).
+ROUTED_DATABASE = "pdr.database"
+
+
+def routed_database(request: Request) -> Database:
+    """The request's database: the one kernel.replicas chose for it, else the service's (primary) one."""
+    return request.scope.get(ROUTED_DATABASE) or request.app.state.db
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    db: Database = request.app.state.db
+    db = routed_database(request)
     factory = db.read_sessions if request.method in READ_ONLY_METHODS else db.sessions
     async with factory() as session:
         try:
@@ -133,7 +144,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_database(request: Request) -> Database:
-    return request.app.state.db
+    return routed_database(request)
 
 
 # For hot read paths that need no unit of work (see rows.KeyedReader).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .keywrap import KeyWrap, decode_kek
@@ -78,6 +78,15 @@ class ServiceSettings(BaseSettings):
     public_max_age_seconds: int = Field(default=60, ge=0)
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # A streaming replica (hot standby) of database_url, e.g. PDR_REGISTRY_READ_DATABASE_URL: reads that
+    # tolerate staleness go there (kernel.replicas: which route families, read-your-writes, fallback). PostgreSQL
+    # only; ignored with a log line on SQLite. A caller who wrote reads from the primary until the standby has
+    # replayed its write, at most read_pin_seconds (kept in rate_limit_storage, shared between replicas when
+    # that is Redis); a standby further behind than read_max_lag_seconds, or down, serves nothing.
+    read_database_url: str | None = None
+    read_max_lag_seconds: float = Field(default=5.0, gt=0)
+    read_pin_seconds: float = Field(default=30.0, gt=0)
+    read_poll_seconds: float = Field(default=0.25, gt=0)
     log_level: str = "INFO"
     log_json: bool = True
     demo: bool = False
@@ -93,6 +102,13 @@ class ServiceSettings(BaseSettings):
         if value is not None:
             decode_kek(value.get_secret_value())
         return value
+
+    @model_validator(mode="after")
+    def _pin_outlasts_lag(self) -> ServiceSettings:
+        # A pin that expired while the standby was still within its lag bound could expose a stale read.
+        if self.read_pin_seconds <= self.read_max_lag_seconds + self.read_poll_seconds:
+            raise ValueError("read_pin_seconds must exceed read_max_lag_seconds + read_poll_seconds")
+        return self
 
     @property
     def keywrap(self) -> KeyWrap:

@@ -1,0 +1,136 @@
+"""Read replicas on PostgreSQL's own streaming replication, end to end (issue 19, kernel.replicas).
+
+The registry runs as a real process with ``PDR_REGISTRY_READ_DATABASE_URL`` on a hot standby of its database
+(tests/pg_standby.sh). The standby's replay is held back two seconds (recovery_min_apply_delay), so a read it
+serves right after a write cannot see that write. Then:
+
+- the registrar who just approved a registration reads its public notice at once and finds it (read-your-
+  writes: pinned to the primary), while an anonymous reader asking at the same moment gets 404 from the
+  standby; once the standby has replayed the approval, the anonymous reader finds it too;
+- the metrics and the standby's own pg_stat_activity show the standby serving reads;
+- with the standby stopped, public reads still answer (from the primary, counted as standby-down).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+import tests.databases
+import tests.system
+from tests.databases import PG_BASE
+from tests.deploy.processes import Walk, make_agencies, require_postgresql, token
+from tests.standby import ensure_standby, read_url, set_apply_delay, standby_sql, stop_standby
+from tests.system import start_system
+
+pytestmark = pytest.mark.e2e
+
+DELAY_SECONDS = 2
+
+
+def _reads(registry_url: str) -> dict[tuple[str, str], float]:
+    """pdr_db_reads_total by (engine, reason)."""
+    text = httpx.get(f"{registry_url}/metrics").text
+    found: dict[tuple[str, str], float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "pdr_db_reads":
+            for sample in family.samples:
+                if sample.name == "pdr_db_reads_total":
+                    found[(sample.labels["engine"], sample.labels["reason"])] = sample.value
+    return found
+
+
+def _grew(before: dict, after: dict, key: tuple[str, str]) -> float:
+    return after.get(key, 0) - before.get(key, 0)
+
+
+def _walk_to_notice(registry: str, agency: dict, registrar: dict) -> Walk:
+    walk = Walk(agency, registrar, f"replica-{uuid.uuid4().hex[:8]}")
+    with httpx.Client(timeout=30) as http:
+        while walk.state != "in_notice":
+            method, path, headers, body = walk.next_request()
+            response = http.request(method, registry + path, headers=headers, json=body)
+            assert response.status_code < 300, (method, path, response.status_code, response.text[:300])
+            walk.advance(response.json())
+    return walk
+
+
+@pytest.fixture
+def replica_system(tmp_path, monkeypatch):
+    require_postgresql("read replicas are PostgreSQL streaming replicas; SQLite has none")
+    ensure_standby()
+    tag = uuid.uuid4().hex[:10]
+
+    class Named(tests.databases.TestDatabase):  # names known before start_system creates them, for the read URL
+        def __init__(self, service, tmp) -> None:
+            super().__init__(service, tmp)
+            self.name = f"pdr_test_{service}_{tag}"
+            self.url = f"{PG_BASE}/{self.name}"
+
+    monkeypatch.setattr(tests.system, "TestDatabase", Named)
+    asyncio.run(set_apply_delay(f"{DELAY_SECONDS}s"))
+    system = None
+    try:
+        registry_db = f"{PG_BASE}/pdr_test_registry_{tag}"
+        system = start_system(tmp_path, extra_env={
+            "PDR_REGISTRY_DEMO": "true",
+            "PDR_REGISTRY_READ_DATABASE_URL": read_url(registry_db),
+        })
+        yield system
+    finally:
+        if system is not None:
+            system.stop()
+        ensure_standby()
+        asyncio.run(set_apply_delay(None))
+
+
+def test_the_writer_reads_its_write_others_read_the_standby_and_a_stopped_standby_is_not_an_outage(replica_system):
+    system = replica_system
+    registry = system.urls["registry"]
+    (agency,) = make_agencies(system, 1)
+    registrar = {"Authorization": f"Bearer {token(system.urls['auth'], 'registrar')}"}
+
+    # The standby is up and polled: the registry says so before anything is routed to it.
+    deadline = time.monotonic() + 10
+    while "pdr_db_replica_up{service=\"registry\"} 1.0" not in httpx.get(f"{registry}/metrics").text:
+        assert time.monotonic() < deadline, "the registry never saw the standby"
+        time.sleep(0.2)
+
+    walk = _walk_to_notice(registry, agency, registrar)  # the registrar's approval is the last write
+    notice = f"{registry}/public/notices/{walk.registration_id}"
+    before = _reads(registry)
+    mine = httpx.get(notice, headers=registrar)
+    theirs = httpx.get(notice)
+    after = _reads(registry)
+
+    assert mine.status_code == 200, mine.text  # read-your-writes: the approval is there for its author
+    assert walk.registration_id in mine.text
+    assert theirs.status_code == 404, theirs.text  # the standby has not replayed it yet: it served this read
+    assert _grew(before, after, ("primary", "pinned")) == 1
+    assert _grew(before, after, ("replica", "replica")) == 1
+
+    # Once the standby has replayed the approval, everyone finds the notice there.
+    deadline = time.monotonic() + DELAY_SECONDS + 10
+    while (theirs := httpx.get(notice)).status_code != 200:
+        assert time.monotonic() < deadline, f"the standby never caught up: {theirs.status_code}"
+        time.sleep(0.2)
+    connections = asyncio.run(standby_sql(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pdr-registry-replica'"))
+    assert connections[0]["n"] >= 1  # the registry holds connections on the standby itself
+
+    # An outage of the standby is not one of the service: the reads answer from the primary.
+    stop_standby()
+    before = _reads(registry)
+    for _ in range(5):
+        response = httpx.get(notice)
+        assert response.status_code == 200, response.text
+        assert httpx.get(f"{registry}/catalog/search", params={"q": "多副本"}).status_code == 200
+    after = _reads(registry)
+    assert _grew(before, after, ("primary", "standby-down")) == 10
+    assert _grew(before, after, ("replica", "replica")) == 0
+    assert "pdr_db_replica_up{service=\"registry\"} 0.0" in httpx.get(f"{registry}/metrics").text
