@@ -11,7 +11,7 @@ PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432
 # deploy/Dockerfile installs the same Debian package.
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: run test test-sqlite test-postgresql migrations-check fuzz bench setup fonts postgres wrk chromium clean
+.PHONY: run test test-sqlite test-postgresql migrations-check fuzz bench setup fonts postgres standby wrk chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,11 @@ postgres:
 	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	fi
 
+# A hot standby of that PostgreSQL on 127.0.0.1:5433 (streaming replication, built with pg_basebackup outside
+# the repository), for the read-replica test and benchmark (issue 19). Idempotent: see tests/pg_standby.sh.
+standby: postgres
+	@bash tests/pg_standby.sh
+
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
@@ -45,7 +50,7 @@ chromium: fonts
 test-sqlite: setup chromium
 	PDR_TEST_DB=sqlite $(BIN)/pytest -q
 
-test-postgresql: setup postgres
+test-postgresql: setup postgres standby
 	PDR_TEST_DB=postgresql PDR_TEST_PG=$(PG_URL) $(BIN)/pytest -q
 
 migrations-check: setup postgres
@@ -56,7 +61,7 @@ fuzz: setup postgres
 
 test: test-sqlite test-postgresql migrations-check fuzz
 
-bench: setup postgres wrk
+bench: setup postgres standby wrk
 	PDR_TEST_DB=postgresql $(BIN)/pytest tests/perf -q -s
 
 clean:
