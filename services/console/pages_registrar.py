@@ -125,7 +125,12 @@ async def decide_objection(request: Request, objection_id: Id, decision: Decisio
     except ApiError as exc:
         if exc.status not in (400, 409, 422) or not registration_id.isalnum():
             raise
-        errors = {"_": exc.summary} | ({f"reason_{objection_id}": N_("form.required")} if not reason else {})
-        return await _review_view(request, registration_id, errors, None, 422)
+        # The decision's field is one form per objection on the page: the API's ``reason`` is this one's.
+        field = f"reason_{objection_id}"
+        errors = {(field if key == "reason" else key): message for key, message in exc.field_errors().items()}
+        if not reason:
+            errors.setdefault(field, N_("form.required"))
+        errors["_"] = exc.summary
+        return await _review_view(request, registration_id, errors, {field: reason}, 422)
     target = f"/registrar/registrations/{registration_id}" if registration_id.isalnum() else "/registrar"
     return RedirectResponse(target, status_code=303)

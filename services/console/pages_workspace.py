@@ -31,6 +31,13 @@ USE_TYPES = ("industry", "public_welfare")
 ATTRIBUTES = ("unconditional", "conditional", "not")
 GRADINGS = ("general", "important", "core")
 FREQUENCIES = ("realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular", "static")
+# The fields of the new-resource and new-product forms (resource_form.html, product_form.html).
+FORM_FIELDS = {
+    "resource": {"name", "description", "region_code", "domain", "sharing_attribute", "opening_attribute", "grading",
+                 "update_frequency", "data_items", "scale", "quality", "source", "lawful_basis"},
+    "product": {"name", "description", "form", "use_type", "region_code", "domain", "scenarios", "conditions_of_use",
+                "delivered_at", "resource_ids"},
+}
 # Fields a change or correction form offers: the ones a registrant most often needs to amend.
 CHANGEABLE = ("name", "description")
 
@@ -156,7 +163,10 @@ async def create_subject(request: Request, subject_type: SubjectType):
     except ApiError as exc:
         if exc.status not in (400, 409, 422):
             raise
-        return await _subject_form(request, subject_type, form, exc.field_errors() or {"_": exc.summary}, 422)
+        errors = exc.field_errors()
+        if not errors or set(errors) - FORM_FIELDS[subject_type]:
+            errors["_"] = exc.summary  # a refusal that no field of the form can show is said above the form
+        return await _subject_form(request, subject_type, form, errors, 422)
     return RedirectResponse(f"/workspace/{subject_type}s/{subject['id']}", status_code=303)
 
 
