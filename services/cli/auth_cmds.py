@@ -17,7 +17,8 @@ from .common import DataDir, run, service_db, use_data_dir
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Identities and signing keys of the auth service.", no_args_is_help=True)
+app = typer.Typer(help="Identities (create and list organizations, accounts, clients) and signing keys of the auth "
+                  "service.", no_args_is_help=True)
 console = Console(stderr=True)
 
 

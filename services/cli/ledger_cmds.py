@@ -43,7 +43,7 @@ def _b(text: str) -> bytes:
 # Tests route the CLI's HTTP to in-process apps by setting this.
 transport: httpx.AsyncBaseTransport | None = None
 # The ledger's reads are an auditor's (or an admin's): say so when a token is missing or lacks the role.
-HINTS = {403: "the ledger is read by an auditor or an admin: use such an account's token"}
+HINTS = {403: "use an auditor's or an admin's token (--token or PDR_TOKEN)"}
 
 
 def _client(url: str, token: str | None) -> Api:
@@ -149,7 +149,8 @@ def _emit(report: Report, as_json: bool, what: str) -> None:
     if as_json:
         typer.echo(json.dumps(report.__dict__, indent=2))
     elif report.ok:
-        console.print(f"[green]verified[/green] {what}: {report.tree_size} entries, root {report.root_hash}")
+        console.print(f"[green]verified[/green] {what}: {report.tree_size} entries, root {report.root_hash}",
+                      soft_wrap=True)
     else:
         console.print(f"[red]NOT verified[/red] {what}")
         if report.first_bad_entry is not None:

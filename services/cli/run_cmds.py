@@ -115,7 +115,8 @@ def busy_ports(host: str, ports: dict[str, int]) -> list[str]:
             with socket.create_server((host, port), family=family, reuse_port=False):
                 pass
         except OSError as exc:
-            problems.append(f"{name} cannot listen on {host}:{port}: {exc.strerror or exc} "
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            problems.append(f"{name} cannot listen on {host}:{port}: {reason} "
                             f"(stop what holds it, or choose another port with --{name}-port)")
     return problems
 
@@ -207,10 +208,10 @@ def register(app: typer.Typer) -> None:
         console_port: Annotated[int, typer.Option()] = DEFAULT_PORTS["console"],
     ) -> None:
         """Migrate and start the three services and the web console in the foreground; Ctrl-C stops them all."""
-        data_dir = data_dir or Path("var")
-        use_data_dir(data_dir)
         ports = {"auth": auth_port, "registry": registry_port, "scoring": scoring_port, "console": console_port}
         _refuse_busy_ports(host, ports)
+        data_dir = data_dir or Path("var")
+        use_data_dir(data_dir)
         console.print(f"[bold]PDR[/bold] data in {data_dir.resolve()}")
         _migrate()
         extra: dict[str, str] = {}

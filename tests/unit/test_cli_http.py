@@ -60,7 +60,7 @@ def test_a_token_without_the_role_is_told_which_role_reads_the_ledger(registry):
     registry["/ledger/entries"] = _problem(403, "Forbidden", "Requires one of the roles: auditor, admin.")
     result = CliRunner().invoke(app, ["ledger", "export", URL, "-o", "x.jsonl", "--token", "t"])
     assert result.exit_code == 2
-    assert "auditor or an admin" in _one_line(result)
+    assert "use an auditor's or an admin's token" in _one_line(result)
 
 
 def test_a_server_error_without_json_is_one_line(registry):
