@@ -20,6 +20,7 @@ import re
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -119,6 +120,13 @@ def request_language(request: Request) -> str:
     if "session" in request.scope and request.session.get("lang") in LANGUAGES:
         return request.session["lang"]
     return negotiate(request.headers.get("accept-language"))
+
+
+def here(request: Request) -> str:
+    """This page with its query (a lookup's code, a search, a page of results), for the language switch to return
+    to; without ``lang``, which would undo the switch."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return request.url.path + (f"?{urlencode(query)}" if query else "")
 
 
 class Translator:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .formats import install_filters
-from .i18n import Translator, context_gettext, context_ngettext, request_language
+from .i18n import Translator, context_gettext, context_ngettext, here, request_language
 from .session import csrf_token, current_user
 
 __all__ = ["TEMPLATES", "is_htmx", "render", "roles_of"]
@@ -40,6 +40,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.update(
         request=request, lang=lang, _=Translator(lang), user=current_user(request), roles=roles_of(request),
         csrf=csrf_token(request), demo=request.app.state.settings.demo, htmx=is_htmx(request),
+        here=here(request),
         site=request.app.state.settings.site_owner,
     )
     roles = context["roles"]

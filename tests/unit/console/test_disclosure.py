@@ -31,7 +31,7 @@ async def test_the_list_shows_who_operates_what_for_what_term_in_both_languages(
     _, agreement = await operated(registry_client, people, apps)
     page = (await browser.page("/authorizations")).text
     assert f'href="/authorizations/{agreement["id"]}"' in page
-    for text in ("运营公司", "交通数据授权运营实施方案", "北京市人民政府", "分领域授权", "2025-03-01 – 2028-02-28", "履行中"):
+    for text in ("运营公司", "交通数据授权运营实施方案", "北京市人民政府", "分领域授权", "2025年3月1日 – 2028年2月28日", "履行中"):
         assert text in page, text
     english = (await browser.page("/authorizations?lang=en")).text
     assert "Authorized operation disclosed" in english and "By domain" in english and "Active" in english

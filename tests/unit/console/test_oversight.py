@@ -24,7 +24,7 @@ async def test_evaluation_page_shows_the_radar_chart_and_every_indicator(browser
     full = (await scoring_client.get(f"/evaluations/{evaluation['id']}",
                                      headers=authority.headers_for("pdr-scoring"))).json()
     for indicator in full["indicators"]:
-        assert f"<code>{indicator['code']}</code>" in page
+        assert f'title="{indicator["code"]}">{indicator["name"]}<' in page  # names, the code on hover
     for dimension in full["dimensions"]:
         assert dimension["name"] in page
     radar = await browser.get(f"/oversight/evaluations/{evaluation['id']}/radar.svg")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from services.console.certificates import verify_certificate
 
 from .conftest import CONSOLE
-from .helpers import in_notice, registered
+from .helpers import in_notice, on_day, registered
 
 
 async def test_notices_show_only_the_four_public_fields(browser, registry_client, people):
@@ -64,9 +65,12 @@ async def test_lookup_shows_validity_and_a_certificate_verified_against_the_jwks
     operator = await people.person("operator")
     registrar = await people.person("registrar")
     registration = await registered(apps, registry_client, operator, registrar)
+    # Coded on the day after its notice: in force from then on (DOMAIN §1), looked up on that day.
+    on_day(apps, date.fromisoformat(registration["valid_from"]))
     page = (await browser.page(f"/lookup?code={registration['query_code']}")).text
     assert "登记有效" in page and 'data-valid="true"' in page
-    assert registration["valid_until"] in page
+    until = date.fromisoformat(registration["valid_until"])
+    assert f"{until.year}年{until.month}月{until.day}日" in page  # as Chinese writes a date (formats.py)
     assert '<script type="application/json" id="registry-jwks">' in page and "/static/verify.js" in page
 
 

@@ -85,7 +85,9 @@ async def test_an_illegal_step_shows_the_apis_conflict_not_an_error_page(browser
     await browser.page(f"/registrar/registrations/{notice['id']}")
     answer = await browser.submit(f"/registrar/registrations/{notice['id']}/accept")
     assert answer.status_code == 422 and 'role="alert"' in answer.text
-    assert "in notice" in answer.text  # the registry's own 409 detail names the current state
+    assert "当前状态下不能执行此操作" in answer.text  # the registry's 409 by its type, in the page's language
+    english = await browser.submit(f"/registrar/registrations/{notice['id']}/accept?lang=en")
+    assert "in notice" in english.text  # and its own detail, naming the current state, to a reader of English
 
 
 async def test_upholding_an_objection_terminates_the_registration(browser, other_browser, registry_client, people):
