@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
@@ -109,15 +109,16 @@ def _mount(app: FastAPI, router: APIRouter, open_query: tuple[str, ...] = ()) ->
     app as its dependency-override provider). A router with other kinds of routes (GraphQL's websocket
     routes) keeps the ordinary include.
     """
-    if not router.routes or not all(isinstance(route, APIRoute) for route in router.routes):
+    routes = [route for route in router.routes if isinstance(route, APIRoute)]
+    if not routes or len(routes) != len(router.routes):
         app.include_router(router)
         return
-    for route in router.routes:
+    for route in routes:
         fields = {name: getattr(route, name) for name in _ROUTE_FIELDS}
         fields["dependencies"] = list(route.dependencies)
         # A router's own route class (the registry's AuthorizeFirst) is kept.
         app.router.add_api_route(route.path, route.endpoint, route_class_override=type(route), **fields)
-        guard_queries(app.router.routes[-1], open_query)
+        guard_queries(cast(APIRoute, app.router.routes[-1]), open_query)  # the route just added
 
 
 def create_service_app(
@@ -151,7 +152,7 @@ def create_service_app(
     startup, shutdown, checks = [start_read_routing, *on_startup], [*on_shutdown, stop_read_routing], list(ready_checks)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(
             settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )

@@ -7,10 +7,10 @@ request succeeds and rolls back on any error, so a failed write leaves no partia
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, event
+from sqlalchemy import Connection, MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -40,7 +40,7 @@ def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own implicit BEGIN (deferred, issued before the first write) is turned off: _sqlite_begin
     # opens every transaction itself. This is SQLAlchemy's documented recipe for pysqlite/aiosqlite.
     dbapi_connection.isolation_level = None
@@ -53,7 +53,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn) -> None:
+def _sqlite_begin(conn: Connection) -> None:
     """Open write transactions with BEGIN IMMEDIATE: the write lock is taken at the start, not at the first write.
 
     With SQLite's default deferred BEGIN two requests can read the same state, then both write (six concurrent
@@ -124,7 +124,8 @@ ROUTED_DATABASE = "pdr.database"
 
 def routed_database(request: Request) -> Database:
     """The request's database: the one kernel.replicas chose for it, else the service's (primary) one."""
-    return request.scope.get(ROUTED_DATABASE) or request.app.state.db
+    database: Database = request.scope.get(ROUTED_DATABASE) or request.app.state.db
+    return database
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -58,7 +58,8 @@ class BodyLimits:
         return limit if authenticated else min(limit, self.anonymous)
 
 
-def _async_storage(uri: str) -> Storage:
+def async_storage(uri: str) -> Storage:
+    """The ``limits`` storage at ``uri``, which must be an async one (``memory://``'s async twin is the default)."""
     storage = storage_from_string(uri)
     if not isinstance(storage, Storage):
         raise ValueError(f"rate-limit storage {uri!r} is synchronous: use its async+ scheme")
@@ -73,7 +74,7 @@ class RateBudgets:
         self.per_caller: RateLimitItem | None = parse(per_caller) if per_caller else None
         self.anonymous_writes: RateLimitItem | None = parse(anonymous_writes) if anonymous_writes else None
         # An async URI (async+redis://…) gives the aio storage this limiter needs; a sync one is refused here.
-        self.storage = _async_storage(storage) if storage else MemoryStorage()
+        self.storage = async_storage(storage) if storage else MemoryStorage()
         self.limiter = FixedWindowRateLimiter(self.storage)
         self.exempt = exempt
 

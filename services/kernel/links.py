@@ -44,10 +44,10 @@ def location_templates(routes: Iterable[object], declared: dict[str, str]) -> di
     mistake in the service, refused when the app is built.
     """
     api_routes = [route for route in routes if isinstance(route, APIRoute)]
-    reads = {route.path for route in api_routes if "GET" in route.methods}
+    reads = {route.path for route in api_routes if "GET" in (route.methods or ())}
     templates: dict[str, str] = {}
     for route in api_routes:
-        if route.status_code != 201 or "POST" not in route.methods:
+        if route.status_code != 201 or "POST" not in (route.methods or ()):
             continue
         if route.path in declared:
             templates[route.path] = declared[route.path]
@@ -119,7 +119,7 @@ class ResponseLinks:
 
     def _location(self, scope: Scope, start: Message, body: bytes) -> list[tuple[bytes, bytes]]:
         route = scope.get("route")
-        template = self.templates.get(getattr(route, "path", None))
+        template = self.templates.get(getattr(route, "path", ""))
         if template is None or any(name == b"location" for name, _ in start.get("headers", [])):
             return []
         try:

@@ -13,8 +13,9 @@ import base64
 import json
 import math
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, Query, Request, Response
@@ -48,7 +49,9 @@ __all__ = ["MAX_CURSOR_LENGTH", "CursorKey", "NextLink", "Page", "Pager", "Sorts
 
 T = TypeVar("T")
 # A key is a column of the sort order (mapped or Core), or the Python type of a computed one (a search tier).
-CursorKey = InstrumentedAttribute | ColumnElement | type
+CursorKey = InstrumentedAttribute[Any] | ColumnElement[Any] | type
+# A key a query is ordered by: a column.
+SortKey = InstrumentedAttribute[Any] | ColumnElement[Any]
 # The longest cursor this service issues is a few key values; anything much longer is not one of ours.
 MAX_CURSOR_LENGTH = 1024
 _MAX_TEXT = 1024  # a key string of a column without a declared length
@@ -76,7 +79,7 @@ class Pager:
     def __init__(self, request: Request, response: Response) -> None:
         self.request, self.response = request, response
 
-    def after(self, rows: Sequence[T], limit: int, key: Callable[[T], Any] = lambda row: row.id) -> Sequence[T]:
+    def after(self, rows: Sequence[T], limit: int, key: Callable[[T], Any] = attrgetter("id")) -> Sequence[T]:
         if rows and len(rows) >= limit:
             url = self.request.url.include_query_params(after=key(rows[-1]), limit=limit)
             self.response.headers.append("Link", f'<{url}>; rel="next"')
@@ -95,7 +98,7 @@ class Sorts:
     (400 ``bad-cursor``) by another rather than read as the wrong keys.
     """
 
-    keys: dict[str, tuple[CursorKey, ...]]  # field name → keys, ascending
+    keys: dict[str, tuple[SortKey, ...]]  # field name → keys, ascending
     default: str  # e.g. "-id"
 
     def __post_init__(self) -> None:
@@ -108,10 +111,10 @@ class Sorts:
 
     def query(self, description: str = "Order of the list") -> Any:
         """The ``sort`` query parameter's type: the allowed orders as an enum in OpenAPI, 422 for any other."""
-        return Annotated[Literal[self.names] | None,  # type: ignore[valid-type]
+        return Annotated[Literal[self.names] | None,
                          Query(description=f"{description}: a field, `-` for descending (default `{self.default}`)")]
 
-    def resolve(self, sort: str | None) -> tuple[str, tuple[CursorKey, ...], bool]:
+    def resolve(self, sort: str | None) -> tuple[str, tuple[SortKey, ...], bool]:
         name = sort or self.default
         return name, self.keys[name.lstrip("-")], name.startswith("-")
 
@@ -129,7 +132,7 @@ class Listed(Generic[T]):
         return {"items": self.rows if items is None else items, "total": self.total, "next_cursor": self.next_cursor}
 
 
-async def page_of(session: AsyncSession, query: Select, sorts: Sorts, sort: str | None, cursor: str | None,
+async def page_of(session: AsyncSession, query: Select[Any], sorts: Sorts, sort: str | None, cursor: str | None,
                   limit: int, *, scalars: bool = False, count: bool = True) -> Listed[Any]:
     """One page of ``query`` in the ``sort`` order after ``cursor``: the one way a REST list is paged.
 
@@ -158,7 +161,7 @@ async def page_of(session: AsyncSession, query: Select, sorts: Sorts, sort: str 
     return Listed(rows, next_cursor, total)
 
 
-def _key_value(row: Any, key: CursorKey, scalars: bool) -> Any:
+def _key_value(row: Any, key: SortKey, scalars: bool) -> Any:
     name = key.key if isinstance(key, InstrumentedAttribute) else key.name
     if scalars:
         value = getattr(row, name)
@@ -259,7 +262,7 @@ def _check_for(key: CursorKey) -> Callable[[Any], Any]:
     if isinstance(key, type):
         return {int: _scalar_int, str: _scalar_str, datetime: _datetime_check(True), date: _date,
                 float: _number, bool: _bool}[key]
-    sql_type: TypeEngine = key.type
+    sql_type: TypeEngine[Any] = key.type
     while isinstance(sql_type, TypeDecorator):  # sqlmodel's AutoString, a UTC timestamp: what they store
         sql_type = sql_type.impl_instance
     # Subclasses before their bases: BigInteger and SmallInteger are Integers, DateTime is not a Date.
@@ -283,8 +286,8 @@ def _check_for(key: CursorKey) -> Callable[[Any], Any]:
 
 
 def keyset_page(
-    query: Select, keys: list[InstrumentedAttribute], cursor: str | None, limit: int, *, descending: bool = False
-) -> Select:
+    query: Select[Any], keys: Sequence[SortKey], cursor: str | None, limit: int, *, descending: bool = False
+) -> Select[Any]:
     """Order ``query`` by ``keys`` and start after ``cursor``; fetch ``limit + 1`` rows to know if more exist."""
     if cursor:
         values = decode_cursor(cursor, keys)
@@ -293,7 +296,7 @@ def keyset_page(
             query = query.where(key < value if descending else key > value)
         else:
             row = tuple_(*keys)
-            after = tuple_(*(bindparam(None, value, type_=key.type) for key, value in zip(keys, values)))
+            after = tuple_(*(bindparam(None, value, type_=key.type) for key, value in zip(keys, values, strict=True)))
             query = query.where(row < after if descending else row > after)
     order = [k.desc() for k in keys] if descending else list(keys)
     return query.order_by(*order).limit(limit + 1)

@@ -31,20 +31,21 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from prometheus_client import Counter, Gauge
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .db import ROUTED_DATABASE, Database
+from .limits import async_storage
 from .problems import Problem, Unavailable, problem_response
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from .security import Principal
     from .settings import ServiceSettings
 
 __all__ = ["REPLICA_FAMILIES", "ReadRouter", "ReadRouting", "install_read_routing", "start_read_routing",
@@ -145,7 +146,7 @@ class ReadRouter:
         self.reading_posts = READING_POSTS.get(settings.service_name, ())
         self.poll_seconds = settings.read_poll_seconds
         self.health = StandbyHealth(settings.read_max_lag_seconds)
-        storage = storage_from_string(settings.rate_limit_storage) if settings.rate_limit_storage else MemoryStorage()
+        storage = async_storage(settings.rate_limit_storage) if settings.rate_limit_storage else MemoryStorage()
         self.pins = PinStore(storage, settings.read_pin_seconds)
         self.service = settings.service_name
         registry = app.state.metrics.registry
@@ -155,7 +156,7 @@ class ReadRouter:
                                ["service"], registry=registry)
         self.up_gauge = Gauge("pdr_db_replica_up", "1 while the read replica answers the poller", ["service"],
                               registry=registry)
-        self._poller: asyncio.Task | None = None
+        self._poller: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
     def eligible(self, method: str, path: str) -> bool:
@@ -192,7 +193,8 @@ class ReadRouter:
                     primary = int((await conn.exec_driver_sql(_LSN_PRIMARY)).scalar_one())
                     await conn.rollback()
                 async with self.replica.engine.connect() as conn:
-                    recovering, replayed = (await conn.exec_driver_sql(_LSN_STANDBY)).one()
+                    standby: Any = (await conn.exec_driver_sql(_LSN_STANDBY)).one()
+                    recovering, replayed = standby
                     await conn.rollback()
         except (OSError, SQLAlchemyError) as exc:  # no position from either side: the standby is not to be trusted
             if self.health.up:
@@ -273,7 +275,7 @@ def caller_of(scope: Scope) -> str:
     return f"addr:{client[0] if client else '-'}"
 
 
-async def _principal(scope: Scope):
+async def _principal(scope: Scope) -> Principal | None:
     """The bearer token's principal (the verifier's cache answers it: the front door verified it already)."""
     verifier = getattr(scope["app"].state, "verifier", None)
     if verifier is None:
@@ -284,7 +286,8 @@ async def _principal(scope: Scope):
             if scheme.lower() != "bearer" or not token.strip():
                 return None
             try:
-                return await verifier.verify(token.strip())
+                principal: Principal = await verifier.verify(token.strip())
+                return principal
             except Problem:  # an invalid token is the route's business; here it is just not a caller
                 return None
     return None
