@@ -17,15 +17,21 @@ class SiteOwner(BaseModel):
     site_code: str = Field(default="", max_length=40, description="网站标识码")
     icp: str = Field(default="", max_length=60, description="ICP 备案号, e.g. 京ICP备12345678号")
     public_security: str = Field(default="", max_length=60, description="公安备案号 (optional)")
+    # Where the filing numbers link to: the filing authorities' public query pages, as the filing rules ask; a
+    # site on an intranet without them may point elsewhere, or to "" for the numbers as plain text.
+    icp_url: str = Field(default="https://beian.miit.gov.cn/", max_length=300)
+    public_security_url: str = Field(default="https://beian.mps.gov.cn/#/query/webSearch?code=", max_length=300)
 
     @property
     def configured(self) -> bool:
         return any((self.sponsor, self.contact, self.site_code, self.icp, self.public_security))
 
     @property
-    def public_security_code(self) -> str:
-        """The digits of the public-security filing number, which its query page (beian.mps.gov.cn) takes."""
-        return "".join(ch for ch in self.public_security if ch.isdigit())
+    def public_security_link(self) -> str:
+        """The query page of the public-security filing: ``public_security_url`` followed by the number's digits."""
+        if not self.public_security_url:
+            return ""
+        return self.public_security_url + "".join(ch for ch in self.public_security if ch.isdigit())
 
 
 # What `pdr up --demo` shows, marked as demo values so nobody mistakes them for a real filing.
