@@ -59,7 +59,7 @@ def test_a_visitor_searches_the_catalogue_and_opens_a_dataset_and_its_organizati
     assert page.get_by_role("heading", level=1, name="城市出行热力指数").is_visible()
     _no_axe_violations(page)
     shot(page, artifacts, "15-dataset")
-    page.locator("dl.facts a").first.click()
+    page.locator("dl.record-facts a").first.click()
     page.wait_for_url("**/organizations/**")
     assert page.get_by_role("link", name="城市出行热力指数").is_visible()
     _no_axe_violations(page)

@@ -9,7 +9,8 @@ async def test_agreement_walks_draft_signed_filed_active_and_sets_product_agreem
     w = await build_world(registry_client, people, apps)
     a = await w.agreement("draft")
     assert a["status"] == "draft" and a["version"] == 1
-    assert a["resources"] == [{"resource_id": w.resource_id, "shared_from_org_id": None, "shared_from_org_name": None}]
+    assert a["resources"] == [{"resource_id": w.resource_id, "resource_name": "公交到站数据", "shared_from_org_id": None,
+                               "shared_from_org_name": None}]
     for action, state in (("sign", "signed"), ("file", "filed"), ("activate", "active"), ("suspend", "suspended"),
                           ("resume", "active")):
         extra = {"reason": "安全检查"} if action == "suspend" else {}

@@ -109,11 +109,15 @@ async def test_an_organization_page_lists_its_registered_resources_and_products_
 
 async def test_the_footer_shows_the_site_owner_lines_only_when_configured(apps, browser):
     demo = (await browser.page("/")).text  # the tests' console is a demo one: marked demo values
-    assert "主办单位：某市数据局（演示）" in demo and "网站标识码" in demo and 'href="https://beian.miit.gov.cn/"' in demo
+    assert "主办单位：某市数据局（演示）" in demo and "网站标识码" in demo
+    assert '<a href="https://beian.miit.gov.cn/" rel="noopener">京ICP备00000000号（演示）</a>' in demo
     for owner, shown, hidden in (
             ({"sponsor": "北京市数据局", "contact": "010-88888888", "site_code": "1100000001",
               "icp": "京ICP备12345678号"}, ["主办单位：北京市数据局", "联系方式：010-88888888", "网站标识码：1100000001",
                                         "京ICP备12345678号"], ["公网安备", "演示"]),
+            ({"sponsor": "内网数据局", "icp": "京ICP备1号", "icp_url": "", "public_security": "京公网安备11010502030001号"},
+             ["<li>京ICP备1号</li>", 'href="https://beian.mps.gov.cn/#/query/webSearch?code=11010502030001"'],
+             ["beian.miit"]),
             ({}, [], ["主办单位", "网站标识码", "beian"])):
         app = create_app(console_settings(demo=False, site_owner=owner), transport=_Hosts(apps))
         async with app.router.lifespan_context(app), httpx.AsyncClient(
