@@ -11,13 +11,36 @@ PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432
 # deploy/Dockerfile installs the same Debian package.
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: run test test-sqlite test-postgresql migrations-check fuzz bench setup fonts postgres standby wrk chromium clean
+.PHONY: run test lint lock test-newest test-sqlite test-postgresql migrations-check fuzz bench setup fonts postgres standby wrk chromium clean
 
-$(STAMP): pyproject.toml
+# The environment is installed from requirements.lock (every package pinned with its hashes, for Python 3.11 on
+# Linux x86_64), then the project itself without dependencies. `make lock` regenerates the lock after a change to
+# pyproject.toml, keeping every pin it can (uv prefers the versions already locked); `make test-newest` runs the
+# tests against the newest versions pyproject.toml allows.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+lock: $(STAMP)
+	$(BIN)/pip install --quiet uv==0.13.8
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --generate-hashes --no-header --quiet --output-file requirements.lock
+
+NEWEST := .venv-newest
+test-newest: chromium
+	test -x $(NEWEST)/bin/python || $(PY) -m venv $(NEWEST)
+	$(NEWEST)/bin/pip install --quiet --upgrade pip
+	$(NEWEST)/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	PDR_TEST_DB=sqlite $(NEWEST)/bin/pytest tests/unit tests/api -q
+
+# Guardrails (issue 17): ruff with the rules in pyproject.toml, and mypy's per-package error counts, which may
+# only go down (tests/guardrails/mypy_ratchet.py; the kernel and the modules listed there have none).
+lint: setup
+	$(BIN)/ruff check services tests
+	$(BIN)/python -m tests.guardrails.mypy_ratchet
 
 setup: $(STAMP) fonts
 
