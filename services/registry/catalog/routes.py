@@ -3,10 +3,11 @@ source (Turtle, JSON-LD, RDF/XML; cursor or page paging) and each public record 
 
 from __future__ import annotations
 
+from datetime import date
 from math import ceil
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
@@ -17,14 +18,16 @@ from services.kernel.pagination import decode_cursor, encode_cursor
 from services.kernel.problems import BadRequest, NotFound
 from services.kernel.security import OptionalPrincipal
 
+from ..registration.deps import registration_today
 from . import dcat
 from . import search as search_service
 from .dcat import CatalogInfo, Paging
 from .dcat_records import Builder, Links
 from .dcat_serialize import Triples, to_jsonld, to_rdfxml, to_turtle
+from .figures import FigureCache
 from .models import CatalogEntry
 from .regions import province_of
-from .schemas import Facets, SearchFilters, SearchPage
+from .schemas import CatalogFigures, Facets, SearchFilters, SearchPage
 from .vocab import LICENCES
 
 __all__ = ["router"]
@@ -39,12 +42,14 @@ Filters = Annotated[SearchFilters, Query()]
                        422: {"description": "Invalid filter", **PROBLEM}})
 async def search_catalog(request: Request, db: DatabaseDep, principal: OptionalPrincipal, filters: Filters,
                          cursor: Annotated[str | None, Query(max_length=200)] = None,
-                         limit: Annotated[int, Query(ge=1, le=100)] = 20):
-    """Full-text search of registered resources and products, ranked, filtered and cursor-paged."""
+                         limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                         sort: Annotated[Literal[search_service.SORTS] | None, Query(  # type: ignore[valid-type]
+                             description="relevance (the default), or a field, `-` for descending")] = None):
+    """Full-text search of registered resources and products, ranked (or sorted), filtered and cursor-paged."""
     # A client holding this page at the catalogue's current version gets 304 without the search being run.
     if (cached := await not_modified(request, await search_service.version(db))) is not None:
         return cached
-    return await search_service.search(db, filters, principal, cursor=cursor, limit=limit)
+    return await search_service.search(db, filters, principal, cursor=cursor, limit=limit, sort=sort)
 
 
 @router.get("/facets", response_model=Facets,
@@ -52,6 +57,16 @@ async def search_catalog(request: Request, db: DatabaseDep, principal: OptionalP
 async def catalog_facets(session: SessionDep, principal: OptionalPrincipal, filters: Filters) -> Facets:
     """Counts per region, organization, domain, attribute, grading, status and form for a search."""
     return await search_service.facets(session, filters, principal)
+
+
+@router.get("/figures", response_model=CatalogFigures)
+async def catalog_figures(request: Request, session: SessionDep,
+                          today: Annotated[date, Depends(registration_today)]) -> CatalogFigures:
+    """Headline figures: registered resources and products, registrations this year, notices open today."""
+    cache = getattr(request.app.state, "catalog_figures", None)
+    if cache is None:
+        cache = request.app.state.catalog_figures = FigureCache()
+    return await cache.get(session, today)
 
 
 ExportCursor = Annotated[str | None, Query(max_length=200, description="From the previous page's next link")]

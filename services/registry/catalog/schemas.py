@@ -52,6 +52,7 @@ class CatalogHit(BaseModel):
 
 class SearchPage(BaseModel):
     items: list[CatalogHit]
+    total: int | None = Field(default=None, description="How many entries match: on the first page (no cursor)")
     next_cursor: str | None = None
 
 

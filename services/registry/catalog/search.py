@@ -11,6 +11,7 @@ unit of work.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -29,6 +30,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    tuple_,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
@@ -45,7 +47,8 @@ from .cjk import Query, parse_query
 from .models import CatalogEntry
 from .schemas import FacetCount, Facets, SearchFilters
 
-__all__ = ["PUBLIC_STATUSES", "TIER_SCORES", "facets", "search", "version"]
+__all__ = ["PUBLIC_STATUSES", "SORTS", "TIER_SCORES", "count_statement", "facets", "filter_params",
+           "match_conditions", "matching", "query_params", "search", "version", "where_clauses"]
 
 E = CatalogEntry.__table__.c
 _FTS = table("catalog_fts", column("rowid"), column("catalog_fts"))  # SQLite's FTS5 table (migration 0003)
@@ -71,7 +74,7 @@ def _visibility(viewer: Principal | None) -> str:
     return "own" if viewer is not None and viewer.org and not viewer.client else "public"
 
 
-def _where(shape_filters: tuple[str, ...], visibility: str) -> list[ColumnElement]:
+def where_clauses(shape_filters: tuple[str, ...], visibility: str) -> list[ColumnElement]:
     clauses = [_FILTER_COLUMNS[name] == bindparam(f"f_{name}") for name in shape_filters]
     if visibility != "all":
         # The statuses are ours and few: rendered in the statement, where the planner sees them.
@@ -92,7 +95,7 @@ def _fts(name: str) -> ColumnElement:
     return E.seq.in_(select(_FTS.c.rowid).where(_FTS.c.catalog_fts.op("MATCH")(bindparam(name))))
 
 
-def _conditions(dialect: str) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
+def match_conditions(dialect: str) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
     """(matches anywhere, title holds every term, matches but not all in the title) on entries."""
     if dialect == "postgresql":
         in_title = _matches("q_title")
@@ -100,7 +103,7 @@ def _conditions(dialect: str) -> tuple[ColumnElement, ColumnElement, ColumnEleme
     return _fts("q_all"), _fts("q_title"), _fts("q_rest")
 
 
-def _query_params(dialect: str, query: Query) -> dict[str, str]:
+def query_params(dialect: str, query: Query) -> dict[str, str]:
     if dialect == "postgresql":
         return {"q_all": query.tsquery(), "q_title": query.tsquery("A")}
     title = query.fts5("title_tokens")
@@ -111,16 +114,50 @@ def _query_params(dialect: str, query: Query) -> dict[str, str]:
 def _statement(dialect: str, tier: int | None, after: bool, filters: tuple[str, ...], visibility: str) -> Statement:
     """One tier's page (``tier`` None: every visible entry, unranked), built and compiled once per shape: a
     catalog search is served by a handful of shapes."""
-    stmt = select(*_HIT_COLUMNS).where(*_where(filters, visibility))
+    stmt = select(*_HIT_COLUMNS).where(*where_clauses(filters, visibility))
     if tier is not None:
-        stmt = stmt.where(_conditions(dialect)[1 + tier])
+        stmt = stmt.where(match_conditions(dialect)[1 + tier])
     if after:
         stmt = stmt.where(E.seq < bindparam("after", type_=Integer))
     # The limit is in the statement too: with it the planner chooses the newest-first walk for a common word.
     return Statement(stmt.order_by(E.seq.desc()).limit(bindparam("lim", type_=Integer, literal_execute=True)))
 
 
-def _filter_params(filters: SearchFilters, viewer: Principal | None) -> tuple[tuple[str, ...], str, dict]:
+# The orders a search offers: relevance (the default: title matches first, then the newest), or a field of the
+# hits, ascending or with ``-`` descending, each a keyset on (field, seq) walked by an index for the public.
+SORTS = ("relevance", "updated_at", "-updated_at", "name", "-name")
+_SORT_COLUMNS = {"updated_at": E.updated_at, "name": E.name}
+
+
+@lru_cache(maxsize=512)
+def _sorted_statement(dialect: str, sort: str, after: bool, filters: tuple[str, ...], visibility: str,
+                      has_query: bool) -> Statement:
+    """A page of every match in a field's order (the ranking tiers play no part)."""
+    key, descending = _SORT_COLUMNS[sort.lstrip("-")], sort.startswith("-")
+    stmt = select(*_HIT_COLUMNS).where(*matching(dialect, filters, visibility, has_query))
+    if after:
+        row, last = tuple_(key, E.seq), tuple_(bindparam("after_key", type_=key.type), bindparam("after", type_=Integer))
+        stmt = stmt.where(row < last if descending else row > last)
+    order = [key.desc(), E.seq.desc()] if descending else [key.asc(), E.seq.asc()]
+    return Statement(stmt.order_by(*order).limit(bindparam("lim", type_=Integer, literal_execute=True)))
+
+
+def matching(dialect: str, filters: tuple[str, ...], visibility: str, has_query: bool) -> list[ColumnElement]:
+    """The conditions of every entry a search matches, in any order: filters, visibility and the full text."""
+    where = where_clauses(filters, visibility)
+    if has_query:
+        where.append(match_conditions(dialect)[0])
+    return where
+
+
+@lru_cache(maxsize=512)
+def count_statement(dialect: str, filters: tuple[str, ...], visibility: str, has_query: bool) -> Statement:
+    """How many entries a search (or a CKAN ``package_search``) matches: its total."""
+    return Statement(select(func.count().label("n")).select_from(CatalogEntry.__table__)
+                     .where(*matching(dialect, filters, visibility, has_query)))
+
+
+def filter_params(filters: SearchFilters, viewer: Principal | None) -> tuple[tuple[str, ...], str, dict]:
     names = tuple(name for name in _FILTER_COLUMNS if getattr(filters, name) is not None)
     params = {f"f_{name}": getattr(filters, name) for name in names}
     visibility = _visibility(viewer)
@@ -142,11 +179,45 @@ async def version(db: Database) -> tuple:
 
 
 async def search(db: Database, filters: SearchFilters, viewer: Principal | None, *,
-                 cursor: str | None, limit: int) -> dict:
-    """A page of hits (``SearchPage``) and the cursor of the next one."""
+                 cursor: str | None, limit: int, sort: str | None = None) -> dict:
+    """A page of hits (``SearchPage``), the cursor of the next one and, on the first page, the total."""
     dialect = db.engine.dialect.name
-    names, visibility, params = _filter_params(filters, viewer)
+    names, visibility, params = filter_params(filters, viewer)
     query = parse_query(filters.q or "")
+    if query:
+        params.update(query_params(dialect, query))
+    if sort and sort != "relevance":
+        page = await _sorted(db, dialect, sort, names, visibility, bool(query), params, cursor, limit)
+    else:
+        page = await _ranked(db, dialect, names, visibility, query, params, cursor, limit)
+    if cursor is None:
+        full = page["next_cursor"] is not None
+        page["total"] = (await db.rows.fetch_all(count_statement(dialect, names, visibility, bool(query)),
+                                                 params))[0]["n"] if full else len(page["items"])
+    return page
+
+
+async def _sorted(db: Database, dialect: str, sort: str, names: tuple[str, ...], visibility: str, has_query: bool,
+                  params: dict, cursor: str | None, limit: int) -> dict:
+    key = _SORT_COLUMNS[sort.lstrip("-")]
+    if cursor:
+        named, params["after_key"], params["after"] = decode_cursor(cursor, [str, key, E.seq])
+        if named != sort:  # a cursor of another order
+            raise BadRequest("The cursor is not one this service issued.", slug="bad-cursor")
+    params["lim"] = limit + 1
+    statement = _sorted_statement(dialect, sort, cursor is not None, names, visibility, has_query)
+    rows = await db.rows.fetch_all(statement, params)
+    for row in rows:
+        row["tier"] = None
+    return _page(rows, limit, lambda last: [sort, _cursor_value(last[key.name]), last["seq"]])
+
+
+def _cursor_value(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+async def _ranked(db: Database, dialect: str, names: tuple[str, ...], visibility: str, query, params: dict,
+                  cursor: str | None, limit: int) -> dict:
     tier, after = (0, None) if query else (None, None)
     if cursor:
         if query:
@@ -156,8 +227,6 @@ async def search(db: Database, filters: SearchFilters, viewer: Principal | None,
         else:
             (after,) = decode_cursor(cursor, [E.seq])
         params["after"] = after
-    if query:
-        params.update(_query_params(dialect, query))
     rows: list[dict] = []
     while True:
         params["lim"] = limit + 1 - len(rows)
@@ -194,12 +263,12 @@ _FACETS = {"region": E.region_code, "org": E.org_id, "domain": E.domain, "sharin
 async def facets(session: AsyncSession, filters: SearchFilters, viewer: Principal | None) -> Facets:
     """Counts per value of every filter dimension over the current result set, in one query."""
     dialect = session.get_bind().dialect.name
-    names, visibility, params = _filter_params(filters, viewer)
-    where = _where(names, visibility)
+    names, visibility, params = filter_params(filters, viewer)
+    where = where_clauses(names, visibility)
     query = parse_query(filters.q or "")
     if query:
-        where.append(_conditions(dialect)[0])
-        params.update(_query_params(dialect, query))
+        where.append(match_conditions(dialect)[0])
+        params.update(query_params(dialect, query))
     hits = select(*_FACETS.values(), E.org_name).where(*where).cte("hits")
     parts = [select(literal_column(f"'{name}'").label("dim"), hits.c[col.name].label("value"),
                     func.max(hits.c.org_name).label("label"), func.count().label("n")).group_by(hits.c[col.name])

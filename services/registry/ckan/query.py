@@ -48,10 +48,7 @@ PUBLIC = "public"  # catalog/search.py's visibility for a caller who is no party
 
 
 def _base(dialect: str, filters: tuple[str, ...], has_query: bool) -> list:
-    where = catalog_search._where(filters, PUBLIC)
-    if has_query:
-        where.append(catalog_search._conditions(dialect)[0])
-    return where
+    return catalog_search.matching(dialect, filters, PUBLIC, has_query)
 
 
 def _keys(columns, order: tuple[tuple[str, bool], ...], tier=None) -> list:
@@ -82,7 +79,7 @@ def _slice_statement(dialect: str, filters: tuple[str, ...], has_query: bool,
         return Statement(_page(select(*RECORD_COLUMNS).where(*where).order_by(*_keys(E, order))))
     # A search reads every match to rank it: the matches' sort keys alone (narrow rows) are ranked and counted
     # in one pass, and only the page's rows are read whole.
-    tier = case((catalog_search._conditions(dialect)[1], 0), else_=1).label("tier")
+    tier = case((catalog_search.match_conditions(dialect)[1], 0), else_=1).label("tier")
     hits = select(E.seq, *{column.name: column for column in SORT_KEYS.values()}.values(), tier).where(*where)
     hits = hits.cte("hits")
     page = _page(select(hits).order_by(*_keys(hits.c, order, hits.c.tier))).subquery("page")
@@ -91,18 +88,12 @@ def _slice_statement(dialect: str, filters: tuple[str, ...], has_query: bool,
                      .order_by(*_keys(page.c, order, page.c.tier)))
 
 
-@lru_cache(maxsize=256)
-def _count_statement(dialect: str, filters: tuple[str, ...], has_query: bool) -> Statement:
-    return Statement(select(func.count().label("n")).select_from(CatalogEntry.__table__)
-                     .where(*_base(dialect, filters, has_query)))
-
-
 def _params(db: Database, filters: SearchFilters) -> tuple[str, tuple[str, ...], bool, dict]:
     dialect = db.engine.dialect.name
-    names, _visibility, params = catalog_search._filter_params(filters, None)
+    names, _visibility, params = catalog_search.filter_params(filters, None)
     query = parse_query(filters.q or "")
     if query:
-        params.update(catalog_search._query_params(dialect, query))
+        params.update(catalog_search.query_params(dialect, query))
     return dialect, names, bool(query), params
 
 
@@ -120,14 +111,14 @@ async def slice_of(db: Database, filters: SearchFilters, *, order: Sequence[tupl
         return total, records
     if start == 0 and len(records) < rows:  # the whole result is on this page
         return len(records), records
-    (row,) = await db.rows.fetch_all(_count_statement(dialect, names, has_query), params)
+    (row,) = await db.rows.fetch_all(catalog_search.count_statement(dialect, names, PUBLIC, has_query), params)
     return row["n"], records
 
 
 @lru_cache(maxsize=1)
 def _by_id_statement() -> Statement:
     return Statement(select(*RECORD_COLUMNS).where(E.subject_id == bindparam("subject_id"),
-                                                   *catalog_search._where((), PUBLIC)))
+                                                   *catalog_search.where_clauses((), PUBLIC)))
 
 
 async def entry_by_id(db: Database, subject_id: str) -> dict | None:
@@ -140,7 +131,7 @@ async def organizations(session: AsyncSession, org_ids: Sequence[str] | None = N
     """Every organization with a public entry: its id, the name its entries carry and how many it publishes."""
     stmt = (select(E.org_id, func.max(E.org_name).label("org_name"), func.count().label("package_count"),
                    func.min(E.created_at).label("created_at"))
-            .where(*catalog_search._where((), PUBLIC)).group_by(E.org_id))
+            .where(*catalog_search.where_clauses((), PUBLIC)).group_by(E.org_id))
     if org_ids is not None:
         stmt = stmt.where(E.org_id.in_(list(org_ids)))
     return [dict(row) for row in (await session.execute(stmt)).mappings().all()]

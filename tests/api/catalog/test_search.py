@@ -139,3 +139,56 @@ async def test_forged_cursors_are_bad_requests(registry_client, cursor):
     for params in ({"q": "交通", "cursor": cursor}, {"cursor": cursor}):
         response = await registry_client.get("/catalog/search", params=params)
         assert response.status_code == 400, response.text
+
+
+async def _walk(client, params: dict) -> tuple[list[dict], list]:
+    """Every hit of a search paged by its cursors, and the total each page carried."""
+    hits, totals, cursor = [], [], None
+    while True:
+        page = await client.get("/catalog/search", params={**params, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        hits += body["items"]
+        totals.append((body["total"], page.headers.get("x-total-count")))
+        cursor = body["next_cursor"]
+        if not cursor:
+            return hits, totals
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "updated_at", "-updated_at"])
+async def test_a_search_sorts_by_a_field_in_either_direction_across_pages(registry_client, subjects, sort):
+    names = ["戊交通", "甲交通", "丙交通", "乙交通", "丁交通", "无关资源"]
+    for name in names:
+        await subjects.resource("org-a", name, "城市交通" if "交通" in name else "")
+    hits, totals = await _walk(registry_client, {"q": "交通", "limit": 2, "sort": sort})
+    field, descending = sort.lstrip("-"), sort.startswith("-")
+    keys = [(hit[field], hit["id"]) for hit in hits]
+    assert len(hits) == 5 and len({hit["id"] for hit in hits}) == 5
+    assert [hit[field] for hit in hits] == [k for k, _ in sorted(keys, reverse=descending)]
+    assert totals == [(5, "5"), (None, None), (None, None)]  # the total is counted once, on the first page
+
+
+async def test_a_search_counts_its_total_with_its_filters_and_without_a_query(registry_client, subjects):
+    for i in range(4):
+        await subjects.resource("org-a", f"资源{i}", grading="core" if i % 2 else "general")
+    await subjects.resource("org-a", "草稿", status="draft")  # not public: not counted
+    everything = await registry_client.get("/catalog/search", params={"limit": 3})
+    assert everything.json()["total"] == 4 and everything.headers["x-total-count"] == "4"
+    core = await registry_client.get("/catalog/search", params={"grading": "core"})
+    assert core.json()["total"] == 2 and core.json()["next_cursor"] is None
+    nothing = await registry_client.get("/catalog/search", params={"q": "不存在的词"})
+    assert nothing.json() == {"items": [], "total": 0, "next_cursor": None}
+
+
+async def test_a_cursor_of_one_order_is_refused_by_another(registry_client, subjects):
+    for i in range(3):
+        await subjects.resource("org-a", f"交通{i}")
+    by_name = (await registry_client.get("/catalog/search", params={"q": "交通", "limit": 1, "sort": "name"})).json()
+    ranked = (await registry_client.get("/catalog/search", params={"q": "交通", "limit": 1})).json()
+    for params in ({"sort": "-updated_at", "cursor": by_name["next_cursor"]},
+                   {"cursor": by_name["next_cursor"]},
+                   {"sort": "name", "cursor": ranked["next_cursor"]}):
+        refused = await registry_client.get("/catalog/search", params={"q": "交通", "limit": 1, **params})
+        assert refused.status_code == 400 and refused.json()["type"].endswith("/bad-cursor"), params
+    unknown = await registry_client.get("/catalog/search", params={"sort": "org_id"})
+    assert unknown.status_code == 422 and unknown.headers["content-type"].startswith("application/problem+json")
