@@ -19,7 +19,7 @@ from .scoring_demo import scoring_demo
 
 __all__ = ["STEPS", "seed_registry_demo", "token_for"]
 
-DEMO_PASSWORD = "Demo-pass-2026!"
+DEMO_PASSWORD = "Demo-pass-2026!"  # noqa: S105 (the demo accounts' published password; pdr up prints it)
 Step = Callable[[dict[str, str], Callable[[str, str], str]], None]
 # The catalogue import comes first: registration completes and registers two of the imported resources.
 # Agreements name registered resources, and a product registered under an agreement is valid for its term.

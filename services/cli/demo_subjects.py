@@ -68,7 +68,8 @@ SUBJECTS: list[DemoSubject] = [
         [{"name": "road_id"}, {"name": "flow", "type": "integer"}, {"name": "speed", "type": "number"}],
         "realtime", "conditional", "conditional", "general", {"risk_level": "low", "summary": "已脱敏，无个人信息"},
         scale="1.2 TB", quality="完整率 99.2%", source="交通管理部门道路卡口采集",
-        lawful_basis="《中华人民共和国道路交通安全法》"), "coded", filed_days_ago=42, lead_days=12, refreshed_days_ago=0),
+        lawful_basis="《中华人民共和国道路交通安全法》"),
+        "coded", filed_days_ago=42, lead_days=12, refreshed_days_ago=0),
     DemoSubject("resource", "agency", _r(
         TRAFFIC, "企业登记基础信息（演示）", "市场主体登记的公开基础信息",
         [{"name": "uscc"}, {"name": "name"}, {"name": "registered_on", "type": "date"}],

@@ -7,6 +7,7 @@ with a progress bar.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -54,7 +55,7 @@ async def _import(path: Path, org_id: str, dry_run: bool, progress: Progress) ->
     dcat = "." + path.name.lower().rsplit(".", 1)[-1] in FORMATS
     worker = import_worker(RegistrySettings())
     try:
-        parsed = await parse_upload(worker, path.name, path.read_bytes(), dcat=dcat)
+        parsed = await parse_upload(worker, path.name, await asyncio.to_thread(path.read_bytes), dcat=dcat)
     finally:
         await worker.close()
     sheet = parsed.sheet

@@ -33,7 +33,8 @@ PAGE = 1000
 
 Token = Annotated[str | None, typer.Option("--token", envvar="PDR_TOKEN",
                                            help="Bearer token of an auditor or admin (or PDR_TOKEN).")]
-JwksOpt = Annotated[Path | None, typer.Option("--jwks", help="Pinned JWKS file; default: the registry's or the file's.")]
+JwksOpt = Annotated[Path | None,
+                    typer.Option("--jwks", help="Pinned JWKS file; default: the registry's or the file's.")]
 
 
 def _b(text: str) -> bytes:

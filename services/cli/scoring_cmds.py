@@ -44,7 +44,8 @@ def models_cmd(data_dir: DataDir = None) -> None:
     versions = run(lambda: _in_transaction(list_versions))
     table = Table("version", "name", "published by", "published at", "sha-256")
     for v in versions:
-        table.add_row(v.version, v.name, v.published_by, v.published_at.isoformat() if v.published_at else "(shipped)", v.digest[:16] + "…")
+        published = v.published_at.isoformat() if v.published_at else "(shipped)"
+        table.add_row(v.version, v.name, v.published_by, published, v.digest[:16] + "…")
     Console().print(table)
 
 

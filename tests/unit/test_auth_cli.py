@@ -60,7 +60,7 @@ def test_an_invalid_setting_is_reported_without_a_traceback_and_writes_nothing(t
     env = {**os.environ, "PDR_AUTH_DATA_DIR": str(tmp_path), "PDR_AUTH_KEY_PUBLISH_AHEAD_SECONDS": "3"}
     env.pop("PDR_AUTH_DATABASE_URL", None)
     result = subprocess.run([sys.executable, "-m", "services.cli", "auth", "rotate-keys"], env=env,
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 2
     assert "invalid configuration (AuthSettings)" in result.stderr
     assert "key_publish_ahead_seconds must be at least" in result.stderr

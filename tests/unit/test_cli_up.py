@@ -36,7 +36,7 @@ def _ports(**given: int) -> list[str]:
 def test_a_busy_port_is_named_with_its_service_and_nothing_starts(tmp_path, listener):
     result = subprocess.run(
         [sys.executable, "-m", "services.cli", "up", "--data-dir", str(tmp_path / "data"), "--no-demo",
-         *_ports(registry=listener)], capture_output=True, text=True, timeout=120)
+         *_ports(registry=listener)], capture_output=True, text=True, check=False, timeout=120)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert f"registry cannot listen on 127.0.0.1:{listener}: Address already in use" in output
