@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .conditional import CacheRules, ConditionalGet
 from .db import Database
+from .docs_ui import install_docs
 from .http import traced_client
 from .idempotency import IdempotencyMiddleware
 from .limits import BodyLimits, FrontDoor, RateBudgets
@@ -198,7 +199,7 @@ def create_service_app(
     # FastAPI's own OpenTelemetry instrumentation is off: RequestContextMiddleware already opens the server span
     # and counts the request, and with both on every request was traced and measured twice.
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan,
-                  generate_unique_id_function=operation_id,
+                  generate_unique_id_function=operation_id, docs_url=None, redoc_url=None,  # kernel.docs_ui serves them
                   telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
     app.state.settings = settings
     app.state.transport = transport
@@ -236,4 +237,5 @@ def create_service_app(
     for router in [_ops_router(verify_tokens, checks), *routers]:
         _mount(app, router, open_query)
     templates.update(location_templates(app.routes, locations or {}))
+    install_docs(app, settings)
     return app

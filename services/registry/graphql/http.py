@@ -20,11 +20,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UNSET
 
+from services.kernel.docs_ui import graphiql_page
 from services.kernel.problems import PROBLEM_BASE, BadRequest, ContentTooLarge
 
 from .query_log import log_refusal
@@ -79,6 +80,10 @@ class AuditRouter(GraphQLRouter):
     def __init__(self, schema: Any, settings: GraphQLSettings, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
         self.settings = settings
+
+    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
+        """GraphiQL from the service's own files (kernel.docs_ui), not Strawberry's CDN page."""
+        return graphiql_page(request.app.title)
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_json(data, self.settings.max_json_depth)
