@@ -45,6 +45,7 @@ from services.kernel.security import Principal
 from ..registration.access import is_overseer
 from .cjk import Query, parse_query
 from .models import CatalogEntry
+from .regions import region_label
 from .schemas import FacetCount, Facets, SearchFilters
 
 __all__ = ["PUBLIC_STATUSES", "SORTS", "TIER_SCORES", "count_statement", "facets", "filter_params",
@@ -276,7 +277,9 @@ async def facets(session: AsyncSession, filters: SearchFilters, viewer: Principa
     counts: dict[str, list[FacetCount]] = {name: [] for name in _FACETS}
     for dim, value, label, n in (await session.execute(union_all(*parts), params)).all():
         if value:
-            counts[dim].append(FacetCount(value=value, label=label if dim == "org" else None, count=n))
+            # People read names: an organization's as its entries carry it, a region's from GB/T 2260.
+            named = label if dim == "org" else region_label(value) if dim == "region" else None
+            counts[dim].append(FacetCount(value=value, label=named, count=n))
     total = sum(f.count for f in counts["kind"])
     for name in counts:
         counts[name].sort(key=lambda f: (-f.count, f.value))

@@ -15,6 +15,7 @@ from typing import Any
 
 from services.kernel.timeutil import as_utc
 
+from ..catalog.regions import region_label
 from ..catalog.vocab import FORM_LABELS
 
 __all__ = ["organization", "package", "timestamp"]
@@ -72,6 +73,8 @@ def package(entry: dict[str, Any], *, base_url: str, code: str | None = None,
                           "last_modified": modified})
     tags = list(dict.fromkeys(([entry["domain"]] if entry["domain"] else []) + _scenario_names(scenarios or [])))
     extras = {"pdr_kind": kind, **{key: entry[key] for key in _EXTRAS if entry.get(key)}}
+    if entry.get("region_code"):
+        extras["region_name"] = region_label(entry["region_code"])  # GB/T 2260, for people reading the code
     if code:
         extras["query_code"] = code
     org = organization(entry["org_id"], entry["org_name"])

@@ -129,7 +129,8 @@ async def test_facets_count_the_result_set_per_dimension(registry_client, subjec
     await subjects.resource("org-b", "气象数据", region="310000")
     facets = (await registry_client.get("/catalog/facets", params={"q": "交通"})).json()
     assert facets["total"] == 3
-    assert facets["region"] == [{"value": "110000", "label": None, "count": 2}, {"value": "310000", "label": None, "count": 1}]
+    assert facets["region"] == [{"value": "110000", "label": "北京市", "count": 2},
+                                 {"value": "310000", "label": "上海市", "count": 1}]
     assert facets["grading"][0] == {"value": "general", "label": None, "count": 2}
     assert {f["value"]: f["label"] for f in facets["org"]} == {"org-a": "甲局", "org-b": "乙局"}
 

@@ -288,7 +288,8 @@ async def test_package_show_maps_a_resource_to_a_ckan_package(registry_client, w
         "extras": [{"key": "domain", "value": "交通"}, {"key": "grading", "value": "general"},
                    {"key": "opening_attribute", "value": "unconditional"}, {"key": "pdr_kind", "value": "resource"},
                    {"key": "query_code", "value": "PDR-110000-2026-000001"},
-                   {"key": "region_code", "value": "110000"}, {"key": "sharing_attribute", "value": "conditional"},
+                   {"key": "region_code", "value": "110000"}, {"key": "region_name", "value": "北京市"},
+                   {"key": "sharing_attribute", "value": "conditional"},
                    {"key": "update_frequency", "value": "monthly"}],
         "relationships_as_object": [], "relationships_as_subject": [],
     }
@@ -301,8 +302,8 @@ async def test_a_products_tags_hold_its_scenarios_and_its_form_is_a_resource_for
         ("JSON-LD", "DCAT-AP 3.0.0", f"{BASE}/catalog/products/{world.api.id}"),
         ("api", "数据接口", f"{BASE}/catalog/products/{world.api.id}")]
     extras = {e["key"]: e["value"] for e in package["extras"]}
-    assert extras == {"pdr_kind": "product", "region_code": "310000", "domain": "交通", "form": "api",
-                      "use_type": "industry"}
+    assert extras == {"pdr_kind": "product", "region_code": "310000", "region_name": "上海市", "domain": "交通",
+                      "form": "api", "use_type": "industry"}
     searched = (await result(registry_client, "package_search", fq="res_format:api"))["results"]
     assert searched == [package]  # search results are the same dictionaries
 
