@@ -113,9 +113,12 @@ async def home(request: Request, cursor: Cursor = None, back: Back = [],  # noqa
     chosen = [{"name": name, "label": FILTERS[name][0], "prefix": FILTERS[name][1], "value": value,
                "href": _href({k: v for k, v in filters.items() if k != name})}
               for name, value in filters.items() if name in FILTERS]
-    org_names = {item["value"]: item.get("label") for item in facets.get("org", [])}
+    # Names of the chosen organization and region, as the facets label them (an id or a code is not read).
+    for c in chosen:
+        c["shown"] = next((item.get("label") for item in facets.get(c["name"], []) if item["value"] == c["value"]),
+                          None) or c["value"]
     return render(request, "home.html", hits=hits["items"], facets=_facets(facets, filters), filters=filters,
-                  chosen=chosen, org_names=org_names, figures=figures, pager=pager, searched=bool(filters))
+                  chosen=chosen, figures=figures, pager=pager, searched=bool(filters))
 
 
 @router.get("/datasets/{subject_id}", response_class=HTMLResponse)

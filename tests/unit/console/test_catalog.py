@@ -72,6 +72,8 @@ async def test_the_home_page_searches_browses_by_facet_and_pages_with_links(apps
     narrowed = (await browser.page(links(home, r'<a href="(/\?kind=product)">')[0])).text
     assert links(narrowed, r'<h3><a href="(/datasets/[^"]+)"') == [f"/datasets/{product}"]
     assert 'aria-label="取消筛选：类别"' in narrowed and "共 1 条" in narrowed
+    in_beijing = (await browser.page(links(home, r'<a href="(/\?region=110000)">北京市</a>')[0])).text
+    assert "行政区划: 北京市 ×" in in_beijing and "共 13 条" in in_beijing  # the region by name, not its code
     found = (await browser.page("/?q=气象")).text
     assert "气象观测数据00" in found and "公交线路数据" not in found.split('class="results"')[1].split("</ol>")[0]
     assert "没有符合条件" in (await browser.page("/?q=不存在的词语")).text
@@ -90,7 +92,7 @@ async def test_a_dataset_page_shows_the_record_with_its_organization_by_name(app
     page = (await browser.page(f"/datasets/{resource}")).text
     assert "地铁客流数据00</h1>" in page and "线路与站点" in page
     assert 'href="/organizations/org-a">市交通委</a>' in page
-    for label in ("无条件", "有条件", "一般", "交通", "数据资源"):
+    for label in ("无条件", "有条件", "一般", "交通", "数据资源", "北京市"):
         assert label in page, label
     assert f"/catalog/resources/{resource}" in page  # the machine-readable record (DCAT-AP)
     for missing in (draft, "0" * 32):
