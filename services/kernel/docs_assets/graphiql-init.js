@@ -6,9 +6,10 @@
   var root = document.getElementById("graphiql");
   var endpoint = window.location.href.split(/[?#]/)[0];
   var query = [
-    "# The GraphQL API of the registry, for the auditor and admin roles.",
-    "# Put an access token in the Headers pane below, then run (Ctrl-Enter):",
-    "#   {\"Authorization\": \"Bearer <access token from the auth service's POST /oauth/token>\"}",
+    "# The registry's GraphQL API: auditors and admins.",
+    "# Headers pane below, then run (Ctrl-Enter):",
+    "#   {\"Authorization\": \"Bearer <token>\"}",
+    "# (from the auth service's POST /oauth/token)",
     "{",
     "  __typename",
     "}",
