@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from ..registration.evidence import CHINA
 from ..registration.models import Registration
@@ -20,20 +21,20 @@ from .search import PUBLIC_STATUSES
 __all__ = ["FigureCache", "TTL_SECONDS", "count_figures"]
 
 TTL_SECONDS = 30.0
-E = CatalogEntry.__table__.c
 
 
 def _registered(kind: str):
-    return select(func.count()).where(E.subject_type == kind, E.status.in_(PUBLIC_STATUSES)).scalar_subquery()
+    return select(func.count()).where(col(CatalogEntry.subject_type) == kind,
+                                      col(CatalogEntry.status).in_(PUBLIC_STATUSES)).scalar_subquery()
 
 
 async def count_figures(session: AsyncSession, today: date) -> CatalogFigures:
     """The counts as of ``today`` (China's date, Art. 12: a notice runs to its last day inclusive)."""
     year_start = datetime(today.year, 1, 1, tzinfo=CHINA)
-    coded = select(func.count()).where(Registration.coded_at >= year_start).scalar_subquery()
+    coded = select(func.count()).where(col(Registration.coded_at) >= year_start).scalar_subquery()
     # The public notice list's own condition (registration/public.py): in notice, last day not passed.
-    notices = select(func.count()).where(Registration.state == "in_notice",
-                                         Registration.notice_ends_on >= today).scalar_subquery()
+    notices = select(func.count()).where(col(Registration.state) == "in_notice",
+                                         col(Registration.notice_ends_on) >= today).scalar_subquery()
     row = (await session.execute(select(_registered("resource"), _registered("product"), coded, notices))).one()
     return CatalogFigures(resources=row[0], products=row[1], registrations_this_year=row[2], notices_open=row[3],
                           year=today.year, as_of=today)

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.registry.ledger.canonical import to_json
 
@@ -45,7 +46,8 @@ async def _resource_names(session: AsyncSession, scopes: list[list[dict]]) -> di
     ids = sorted({item["resource_id"] for scope in scopes for item in scope})
     if not ids:
         return {}
-    return dict((await session.execute(select(Resource.id, Resource.name).where(Resource.id.in_(ids)))).all())
+    query = select(col(Resource.id), col(Resource.name)).where(col(Resource.id).in_(ids))
+    return dict((await session.execute(query)).all())
 
 
 async def agreements_out(session: AsyncSession, agreements: list[Agreement]) -> list[AgreementOut]:
