@@ -29,7 +29,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -100,31 +100,35 @@ def _origin(url: str | None) -> tuple[str, ...]:
 
 
 def install_docs(app: FastAPI, settings: ServiceSettings) -> None:
-    """Serve the assets and the Swagger UI and ReDoc pages (FastAPI's CDN pages are switched off)."""
+    """Serve the assets and the Swagger UI and ReDoc pages (FastAPI's CDN pages are switched off).
+
+    Plain Starlette routes, as FastAPI's own pages are: they are no REST operations, so the query guard
+    (kernel.queries) does not apply, and an OAuth2 server's return to ``/docs/oauth2-redirect?code=…`` reaches it.
+    """
     title = app.title
     connect = _origin(settings.public_url)
     app.mount(f"/{ASSET_PREFIX}", StaticFiles(directory=ASSETS), name=ASSET_PREFIX)
 
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
+    async def swagger_ui(request: Request) -> HTMLResponse:
         return _page(f"{title} — Swagger UI", policy=content_security_policy(connect=connect),
                      styles=("vendor/swagger-ui-dist/swagger-ui.css",),
                      scripts=("vendor/swagger-ui-dist/swagger-ui-bundle.js", "swagger-init.js"),
                      body='<div id="swagger-ui" data-spec="openapi.json" '
                           'data-oauth2-redirect="docs/oauth2-redirect"></div>')
 
-    @app.get("/docs/oauth2-redirect", include_in_schema=False)
-    async def swagger_ui_redirect() -> HTMLResponse:
+    async def swagger_ui_redirect(request: Request) -> HTMLResponse:
         return _page(f"{title} — sign-in", up="../", styles=(),
                      scripts=("vendor/swagger-ui-dist/oauth2-redirect.js",), body="")
 
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
+    async def redoc(request: Request) -> HTMLResponse:
         nonce = secrets.token_urlsafe(18)
         policy = content_security_policy(styles=(f"'nonce-{nonce}'", *REDOC_STYLE_HASHES), workers=("blob:",))
         return _page(f"{title} — ReDoc", styles=("docs.css",), policy=policy,
                      scripts=("vendor/redoc/redoc.standalone.js", "redoc-init.js"),
                      body=f'<div id="redoc" data-spec="openapi.json" data-style-nonce="{nonce}"></div>')
+
+    for path, page in (("/docs", swagger_ui), ("/docs/oauth2-redirect", swagger_ui_redirect), ("/redoc", redoc)):
+        app.add_route(path, page, include_in_schema=False)
 
 
 def graphiql_page(title: str) -> HTMLResponse:
