@@ -19,23 +19,23 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, XSD
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel.db import Database
 from services.kernel.problems import NotFound
 from services.kernel.timeutil import as_utc, utcnow
 
 from ..operation.disclosure import every_authorization
 from ..operation.disclosure_schemas import AuthorizationOut
 from ..registration.models import IssuedCode
+from . import records
 from .dcat_operation import add_authorization
 from .dcat_records import Builder, Links, PublicRecord, public_record
 from .dcat_serialize import HYDRA, Triples
-from .models import CatalogEntry
-from .search import PUBLIC_STATUSES
 from .vocab import EU_LANGUAGE_ZH
 
-__all__ = ["CatalogInfo", "CatalogPage", "Paging", "build_graph", "catalog_page", "latest_codes", "public_records", "record_graph"]
+__all__ = ["CatalogInfo", "CatalogPage", "Paging", "build_graph", "catalog_page", "latest_codes", "record_graph"]
 
 
 @dataclass(frozen=True)
@@ -114,17 +114,6 @@ def build_graph(info: CatalogInfo, records: Iterable[PublicRecord], paging: Pagi
     return b.g
 
 
-def _public() -> list:
-    return [CatalogEntry.status.in_(PUBLIC_STATUSES)]
-
-
-# What a record is made of: rows, not ORM objects, and never the analysed text (the larger half of a row).
-_E = CatalogEntry.__table__.c
-_RECORD_COLUMNS = [_E.seq, _E.subject_type, _E.subject_id, _E.org_id, _E.org_name, _E.name, _E.description,
-                   _E.region_code, _E.domain, _E.update_frequency, _E.opening_attribute, _E.form, _E.use_type,
-                   _E.created_at, _E.updated_at]
-
-
 # Drivers bound the parameters of one statement (asyncpg: 32,767): subject ids are looked up this many at a time.
 CODE_BATCH = 1000
 
@@ -143,38 +132,26 @@ async def latest_codes(session: AsyncSession, subjects: list) -> dict[tuple[str,
     return codes
 
 
-async def public_records(session: AsyncSession, entries: list, links: Links) -> list[PublicRecord]:
-    """The records of ``entries`` (rows of catalog_entries) with their latest registration query codes."""
-    codes = await latest_codes(session, entries)
-    return [public_record(e, codes.get((e.subject_type, e.subject_id)), links) for e in entries]
-
-
-async def catalog_page(session: AsyncSession, links: Links, *, after: int | None = None, page: int | None = None,
-                       limit: int = 500) -> CatalogPage:
+async def catalog_page(db: Database, session: AsyncSession, links: Links, *, after: int | None = None,
+                       page: int | None = None, limit: int = 500) -> CatalogPage:
     """One page of registered subjects in registration order: after a seq (cursor paging) or the ``page``-th of
     ``limit`` (page paging, as harvesters send ``?page=``). The first page also carries every public
     authorization (a few per region)."""
-    query = select(*_RECORD_COLUMNS).where(*_public()).order_by(_E.seq)
-    if after is not None:
-        query = query.where(CatalogEntry.seq > after)
-    if page is not None:
-        query = query.offset((page - 1) * limit)
-    entries = list((await session.execute(query.limit(limit + 1))).all())
+    start = (page - 1) * limit if page is not None else None
+    entries = await records.in_order(db, after=after, start=start, limit=limit + 1)
     more = len(entries) > limit
     entries = entries[:limit]
-    total = (await session.execute(select(func.count()).select_from(CatalogEntry).where(*_public()))).scalar_one()
     first = after is None and page in (None, 1)
-    return CatalogPage(records=await public_records(session, entries, links), total=total,
-                       next_after=entries[-1].seq if more else None,
+    return CatalogPage(records=[public_record(e, links) for e in entries], total=await records.public_total(db),
+                       next_after=entries[-1]["seq"] if more else None,
                        authorizations=await every_authorization(session) if first else [])
 
 
-async def record_graph(session: AsyncSession, info: CatalogInfo, subject_type: str,
+async def record_graph(db: Database, info: CatalogInfo, subject_type: str,
                        subject_id: str) -> tuple[Triples, PublicRecord]:
     """One registered resource or product as a record in the catalog; 404 for anything not public."""
-    entry = (await session.execute(select(*_RECORD_COLUMNS).where(
-        _E.subject_type == subject_type, _E.subject_id == subject_id, *_public()))).first()
-    if entry is None:
+    entry = await records.by_id(db, subject_id)
+    if entry is None or entry["subject_type"] != subject_type:
         raise NotFound(f"No registered {subject_type} {subject_id}.", slug="record-not-found")
-    (record,) = await public_records(session, [entry], info.links)
+    record = public_record(entry, info.links)
     return build_graph(info, [record]), record

@@ -17,8 +17,11 @@ map too; ``Builder.record`` writes it as triples:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import quote
 
 from rdflib import RDF, RDFS, Literal, URIRef
@@ -104,23 +107,25 @@ class PublicRecord:
     endpoint_url: str | None  # services only
 
 
-def public_record(entry, query_code: str | None, links: Links) -> PublicRecord:
-    """The public record of a registered ``entry`` (a ``CatalogEntry`` row, or any object with its fields)."""
-    iri = links.record(entry.subject_type, entry.subject_id)
+def public_record(entry: Mapping[str, Any], links: Links) -> PublicRecord:
+    """The public record of a registered ``entry`` (a row of ``catalog/records.py`` ``RECORD_COLUMNS``)."""
+    e = SimpleNamespace(**entry)
+    query_code = e.query_code
+    iri = links.record(e.subject_type, e.subject_id)
     landing = links.landing_page(query_code)
-    is_service = entry.subject_type == "product" and entry.form == "api"
-    licence = licence_key(entry.subject_type, entry.opening_attribute, entry.use_type)
+    is_service = e.subject_type == "product" and e.form == "api"
+    licence = licence_key(e.subject_type, e.opening_attribute, e.use_type)
     distributions = () if is_service else (
         Distribution(iri=f"{iri}#access", title="登记信息与获取方式", access_url=landing or iri,
                      media_type="text/html" if landing else "text/turtle", licence_key=licence),)
     return PublicRecord(
-        subject_type=entry.subject_type, id=entry.subject_id, iri=iri, is_service=is_service, title=entry.name,
-        description=entry.description or entry.name, identifier=query_code or entry.subject_id,
-        query_code=query_code, issued=entry.created_at, modified=entry.updated_at, publisher_id=entry.org_id,
-        publisher_name=entry.org_name or entry.org_id, landing_page=landing, region_code=entry.region_code,
-        domain=entry.domain, frequency=frequency_code(entry.update_frequency),
-        opening_attribute=entry.opening_attribute if entry.subject_type == "resource" else "",
-        form=entry.form if entry.subject_type == "product" else "", licence_key=licence,
+        subject_type=e.subject_type, id=e.subject_id, iri=iri, is_service=is_service, title=e.name,
+        description=e.description or e.name, identifier=query_code or e.subject_id,
+        query_code=query_code, issued=e.created_at, modified=e.updated_at, publisher_id=e.org_id,
+        publisher_name=e.org_name or e.org_id, landing_page=landing, region_code=e.region_code,
+        domain=e.domain, frequency=frequency_code(e.update_frequency),
+        opening_attribute=e.opening_attribute if e.subject_type == "resource" else "",
+        form=e.form if e.subject_type == "product" else "", licence_key=licence,
         distributions=distributions,
         # PDR holds no operator endpoint: the service is reached through its public record.
         endpoint_url=(landing or iri) if is_service else None)
@@ -185,7 +190,8 @@ class Builder:
     def region(self, code: str) -> URIRef:
         def describe() -> URIRef:
             scheme = self._once("scheme", "regions", lambda: self.typed(
-                self.iri("catalog", "regions"), SKOS.ConceptScheme, (DCTERMS.title, _zh("中华人民共和国行政区划代码（GB/T 2260）"))))
+                self.iri("catalog", "regions"), SKOS.ConceptScheme,
+                (DCTERMS.title, _zh("中华人民共和国行政区划代码（GB/T 2260）"))))
             label = _zh(region_label(code))
             node = self.typed(URIRef(self.links.region(code)), DCTERMS.Location, (RDF.type, SKOS.Concept),
                               (SKOS.prefLabel, label), (RDFS.label, label), (SKOS.notation, Literal(code)),
@@ -232,7 +238,9 @@ class Builder:
     def record(self, r: PublicRecord, catalog: URIRef | None = None) -> URIRef:
         """The record's triples; under ``catalog`` (dcat:dataset, or dcat:service for a data service)."""
         g = self.g
-        node = self.typed(URIRef(r.iri), _T.DataService if r.is_service else _T.Dataset,
+        # A record's own IRIs are plain strings (an IRI wherever a term is expected, dcat_serialize.Triples):
+        # building a URIRef checks it character by character, five times a record.
+        node = self.typed(r.iri, _T.DataService if r.is_service else _T.Dataset,
                           (_T.title, Text(r.title, "zh")), (_T.description, Text(r.description, "zh")),
                           (_T.identifier, Text(r.identifier)),
                           (_T.issued, Text(as_utc(r.issued).isoformat(), datatype=_DATE_TIME)),
@@ -243,9 +251,9 @@ class Builder:
         g.add((node, _T.contactPoint, self.contact(r.publisher_id, r.publisher_name)))
         g.add((node, _T.license, self.licence(r.licence_key)))
         if r.landing_page:
-            g.add((node, _T.landingPage, self.typed(URIRef(r.landing_page), _T.Document)))
+            g.add((node, _T.landingPage, self.typed(r.landing_page, _T.Document)))
         if r.endpoint_url:
-            g.add((node, _T.endpointURL, self.typed(URIRef(r.endpoint_url), _T.Resource)))
+            g.add((node, _T.endpointURL, self.typed(r.endpoint_url, _T.Resource)))
         g.add((node, _T.language, self.language()))
         if r.region_code:
             g.add((node, _T.spatial, self.region(r.region_code)))
@@ -259,8 +267,8 @@ class Builder:
         if r.form:
             g.add((node, _T.type, self.form(r.form)))
         for d in r.distributions:
-            dist = self.typed(URIRef(d.iri), _T.Distribution, (_T.title, self.keyword(d.title)),
-                              (_T.accessURL, self.typed(URIRef(d.access_url), _T.Resource)),
+            dist = self.typed(d.iri, _T.Distribution, (_T.title, self.keyword(d.title)),
+                              (_T.accessURL, self.typed(d.access_url, _T.Resource)),
                               (_T.mediaType, self.media_type(d.media_type)),
                               (_T.license, self.licence(d.licence_key)))
             g.add((node, _T.distribution, dist))

@@ -45,8 +45,8 @@ class Text(NamedTuple):
         return Literal(self.value, lang=self.lang, datatype=URIRef(self.datatype) if self.datatype else None)
 
 
-Node = URIRef | BNode
-Term = URIRef | BNode | Literal | Text
+Node = URIRef | BNode | str  # a plain str is an IRI
+Term = URIRef | BNode | Literal | Text | str
 
 
 class Triples:
@@ -77,8 +77,13 @@ class Triples:
         for prefix, ns in PREFIXES.items():
             graph.bind(prefix, ns)
         for subject, predicate, obj in self:
-            graph.add((subject, predicate, obj.literal() if isinstance(obj, Text) else obj))
+            graph.add((_term(subject), predicate, obj.literal() if isinstance(obj, Text) else _term(obj)))
         return graph
+
+
+def _term(node):
+    """rdflib's term for a node: a plain str is an IRI."""
+    return URIRef(node) if type(node) is str else node
 
 
 _ROOTS = tuple({ns[:ns.index("/", 8) + 1] for ns in PREFIXES.values()})  # the namespaces' sites

@@ -89,14 +89,13 @@ def _info(request: Request) -> CatalogInfo:
                              console_url=settings.console_url.rstrip("/")))
 
 
-async def _export(request: Request, session, cursor: str | None, page: int | None, limit: int,
+async def _export(request: Request, db, session, cursor: str | None, page: int | None, limit: int,
                   media_type: str) -> Response:
     if cursor and page is not None:
         raise BadRequest("Page by cursor or by page number, not both.", slug="paging-conflict")
     after = decode_cursor(cursor, [CatalogEntry.seq])[0] if cursor else None
     info = _info(request)
-    result = await dcat.catalog_page(session, info.links, after=after,
-                                     page=page, limit=limit)
+    result = await dcat.catalog_page(db, session, info.links, after=after, page=page, limit=limit)
     url = request.url.remove_query_params(["cursor", "page", "limit"])
 
     def numbered(n: int) -> str:
@@ -122,9 +121,10 @@ async def _export(request: Request, session, cursor: str | None, page: int | Non
 
 
 def _export_route(suffix: str, media_type: str, label: str) -> None:
-    async def export(request: Request, session: SessionDep, cursor: ExportCursor = None, page: ExportPage = None,
+    async def export(request: Request, db: DatabaseDep, session: SessionDep, cursor: ExportCursor = None,
+                     page: ExportPage = None,
                      limit: ExportLimit = 500) -> Response:
-        return await _export(request, session, cursor, page, limit, media_type)
+        return await _export(request, db, session, cursor, page, limit, media_type)
 
     export.__name__ = f"catalog_{suffix[1:]}"
     export.__doc__ = f"The public catalog as DCAT-AP 3.0.0 {label}, paged (Hydra, Link rel=next)."
@@ -162,22 +162,22 @@ def _negotiated(request: Request, triples: Triples, page: str | None) -> Respons
     return Response(serialize(triples), media_type=content_type, headers={"Vary": "Accept"})
 
 
-async def _record(request: Request, session, subject_type: str, subject_id: str) -> Response:
+async def _record(request: Request, db, subject_type: str, subject_id: str) -> Response:
     info = _info(request)
-    triples, record = await dcat.record_graph(session, info, subject_type, subject_id)
+    triples, record = await dcat.record_graph(db, info, subject_type, subject_id)
     return _negotiated(request, triples, record.landing_page or f"{info.links.console_url}/lookup")
 
 
 @router.get("/resources/{subject_id}", response_class=Response, responses=RECORD_RESPONSES)
-async def resource_record(request: Request, session: SessionDep, subject_id: SubjectId) -> Response:
+async def resource_record(request: Request, db: DatabaseDep, subject_id: SubjectId) -> Response:
     """One registered resource as a DCAT-AP record, by content negotiation."""
-    return await _record(request, session, "resource", subject_id)
+    return await _record(request, db, "resource", subject_id)
 
 
 @router.get("/products/{subject_id}", response_class=Response, responses=RECORD_RESPONSES)
-async def product_record(request: Request, session: SessionDep, subject_id: SubjectId) -> Response:
+async def product_record(request: Request, db: DatabaseDep, subject_id: SubjectId) -> Response:
     """One registered product or service as a DCAT-AP record, by content negotiation."""
-    return await _record(request, session, "product", subject_id)
+    return await _record(request, db, "product", subject_id)
 
 
 VOCAB_RESPONSES = {200: {"description": "The concept (Turtle unless Accept asks for JSON-LD or RDF/XML)",

@@ -18,33 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.db import Database
 from services.kernel.rows import Statement
 
+from ..catalog import records
 from ..catalog import search as catalog_search
 from ..catalog.cjk import parse_query
 from ..catalog.models import CatalogEntry
+from ..catalog.records import PUBLIC, RECORD_COLUMNS
 from ..catalog.schemas import SearchFilters
-from ..registration.models import IssuedCode, Product
 
-__all__ = ["ENTRY_COLUMNS", "RECORD_COLUMNS", "SORT_KEYS", "entry_by_id", "organizations", "slice_of"]
+__all__ = ["SORT_KEYS", "entry_by_id", "organizations", "slice_of"]
 
 E = CatalogEntry.__table__.c
-ENTRY_COLUMNS = [E.seq, E.subject_type, E.subject_id, E.org_id, E.org_name, E.name, E.description, E.region_code,
-                 E.domain, E.update_frequency, E.sharing_attribute, E.opening_attribute, E.grading, E.form,
-                 E.use_type, E.created_at, E.updated_at]
 # CKAN's sortable fields and the column each stands for ("score" is the catalogue's title tier).
 SORT_KEYS = {"metadata_modified": E.updated_at, "metadata_created": E.created_at, "title_string": E.name,
              "name": E.subject_id, "id": E.subject_id}
-# What a package shows besides the entry, read in the same statement (evaluated for the rows returned only):
-# the subject's latest query code (the certificate's, DOMAIN §1 Art. 14, as the DCAT export gives it) and a
-# product's application scenarios (its tags besides the domain).
-_CODES, _PRODUCTS = IssuedCode.__table__.c, Product.__table__.c
-RECORD_COLUMNS = [
-    *ENTRY_COLUMNS,
-    select(_CODES.code).where(_CODES.subject_id == E.subject_id).order_by(_CODES.issued_at.desc()).limit(1)
-    .scalar_subquery().label("query_code"),
-    select(_PRODUCTS.scenarios).where(_PRODUCTS.id == E.subject_id, E.subject_type == "product")
-    .scalar_subquery().label("scenarios"),
-]
-PUBLIC = "public"  # catalog/search.py's visibility for a caller who is no party: CKAN callers are all that
 
 
 def _base(dialect: str, filters: tuple[str, ...], has_query: bool) -> list:
@@ -115,16 +101,9 @@ async def slice_of(db: Database, filters: SearchFilters, *, order: Sequence[tupl
     return row["n"], records
 
 
-@lru_cache(maxsize=1)
-def _by_id_statement() -> Statement:
-    return Statement(select(*RECORD_COLUMNS).where(E.subject_id == bindparam("subject_id"),
-                                                   *catalog_search.where_clauses((), PUBLIC)))
-
-
 async def entry_by_id(db: Database, subject_id: str) -> dict | None:
     """The public record (``RECORD_COLUMNS``) of one resource or product, on the driver connection."""
-    rows = await db.rows.fetch_all(_by_id_statement(), {"subject_id": subject_id})
-    return rows[0] if rows else None
+    return await records.by_id(db, subject_id)
 
 
 async def organizations(session: AsyncSession, org_ids: Sequence[str] | None = None) -> list[dict]:
