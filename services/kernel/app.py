@@ -19,6 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .conditional import CacheRules, ConditionalGet
+from .head import HeadAsGet
 from .db import Database
 from .docs_ui import install_docs
 from .http import traced_client
@@ -238,6 +239,7 @@ def create_service_app(
             expose_headers=["ETag", "Last-Modified", "Link", "Location", "X-Total-Count", "Retry-After",
                             "RateLimit", "RateLimit-Policy"],
             max_age=600)
+    app.add_middleware(HeadAsGet)  # inside the request context, which logs and counts the HEAD as it came
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     # Outermost: the caller's address is the forwarded one only from a trusted proxy (uvicorn's own middleware).
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

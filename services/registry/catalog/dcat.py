@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, XSD
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database
 from services.kernel.problems import NotFound
-from services.kernel.timeutil import as_utc, utcnow
+from services.kernel.timeutil import as_utc
 
 from ..operation.disclosure import every_authorization
 from ..operation.disclosure_schemas import AuthorizationOut
@@ -60,10 +61,15 @@ class Paging:
     previous_url: str | None = None
 
 
+# The modification time of a catalogue with no record yet.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass
 class CatalogPage:
     records: list[PublicRecord]
     total: int
+    modified: datetime | None  # the catalogue's latest change
     next_after: int | None  # the seq to continue after (cursor paging), when there is more
     authorizations: list[AuthorizationOut] = field(default_factory=list)
 
@@ -72,11 +78,11 @@ def _zh(text: str) -> Literal:
     return Literal(text, lang="zh")
 
 
-def _catalog(b: Builder, info: CatalogInfo) -> URIRef:
+def _catalog(b: Builder, info: CatalogInfo, modified: datetime | None) -> URIRef:
     catalog = b.typed(b.iri("catalog"), DCAT.Catalog, (DCTERMS.title, _zh(info.title_zh)),
                       (DCTERMS.title, Literal(info.title_en, lang="en")),
                       (DCTERMS.description, _zh(info.description_zh)),
-                      (DCTERMS.modified, Literal(as_utc(utcnow()).isoformat(), datatype=XSD.dateTime)))
+                      (DCTERMS.modified, Literal(as_utc(modified or EPOCH).isoformat(), datatype=XSD.dateTime)))
     b.g.add((catalog, DCTERMS.publisher, b.typed(b.iri("orgs", "registry"), FOAF.Agent,
                                                  (FOAF.name, _zh(info.publisher_zh)))))
     b.g.add((catalog, DCTERMS.language, b.typed(URIRef(EU_LANGUAGE_ZH), DCTERMS.LinguisticSystem)))
@@ -100,11 +106,16 @@ def _paging(b: Builder, catalog: URIRef, p: Paging) -> None:
         g.add((page, HYDRA.previousPage, Literal(p.previous_url)))
 
 
-def build_graph(info: CatalogInfo, records: Iterable[PublicRecord], paging: Paging | None = None,
-                authorizations: Iterable[AuthorizationOut] = ()) -> Triples:
-    """The catalog with ``records`` and each public authorization as a sub-catalog of its products."""
+def build_graph(info: CatalogInfo, records: list[PublicRecord], paging: Paging | None = None,
+                authorizations: Iterable[AuthorizationOut] = (), modified: datetime | None = None) -> Triples:
+    """The catalog with ``records`` and each public authorization as a sub-catalog of its products.
+
+    The catalog's ``dct:modified`` is its latest change (``modified``, else the newest of ``records``), never the
+    time of the request: the same catalogue is the same document, so its ETag holds and a harvester's
+    conditional GET is answered 304.
+    """
     b = Builder(info.links)
-    catalog = _catalog(b, info)
+    catalog = _catalog(b, info, modified or max((r.modified for r in records), default=None))
     for record in records:
         b.record(record, catalog)
     for authorization in authorizations:
@@ -142,7 +153,8 @@ async def catalog_page(db: Database, session: AsyncSession, links: Links, *, aft
     more = len(entries) > limit
     entries = entries[:limit]
     first = after is None and page in (None, 1)
-    return CatalogPage(records=[public_record(e, links) for e in entries], total=await records.public_total(db),
+    total, modified = await records.summary(db)
+    return CatalogPage(records=[public_record(e, links) for e in entries], total=total, modified=modified,
                        next_after=entries[-1]["seq"] if more else None,
                        authorizations=await every_authorization(session) if first else [])
 

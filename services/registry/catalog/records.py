@@ -8,9 +8,10 @@ trip and no ORM rows.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, bindparam, func, select
 
 from services.kernel.db import Database
 from services.kernel.rows import Statement
@@ -19,7 +20,7 @@ from ..registration.models import IssuedCode, Product
 from . import search
 from .models import CatalogEntry
 
-__all__ = ["ENTRY_COLUMNS", "PUBLIC", "RECORD_COLUMNS", "by_id", "in_order", "public_total"]
+__all__ = ["ENTRY_COLUMNS", "PUBLIC", "RECORD_COLUMNS", "by_id", "in_order", "summary"]
 
 E = CatalogEntry.__table__.c
 PUBLIC = "public"  # catalog/search.py's visibility for a caller who is no party
@@ -69,7 +70,11 @@ async def in_order(db: Database, *, after: int | None, start: int | None, limit:
     return await db.rows.fetch_all(_in_order(after is not None, bool(start)), params)
 
 
-async def public_total(db: Database) -> int:
-    """How many public records the catalogue holds."""
-    (row,) = await db.rows.fetch_all(search.count_statement(db.engine.dialect.name, (), PUBLIC, False), {})
-    return row["n"]
+_SUMMARY = Statement(select(func.count().label("n"), func.max(E.updated_at).label("modified"))
+                     .where(*search.where_clauses((), PUBLIC)))
+
+
+async def summary(db: Database) -> tuple[int, datetime | None]:
+    """How many public records the catalogue holds, and when the newest change among them was made."""
+    (row,) = await db.rows.fetch_all(_SUMMARY, {})
+    return row["n"], row["modified"]

@@ -109,7 +109,7 @@ async def _export(request: Request, db, session, cursor: str | None, page: int |
                     last_url=numbered(max(1, ceil(result.total / limit))), total=result.total, per_page=limit,
                     next_url=next_url,
                     previous_url=numbered(page - 1) if page and page > 1 else None)
-    triples = dcat.build_graph(info, result.records, paging, result.authorizations)
+    triples = dcat.build_graph(info, result.records, paging, result.authorizations, result.modified)
     links = [f'<{paging.first_url}>; rel="first"', f'<{paging.last_url}>; rel="last"']
     if next_url:
         links.insert(0, f'<{next_url}>; rel="next"')

@@ -60,6 +60,28 @@ async def test_a_public_read_has_a_strong_etag_and_a_matching_if_none_match_gets
     assert stale.status_code == 200 and stale.json() == first.json()
 
 
+async def test_head_is_answered_wherever_get_is_with_the_same_header_section_and_no_content(flow, mint):
+    # RFC 9110 §9.3.2: link checkers and harvesters ask HEAD first.
+    await _notices(flow, mint, 1)
+    for path in ("/public/notices", "/catalog.ttl", "/catalog/search?q=交通", "/healthz"):
+        got, head = await flow.client.get(path), await flow.client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and got.content != b""
+        assert head.headers["content-length"] == str(len(got.content))
+        for name in ("content-type", "etag", "cache-control", "link", "x-total-count"):
+            assert head.headers.get(name) == got.headers.get(name), (path, name)
+    tag = (await flow.client.get("/public/notices")).headers["etag"]
+    assert (await flow.client.head("/public/notices", headers={"If-None-Match": tag})).status_code == 304
+    # A harvest page is the same document until the catalogue changes (its dct:modified is the catalogue's latest
+    # change, not the time of the request), so a harvester's conditional GET is answered 304.
+    page = await flow.client.get("/catalog.ttl")
+    assert (await flow.client.get("/catalog.ttl", headers={"If-None-Match": page.headers["etag"]})).status_code == 304
+    missing = await flow.client.head("/public/notices/0123456789abcdef")
+    assert missing.status_code == 404 and missing.content == b""
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert (await flow.client.head("/resources")).status_code == 401  # a HEAD is the GET it stands for
+
+
 async def test_the_etag_changes_when_the_public_record_changes(flow, mint):
     await _notices(flow, mint, 1)
     tag = (await flow.client.get("/public/notices")).headers["etag"]
