@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
+import tests.databases
+import tests.system
 from tests.databases import PG_BASE
+from tests.system import RunningSystem
 
-__all__ = ["STANDBY_PORT", "ensure_standby", "read_url", "set_apply_delay", "standby_sql", "stop_standby"]
+__all__ = ["STANDBY_PORT", "ensure_standby", "read_url", "set_apply_delay", "standby_sql", "start_system_with_standby",
+           "stop_standby"]
 
 SCRIPT = Path(__file__).with_name("pg_standby.sh")
 STANDBY_PORT = int(os.environ.get("PDR_STANDBY_PORT", "5433"))
@@ -67,3 +73,22 @@ async def set_apply_delay(delay: str | None) -> None:
         await conn.execute("SELECT pg_reload_conf()")
     finally:
         await conn.close()
+
+
+def start_system_with_standby(tmp: Path, extra_env: dict[str, str] | None = None,
+                              readers: tuple[str, ...] = ("registry",)) -> tuple[RunningSystem, dict[str, str]]:
+    """``tests.system.start_system`` with each of ``readers`` reading from the standby; also returns each
+    service's read URL. The databases' names are fixed before they are created, so the URLs can be given."""
+    tag = uuid.uuid4().hex[:10]
+
+    class Named(tests.databases.TestDatabase):
+        def __init__(self, service: str, tmp: Path) -> None:
+            super().__init__(service, tmp)
+            self.name = f"pdr_test_{service}_{tag}"
+            self.url = f"{PG_BASE}/{self.name}"
+
+    reads = {service: read_url(f"{PG_BASE}/pdr_test_{service}_{tag}") for service in readers}
+    env = {**(extra_env or {}), **{f"PDR_{service.upper()}_READ_DATABASE_URL": url for service, url in reads.items()}}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tests.system, "TestDatabase", Named)
+        return tests.system.start_system(tmp, extra_env=env), reads

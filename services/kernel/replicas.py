@@ -31,11 +31,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+import asyncpg
 from limits.aio.storage import MemoryStorage, Storage
 from prometheus_client import Counter, Gauge
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .db import ROUTED_DATABASE, Database
@@ -115,14 +116,22 @@ class StandbyHealth:
         self.replayed = 0
         self.lag = math.inf
         self._seen: deque[tuple[float, int]] = deque(maxlen=4096)  # (when, primary position)
+        self.answered = 0.0  # when the last poll was answered
 
     def observe(self, primary: int, replayed: int, now: float) -> None:
         self.up = True
         self.replayed = replayed
+        self.answered = now
         self._seen.append((now, primary))
         while self._seen and self._seen[0][1] <= replayed:
             self._seen.popleft()
         self.lag = now - self._seen[0][0] if self._seen else 0.0
+
+    def unanswered(self, now: float) -> None:
+        """A poll that timed out (a busy machine, not a refused connection): what the standby has replayed since
+        is unknown, so it counts as replaying nothing; past the lag bound, reads go to the primary."""
+        if self.up:
+            self.lag = now - (self._seen[0][0] if self._seen else self.answered)
 
     def down(self) -> None:
         self.up = False
@@ -136,6 +145,32 @@ class StandbyHealth:
         if self.lag > self.max_lag:
             return "standby-lagging"
         return None
+
+
+class _Probe:
+    """The poller's own connection to one server. Under load every pooled connection may be serving a request;
+    a poller waiting for one would time out and call a healthy standby down."""
+
+    def __init__(self, url: URL) -> None:
+        self.dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.conn: asyncpg.Connection | None = None
+
+    async def fetchrow(self, sql: str) -> asyncpg.Record:
+        if self.conn is None or self.conn.is_closed():
+            self.conn = await asyncpg.connect(self.dsn, server_settings={"application_name": "pdr-replica-poll"})
+        try:
+            row = await self.conn.fetchrow(sql)
+        except BaseException:  # cut off or failed: the connection's state is unknown, the next poll opens another
+            self.close()
+            raise
+        if row is None:  # a SELECT without FROM returns one row
+            raise asyncpg.InterfaceError(f"no row from {sql!r}")
+        return row
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.terminate()
+            self.conn = None
 
 
 class ReadRouter:
@@ -157,6 +192,7 @@ class ReadRouter:
         self.up_gauge = Gauge("pdr_db_replica_up", "1 while the read replica answers the poller", ["service"],
                               registry=registry)
         self._poller: asyncio.Task[None] | None = None
+        self._probes = (_Probe(primary.engine.url), _Probe(replica.engine.url))
         self._wake = asyncio.Event()
 
     def eligible(self, method: str, path: str) -> bool:
@@ -189,14 +225,11 @@ class ReadRouter:
     async def poll_once(self) -> None:
         try:
             async with asyncio.timeout(max(1.0, 4 * self.poll_seconds)):
-                async with self.primary.engine.connect() as conn:
-                    primary = int((await conn.exec_driver_sql(_LSN_PRIMARY)).scalar_one())
-                    await conn.rollback()
-                async with self.replica.engine.connect() as conn:
-                    standby: Any = (await conn.exec_driver_sql(_LSN_STANDBY)).one()
-                    recovering, replayed = standby
-                    await conn.rollback()
-        except (OSError, SQLAlchemyError) as exc:  # no position from either side: the standby is not to be trusted
+                primary = int((await self._probes[0].fetchrow(_LSN_PRIMARY))[0])
+                recovering, replayed = await self._probes[1].fetchrow(_LSN_STANDBY)
+        except TimeoutError:
+            self.health.unanswered(time.monotonic())
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:  # no position: do not trust it
             if self.health.up:
                 log.warning("read replica unusable, reads go to the primary: %s", type(exc).__name__)
             self.health.down()
@@ -229,6 +262,8 @@ class ReadRouter:
             with suppress(asyncio.CancelledError):
                 await self._poller
             self._poller = None
+        for probe in self._probes:
+            probe.close()
         await self.replica.dispose()
 
 

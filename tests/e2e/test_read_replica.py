@@ -21,12 +21,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-import tests.databases
-import tests.system
-from tests.databases import PG_BASE
 from tests.deploy.processes import Walk, make_agencies, require_postgresql, token
-from tests.standby import ensure_standby, read_url, set_apply_delay, standby_sql, stop_standby
-from tests.system import start_system
+from tests.standby import ensure_standby, set_apply_delay, standby_sql, start_system_with_standby, stop_standby
 
 pytestmark = pytest.mark.e2e
 
@@ -61,26 +57,13 @@ def _walk_to_notice(registry: str, agency: dict, registrar: dict) -> Walk:
 
 
 @pytest.fixture
-def replica_system(tmp_path, monkeypatch):
+def replica_system(tmp_path):
     require_postgresql("read replicas are PostgreSQL streaming replicas; SQLite has none")
     ensure_standby()
-    tag = uuid.uuid4().hex[:10]
-
-    class Named(tests.databases.TestDatabase):  # names known before start_system creates them, for the read URL
-        def __init__(self, service, tmp) -> None:
-            super().__init__(service, tmp)
-            self.name = f"pdr_test_{service}_{tag}"
-            self.url = f"{PG_BASE}/{self.name}"
-
-    monkeypatch.setattr(tests.system, "TestDatabase", Named)
     asyncio.run(set_apply_delay(f"{DELAY_SECONDS}s"))
     system = None
     try:
-        registry_db = f"{PG_BASE}/pdr_test_registry_{tag}"
-        system = start_system(tmp_path, extra_env={
-            "PDR_REGISTRY_DEMO": "true",
-            "PDR_REGISTRY_READ_DATABASE_URL": read_url(registry_db),
-        })
+        system, _ = start_system_with_standby(tmp_path, {"PDR_REGISTRY_DEMO": "true"})
         yield system
     finally:
         if system is not None:

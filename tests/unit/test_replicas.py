@@ -49,6 +49,10 @@ def test_lag_is_how_long_ago_the_primary_stood_where_the_standby_has_not_replaye
     assert health.lag == 6 and health.refusal == "standby-lagging"
     health.observe(primary=300, replayed=300, now=11)
     assert health.lag == 0 and health.refusal is None
+    health.unanswered(now=14)  # a poll that timed out: nothing replayed since t=11 is assumed
+    assert health.lag == 3 and health.refusal is None
+    health.unanswered(now=17)
+    assert health.refusal == "standby-lagging"
     health.down()
     assert health.refusal == "standby-down" and math.isinf(health.lag)
 
