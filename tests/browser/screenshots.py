@@ -113,8 +113,8 @@ def index(out: Path) -> str:
     for shot in SHOTS:
         lines += [f"## {shot.title}", "", "| | 中文 | English |", "| --- | --- | --- |"]
         for device in DEVICES:
-            cells = [f'<img src="{rel}/{shot.name}-{lang}-{device}.png" alt="{shot.title} ({label}, {device})" '
-                     f'width="{360 if device == "desktop" else 180}">'
+            cells = [f'<a href="{rel}/{shot.name}-{lang}-{device}.png"><img src="{rel}/{shot.name}-{lang}-{device}.png" '
+                     f'alt="{shot.title} ({label}, {device})" width="{360 if device == "desktop" else 180}"></a>'
                      for lang, (_, label) in LANGUAGES.items()]
             lines.append(f"| {device} | " + " | ".join(cells) + " |")
         lines.append("")
@@ -128,11 +128,10 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
-    with seeded_system(Path(tempfile.mkdtemp(prefix="pdr-screenshots-"))) as system:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            written = take(system.urls["console"], browser, args.out)
-            browser.close()
+    with seeded_system(Path(tempfile.mkdtemp(prefix="pdr-screenshots-"))) as system, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        written = take(system.urls["console"], browser, args.out)
+        browser.close()
     (args.out.parent / "screenshots.md").write_text(index(args.out) + "\n", encoding="utf-8")
     for target, size in written:
         print(f"{target}  {size // 1024} KB")
