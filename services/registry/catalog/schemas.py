@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 __all__ = ["CatalogFigures", "CatalogHit", "FacetCount", "Facets", "ImportProblem", "ImportReport", "SearchFilters",
            "SearchPage"]
@@ -29,6 +29,9 @@ class SearchFilters(BaseModel):
     grading: Grading | None = None
     status: Status | None = None
     form: Form | None = None
+    # An incremental harvest asks for what changed since its last run (CKAN: metadata_modified:[X TO *]).
+    modified_since: AwareDatetime | None = Field(default=None, description="Changed at or after this instant")
+    modified_until: AwareDatetime | None = Field(default=None, description="Changed at or before this instant")
 
 
 class CatalogHit(BaseModel):

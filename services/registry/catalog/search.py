@@ -76,7 +76,7 @@ def _visibility(viewer: Principal | None) -> str:
 
 
 def where_clauses(shape_filters: tuple[str, ...], visibility: str) -> list[ColumnElement]:
-    clauses = [_FILTER_COLUMNS[name] == bindparam(f"f_{name}") for name in shape_filters]
+    clauses = [_filter(name) for name in shape_filters]
     if visibility != "all":
         # The statuses are ours and few: rendered in the statement, where the planner sees them.
         public = or_(*(E.status == literal(status, literal_execute=True) for status in PUBLIC_STATUSES))
@@ -137,7 +137,8 @@ def _sorted_statement(dialect: str, sort: str, after: bool, filters: tuple[str, 
     key, descending = _SORT_COLUMNS[sort.lstrip("-")], sort.startswith("-")
     stmt = select(*_HIT_COLUMNS).where(*matching(dialect, filters, visibility, has_query))
     if after:
-        row, last = tuple_(key, E.seq), tuple_(bindparam("after_key", type_=key.type), bindparam("after", type_=Integer))
+        row = tuple_(key, E.seq)
+        last = tuple_(bindparam("after_key", type_=key.type), bindparam("after", type_=Integer))
         stmt = stmt.where(row < last if descending else row > last)
     order = [key.desc(), E.seq.desc()] if descending else [key.asc(), E.seq.asc()]
     return Statement(stmt.order_by(*order).limit(bindparam("lim", type_=Integer, literal_execute=True)))
@@ -158,8 +159,17 @@ def count_statement(dialect: str, filters: tuple[str, ...], visibility: str, has
                      .where(*matching(dialect, filters, visibility, has_query)))
 
 
+def _filter(name: str) -> ColumnElement:
+    if name == "modified_since":
+        return E.updated_at >= bindparam("f_modified_since", type_=E.updated_at.type)
+    if name == "modified_until":
+        return E.updated_at <= bindparam("f_modified_until", type_=E.updated_at.type)
+    return _FILTER_COLUMNS[name] == bindparam(f"f_{name}")
+
+
 def filter_params(filters: SearchFilters, viewer: Principal | None) -> tuple[tuple[str, ...], str, dict]:
-    names = tuple(name for name in _FILTER_COLUMNS if getattr(filters, name) is not None)
+    names = tuple(name for name in (*_FILTER_COLUMNS, "modified_since", "modified_until")
+                  if getattr(filters, name) is not None)
     params = {f"f_{name}": getattr(filters, name) for name in names}
     visibility = _visibility(viewer)
     if visibility == "own":
@@ -281,6 +291,6 @@ async def facets(session: AsyncSession, filters: SearchFilters, viewer: Principa
             named = label if dim == "org" else region_label(value) if dim == "region" else None
             counts[dim].append(FacetCount(value=value, label=named, count=n))
     total = sum(f.count for f in counts["kind"])
-    for name in counts:
-        counts[name].sort(key=lambda f: (-f.count, f.value))
+    for found in counts.values():
+        found.sort(key=lambda f: (-f.count, f.value))
     return Facets(total=total, **counts)

@@ -12,6 +12,8 @@ bidirectional or surrogate characters), refused as a CKAN Validation Error namin
     region                         the GB/T 2260 region code
     kind                           resource or product
     sharing, opening, grading      a resource's sharing and opening attributes and grading
+    metadata_modified:[X TO Y]     changed within [X, Y] (ISO instants ending in Z, * for an open end): what an
+                                   incremental harvest asks for since its last run
 
 ``dataset_type:dataset``, ``type:dataset``, ``capacity:public`` and ``state:active`` describe every record
 here (all are public, active datasets), so they filter nothing; any other value of them matches nothing.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError as PydanticError
@@ -47,7 +50,9 @@ CONSTANT_FIELDS = {"dataset_type": "dataset", "type": "dataset", "capacity": "pu
 SEARCH_PARAMETERS = frozenset({"q", "fq", "fq_list", "rows", "start", "sort", "facet", "facet.field",
                                "facet.limit", "facet.mincount", "include_private", "include_drafts",
                                "include_deleted", "use_default_schema"})
-_FQ_TERM = re.compile(r'\s*\+?([A-Za-z_][A-Za-z0-9_.]*):(?:"([^"]*)"|([^\s"()]+))\s*')
+_FQ_TERM = re.compile(r'\s*\+?([A-Za-z_][A-Za-z0-9_.]*):(?:"([^"]*)"|\[(\S+) TO (\S+)\]|([^\s"()\[\]]+))\s*')
+# Solr's date form, as CKAN's harvesters write it (ckanext-harvest: metadata_modified:[2026-01-01T00:00:00Z TO *]).
+_SOLR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
 
 
 @dataclass
@@ -170,7 +175,15 @@ def _filters(q: str, fq_parts: list[str]) -> tuple[SearchFilters | None, bool]:
                                       "use field:value or field:\"value\" terms joined by spaces or +")
                 break
             position = term.end()
-            name, value = term.group(1), term.group(2) if term.group(2) is not None else term.group(3)
+            name, quoted, low, high, bare = term.groups()
+            if low is not None:
+                if name != "metadata_modified":
+                    raise SearchError(f"Cannot filter {name} by a range: only metadata_modified:[X TO Y]")
+                for bound, dim in ((low, "modified_since"), (high, "modified_until")):
+                    if bound != "*":
+                        values[dim] = _instant(bound)
+                continue
+            value = quoted if quoted is not None else bare
             if name in CONSTANT_FIELDS:
                 nothing |= value != CONSTANT_FIELDS[name]
             elif name in FILTER_FIELDS:
@@ -182,6 +195,15 @@ def _filters(q: str, fq_parts: list[str]) -> tuple[SearchFilters | None, bool]:
         return SearchFilters(q=q or None, **values), nothing
     except PydanticError:
         return SearchFilters(q=q or None), True  # a value no record can have (a region that is not a code…)
+
+
+def _instant(text: str) -> str:
+    try:
+        if not _SOLR_DATE.fullmatch(text):
+            raise ValueError(text)
+        return datetime.fromisoformat(text).isoformat()  # Python 3.11 reads the Z
+    except ValueError:
+        raise SearchError(f"Cannot parse {text!r} as a date: use 2026-01-31T00:00:00Z (or * for an open end)") from None
 
 
 def _facet_fields(data: dict[str, Any]) -> list[str]:

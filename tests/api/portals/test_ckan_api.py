@@ -154,7 +154,8 @@ async def test_rows_and_start_page_through_every_record_once(registry_client, wo
 
 
 async def test_fq_filters_by_organization_tags_and_format_joined_with_plus(registry_client, world):
-    fq = lambda value: result(registry_client, "package_search", fq=value)
+    def fq(value):
+        return result(registry_client, "package_search", fq=value)
     assert names(await fq(f"organization:{ORG_B}")) == ["出行查询API", "气象观测数据"]
     assert names(await fq("tags:气象")) == ["气象观测数据"]
     assert names(await fq("res_format:api")) == ["出行查询API"]
@@ -167,6 +168,30 @@ async def test_fq_filters_by_organization_tags_and_format_joined_with_plus(regis
     assert (await fq(f"organization:{ORG_DRAFTS}"))["count"] == 0
     both = await result(registry_client, "package_search", fq="tags:交通", fq_list=["kind:resource"], q="客流")
     assert names(both) == ["地铁客流统计"]
+
+
+async def test_an_incremental_harvest_asks_for_what_changed_since_its_last_run(registry_client, world):
+    # ckanext-harvest's CKAN harvester: fq=metadata_modified:[<last run>Z TO *].
+    every = (await result(registry_client, "package_search", sort="metadata_modified asc"))["results"]
+    stamps = [p["metadata_modified"] for p in every]
+    since = stamps[2]  # CKAN's form: naive UTC
+
+    def fq(value, **params):
+        return result(registry_client, "package_search", fq=value, sort="metadata_modified asc", **params)
+    changed = await fq(f"metadata_modified:[{since}Z TO *]")
+    assert [p["id"] for p in changed["results"]] == [p["id"] for p in every[2:]] and changed["count"] == 2
+    until = await fq(f"metadata_modified:[* TO {stamps[0]}Z]")
+    assert [p["id"] for p in until["results"]] == [every[0]["id"]]
+    both = await fq(f"+metadata_modified:[{stamps[1]}Z TO {stamps[2]}Z] +dataset_type:dataset")
+    assert [p["id"] for p in both["results"]] == [p["id"] for p in every[1:3]]
+    assert (await fq("metadata_modified:[* TO *]"))["count"] == 4
+    for bad, message in (("metadata_modified:[NOW-1DAY TO *]", "as a date"),
+                         ("metadata_modified:[2026-13-01T00:00:00Z TO *]", "as a date"),
+                         ("metadata_created:[2026-01-01T00:00:00Z TO *]", "by a range")):
+        refused = await call(registry_client, "package_search", fq=bad)
+        assert refused.status_code == 409 and message in refused.json()["error"]["message"], bad
+    since_search = await registry_client.get("/catalog/search", params={"modified_since": f"{since}Z"})
+    assert {hit["id"] for hit in since_search.json()["items"]} == {p["id"] for p in every[2:]}
 
 
 async def test_facet_fields_come_back_in_ckans_search_facets_shape(registry_client, world):
