@@ -6,6 +6,7 @@ apps fetch JWKS from the in-process auth app, so tokens are real ES256 tokens fr
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -125,10 +126,8 @@ async def clean(apps) -> AsyncIterator[None]:
         # The fault tests restart PostgreSQL under these long-lived apps. A failed ping on a dead pooled
         # connection makes SQLAlchemy invalidate the whole pool, so the test itself starts on live ones.
         for app in (apps.auth, apps.registry, apps.scoring):
-            try:
+            with contextlib.suppress(DBAPIError):
                 await app.state.db.ping()
-            except DBAPIError:
-                pass
     yield
     for name, app in (("auth", apps.auth), ("registry", apps.registry), ("scoring", apps.scoring)):
         await truncate_all(app.state.db.engine, METADATA[name], keep=KEPT_TABLES)

@@ -17,7 +17,7 @@ from .secrets import ClientSecrets, Passwords
 
 __all__ = ["DEMO_PASSWORD", "seed_demo"]
 
-DEMO_PASSWORD = "Demo-pass-2026!"
+DEMO_PASSWORD = "Demo-pass-2026!"  # noqa: S105 (the demo's published sign-in, seeded only with --demo)
 
 ORGS = [
     # key, name, USCC first 17 characters, region, kind

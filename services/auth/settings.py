@@ -16,10 +16,10 @@ class AuthSettings(ServiceSettings):
     audience: str = "pdr-auth"
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
-    audiences: list[str] = ["pdr-registry", "pdr-scoring", "pdr-auth"]
+    audiences: list[str] = ["pdr-registry", "pdr-scoring", "pdr-auth"]  # noqa: RUF012 (pydantic copies it)
     default_audience: str = "pdr-registry"
     # Keyed digest of client secrets. Set it in production (a Secret); the default is for the embedded setup.
-    client_secret_pepper: str = "pdr-dev-pepper-change-me"
+    client_secret_pepper: str = "pdr-dev-pepper-change-me"  # noqa: S105 (the embedded setup's, see above)
     # argon2id cost (RFC 9106 low-memory profile by default).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536

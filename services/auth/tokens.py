@@ -119,7 +119,8 @@ class TokenService:
         allowed = set(client.scopes)
         requested = set(scope.split()) if scope else allowed
         if not requested <= allowed:
-            raise OAuthError("invalid_scope", f"Scope not granted to this client: {' '.join(sorted(requested - allowed))}.")
+            denied = " ".join(sorted(requested - allowed))
+            raise OAuthError("invalid_scope", f"Scope not granted to this client: {denied}.")
         token, ttl = self._access_token(keyring, {
             "aud": self._audience(audience), "sub": f"client:{client.client_id}", "client_id": client.client_id,
             "typ": "client", "org": client.org_id, "roles": [], "scope": " ".join(sorted(requested)),
@@ -236,7 +237,8 @@ class TokenService:
         except InvalidToken:
             return None
 
-    async def revoke(self, session: AsyncSession, keyring: KeyRing, token: str, client: AuthenticatedClient | None) -> None:
+    async def revoke(self, session: AsyncSession, keyring: KeyRing, token: str,
+                     client: AuthenticatedClient | None) -> None:
         row = await session.get(RefreshToken, token_digest(token))
         if row is not None:
             if row.client_id is None or (client is not None and client.client_id == row.client_id):

@@ -66,8 +66,8 @@ def _streams(start: Message) -> bool:
 def _tag_matches(if_none_match: bytes, tag: str) -> bool:
     """Weak comparison (RFC 9110 §13.1.2): ``W/`` aside, the opaque tags are equal; ``*`` matches any."""
     wanted = tag.removeprefix("W/")
-    for candidate in if_none_match.decode("latin-1").split(","):
-        candidate = candidate.strip()
+    for listed in if_none_match.decode("latin-1").split(","):
+        candidate = listed.strip()
         if candidate == "*" or candidate.removeprefix("W/") == wanted:
             return True
     return False

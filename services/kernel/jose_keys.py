@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -140,7 +141,7 @@ def verify_jwt(token: str, key: PublicKey, *, audience: str | None, issuer: str 
 
 def _numeric(claims: dict[str, Any], name: str) -> float:
     value = claims.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise InvalidToken(f"claim {name} is not a number")
     return float(value)
 

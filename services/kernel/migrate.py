@@ -105,7 +105,7 @@ def run_env(metadata: MetaData) -> None:
         def runner() -> None:
             try:
                 asyncio.run(run_async())
-            except BaseException as exc:  # re-raised in the caller's thread
+            except BaseException as exc:  # noqa: BLE001 (re-raised in the caller's thread)
                 errors.append(exc)
 
         thread = threading.Thread(target=runner)

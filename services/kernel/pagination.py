@@ -197,7 +197,7 @@ def decode_cursor(cursor: str, keys: Sequence[CursorKey] | int) -> list[Any]:
     checks = [_scalar] * keys if isinstance(keys, int) else [_check_for(key) for key in keys]
     if not isinstance(values, list) or len(values) != len(checks):
         raise _bad_cursor()
-    decoded = [check(value) for check, value in zip(checks, values)]
+    decoded = [check(value) for check, value in zip(checks, values, strict=True)]
     if any(value is _REFUSED for value in decoded):
         raise _bad_cursor()
     return decoded
@@ -258,7 +258,7 @@ def _scalar(value: Any) -> Any:
     return _scalar_str(value) if isinstance(value, str) else _scalar_int(value)
 
 
-def _check_for(key: CursorKey) -> Callable[[Any], Any]:
+def _check_for(key: CursorKey) -> Callable[[Any], Any]:  # noqa: PLR0911 (one return per column type, in order)
     if isinstance(key, type):
         return {int: _scalar_int, str: _scalar_str, datetime: _datetime_check(True), date: _date,
                 float: _number, bool: _bool}[key]

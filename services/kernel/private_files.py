@@ -8,6 +8,7 @@ or data directory made earlier with wider modes is narrowed when it is next open
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -37,10 +38,8 @@ def private_sqlite(url: str) -> None:
     path = Path(database)
     if not path.parent.exists():
         path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-    except FileExistsError:
-        pass
     for candidate in (path, *(path.with_name(path.name + suffix) for suffix in SIDE_FILES)):
         if candidate.exists():
             _narrow(candidate, FILE_MODE)

@@ -187,7 +187,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         if _is_connection_error(exc):
             return await on_database_down(request, exc)
-        log.exception("unhandled error on %s", request.url.path)
+        log.error("unhandled error on %s", request.url.path, exc_info=exc)
         return problem_response(Problem("An unexpected error occurred."), request.url.path)
 
     # Starlette types a handler as taking any Exception; it calls each with the class it is registered for.

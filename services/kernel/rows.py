@@ -38,7 +38,8 @@ def _processors(dialect: Dialect, types: Sequence[Any]) -> list[Callable[[Any], 
     return [type_._cached_result_processor(dialect, None) for type_ in types]
 
 
-def _to_dict(names: Sequence[str], processors: Sequence[Callable[[Any], Any] | None], values: Sequence[Any]) -> dict[str, Any]:
+def _to_dict(names: Sequence[str], processors: Sequence[Callable[[Any], Any] | None],
+             values: Sequence[Any]) -> dict[str, Any]:
     return {name: (proc(value) if proc is not None and value is not None else value)
             for name, proc, value in zip(names, processors, values, strict=True)}
 
@@ -103,12 +104,12 @@ class _Compiled:
     def render(self, params: dict[str, Any]) -> tuple[str, list[Any]]:
         """The SQL text with its literals in place, and the positional arguments."""
         sql = self.sql
-        for marker, name, value, type_ in self.literals:
-            value = params.get(name, value)
+        for marker, name, default, type_ in self.literals:
+            value = params.get(name, default)
             sql = sql.replace(marker, self.compiler.render_literal_value(value, type_ or literal(value).type))
         args = []
-        for name, value, process in self.binds:
-            value = params.get(name, value)
+        for name, default, process in self.binds:
+            value = params.get(name, default)
             args.append(value if process is None else process(value))
         return sql, args
 
@@ -212,7 +213,7 @@ class KeyedReader:
             for future in futures_:
                 future.cancel()
             raise
-        except Exception as exc:  # every waiter gets the error its own read would have raised
+        except Exception as exc:  # noqa: BLE001 (passed on, not swallowed:) every waiter gets the error its own read would have raised
             for future in futures_:
                 if not future.done():
                     future.set_exception(exc)

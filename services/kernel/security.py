@@ -113,7 +113,7 @@ class JWKSCache:
         for item in jwks.get("keys", []):
             try:
                 key = public_key_from_jwk(item)
-            except Exception as exc:  # any unusable key (missing kid, bad curve…) must not hide the others
+            except Exception as exc:  # noqa: BLE001 (logged:) any unusable key (missing kid, bad curve…) must not hide the others
                 log.warning("skipping unusable JWK: %s", exc)
                 continue
             if key.kid not in self._withdrawn:

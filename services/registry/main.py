@@ -42,10 +42,12 @@ def create_app(settings: RegistrySettings | None = None, transport: httpx.AsyncB
     return create_service_app(
         settings,
         title="PDR registry",
-        description="Statutory registration of public data resources and products, authorized operation, pricing, compliance, ledger.",
+        description="Statutory registration of public data resources and products, authorized operation, pricing, "
+                    "compliance, ledger.",
         # Starlette tries routes in order: the registry's own objects first, GraphQL (a mounted app) last.
-        routers=[syndication_routes.router, *registration_routers, *operation_routers, catalog_routes.router, catalog_import_routes.import_router,
-                 ledger_routes.router, feed_routes.router, ckan_routes.router, jwks_router, graphql_router(settings.demo)],
+        routers=[syndication_routes.router, *registration_routers, *operation_routers, catalog_routes.router,
+                 catalog_import_routes.import_router, ledger_routes.router, feed_routes.router, ckan_routes.router,
+                 jwks_router, graphql_router(settings.demo)],
         on_startup=[load_signer, catalog_sync.on_startup, register_ledger_metrics, start_import_worker],
         on_shutdown=[stop_import_worker],
         idempotency=idempotency,

@@ -2,10 +2,11 @@
 
 FastAPI solves a route's dependencies (the caller's role, the object in the path: ``*/callers.py``) before it
 raises the body's validation errors, with one exception: a body that is not JSON at all is refused while it is
-read, before any dependency runs, so a caller that may not use the route learned what it accepts (issue 18). Here the reading error waits: the body goes on as a value no model accepts, the
-dependencies answer first (401, 403, 404), and only a caller they let through gets the reading error, the same
-problem FastAPI would have given. ``tests/api/attacks/test_authorization.py`` sends such bodies to every unsafe
-route, so a FastAPI upgrade that changes this breaks a test.
+read, before any dependency runs, so a caller that may not use the route learned what it accepts (issue 18).
+Here the reading error waits: the body goes on as a value no model accepts, the dependencies answer first (401,
+403, 404), and only a caller they let through gets the reading error, the same problem FastAPI would have given.
+``tests/api/attacks/test_authorization.py`` sends such bodies to every unsafe route, so a FastAPI upgrade that
+changes this breaks a test.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ def create_app(settings: ScoringSettings | None = None, transport: httpx.AsyncBa
     return create_service_app(
         settings,
         title="PDR scoring",
-        description="Valorization evaluation of organizations and regions; value scores and valuation of data products.",
+        description="Valorization evaluation of organizations and regions; value scores and valuation of data "
+                    "products.",
         routers=[indicators_router, evaluation_router, report_router, products_router, contests_router, sync_router],
         on_startup=[start_registry],
         on_shutdown=[stop_registry],

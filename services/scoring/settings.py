@@ -15,7 +15,7 @@ class ScoringSettings(ServiceSettings):
     audience: str = "pdr-scoring"
     # The registry this service reads (its change feed), as a machine client with client_credentials.
     registry_url: str = "http://127.0.0.1:8002"
-    token_url: str = "http://127.0.0.1:8001/oauth/token"
+    token_url: str = "http://127.0.0.1:8001/oauth/token"  # noqa: S105 (a URL, not a secret)
     client_id: str | None = None
     client_secret: str | None = None
     registry_audience: str = "pdr-registry"

@@ -55,8 +55,8 @@ def containers(docs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], di
     for doc in docs:
         if doc["kind"] in ("Deployment", "Job", "CronJob", "StatefulSet", "DaemonSet"):
             spec = pod_spec(doc)
-            for container in [*spec.get("initContainers", []), *spec["containers"]]:
-                out.append((doc["metadata"]["name"], spec, container))
+            out.extend((doc["metadata"]["name"], spec, container)
+                       for container in [*spec.get("initContainers", []), *spec["containers"]])
     return out
 
 

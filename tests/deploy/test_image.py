@@ -14,8 +14,8 @@ TEXT = (DEPLOY / "Dockerfile").read_text()
 def _stages() -> list[tuple[str, list[str]]]:
     stages: list[tuple[str, list[str]]] = []
     logical = re.sub(r"\\\n\s*", " ", TEXT)  # join continuation lines
-    for line in logical.splitlines():
-        line = line.strip()
+    for raw in logical.splitlines():
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
         if line.upper().startswith("FROM "):

@@ -28,9 +28,9 @@ def dated_system(tmp_path_factory):
     running.stop()
 
 
-async def _caught_up(scoring: httpx.AsyncClient, registry: httpx.AsyncClient, headers: dict, timeout: float = 60):
+async def _caught_up(scoring: httpx.AsyncClient, registry: httpx.AsyncClient, headers: dict, seconds: float = 60):
     """Wait until the background consumer's cursor reaches the registry's signed tree head."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         head = (await registry.get("/ledger/sth")).json()["tree_size"]
         state = (await scoring.get("/sync", headers=headers)).json()

@@ -68,7 +68,7 @@ def test_sigterm_during_a_slow_write_drains_it_and_exits_cleanly(tmp_path):
                     f"{auth}/orgs", content=slow_body(), timeout=30,
                     headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/json",
                              "Content-Length": str(len(body))})
-            except BaseException as exc:  # reported by the assertion below
+            except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
                 result["response"] = exc
 
         writer = threading.Thread(target=post)

@@ -309,7 +309,7 @@ async def write(session: AsyncSession, h: History) -> int:
                   OperatorSelection, Agreement, AgreementResource, AgreementProduct, AnnualReport, ComplianceRecord):
         await _insert(session, model, h.rows.get(model, []))
     size, frontier = 0, []
-    for entries, nodes, frontier in _ledger(h.steps):
+    for entries, nodes, frontier in _ledger(h.steps):  # noqa: B007 (the last frontier is the head's)
         size += len(entries)
         await _insert(session, LedgerEntry, entries)
         await _insert(session, LedgerNode, nodes)

@@ -58,7 +58,7 @@ def _entries(count: int, seed: int = 15) -> list[dict]:
 
 
 async def _seed(url: str, rows: list[dict]) -> None:
-    columns = [name for name in rows[0]]
+    columns = list(rows[0])
     placeholders = ", ".join(f"${i + 1}::tsvector" if name == "tsv" else f"${i + 1}" for i, name in enumerate(columns))
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:

@@ -34,7 +34,7 @@ async def _medians(pairs: list[tuple[httpx.AsyncClient, str]]) -> list[float]:
     return [sorted(s)[len(s) // 2] for s in samples]
 
 
-async def test_notice_page_costs_at_most_three_times_its_api_call(browser, registry_client, people):  # noqa: F811
+async def test_notice_page_costs_at_most_three_times_its_api_call(browser, registry_client, people):
     operator = await people.person("operator")
     registrar = await people.person("registrar")
     for n in range(20):

@@ -42,7 +42,7 @@ def test_a_cursor_decodes_to_values_of_its_keys_types():
     values = decode_cursor(cursor, [KEYS.c.id, KEYS.c.seq, KEYS.c.n, KEYS.c.at, KEYS.c.on])
     assert values == ["01ab", 2**62, -5, datetime(2026, 11, 26, 10, tzinfo=UTC), date(2026, 11, 26)]
     # SQLite hands back naive UTC: such a cursor means UTC for a timezone-aware column.
-    (naive,) = decode_cursor(encode_cursor([datetime(2026, 11, 26, 10)]), [KEYS.c.at])
+    (naive,) = decode_cursor(encode_cursor([datetime(2026, 11, 26, 10)]), [KEYS.c.at])  # noqa: DTZ001
     assert naive == datetime(2026, 11, 26, 10, tzinfo=UTC)
     assert decode_cursor(encode_cursor([1, 7]), [int, KEYS.c.seq]) == [1, 7]  # a computed key: its Python type
 

@@ -106,9 +106,8 @@ def _unchecked(schema: Any, path: str, found: list[str], guarded: bool = False) 
         guarded = guarded or isinstance(function, TextKind)
     elif kind == "str" and not guarded:
         found.append(path)
-    elif kind == "any" or (kind == "dict" and "values_schema" not in schema):
-        if path not in FREE_FORM:
-            found.append(f"{path} (free-form JSON)")
+    elif (kind == "any" or (kind == "dict" and "values_schema" not in schema)) and path not in FREE_FORM:
+        found.append(f"{path} (free-form JSON)")
     for key, value in schema.items():
         if key in ("fields", "properties") and isinstance(value, dict):  # a model's or typed dict's fields
             for name, field in value.items():
@@ -118,7 +117,7 @@ def _unchecked(schema: Any, path: str, found: list[str], guarded: bool = False) 
 
 
 def _request_bodies(app) -> list[tuple[str, Any]]:
-    return [(f"{sorted(route.methods)[0]} {route.path}", route.body_field.field_info.annotation)
+    return [(f"{min(route.methods)} {route.path}", route.body_field.field_info.annotation)
             for route in app.routes if isinstance(route, APIRoute) and route.body_field is not None]
 
 

@@ -68,7 +68,7 @@ class Metrics:
             return
         self.gauges[name] = (Gauge(name, documentation, ["service"], registry=self.registry), callback)
 
-    async def refresh(self, app: Any, timeout: float = 2.0) -> None:
+    async def refresh(self, app: Any, gauge_seconds: float = 2.0) -> None:
         """Bring the scrape-time gauges up to date; called by the /metrics route."""
         db = getattr(app.state, "db", None)
         if db is not None:
@@ -77,9 +77,9 @@ class Metrics:
             try:
                 value = callback(app)
                 if inspect.isawaitable(value):
-                    value = await asyncio.wait_for(value, timeout)
+                    value = await asyncio.wait_for(value, gauge_seconds)  # each source is bounded alone
                 gauge.labels(self.service).set(float(value))
-            except Exception as exc:  # a scrape must never fail because one source is down
+            except Exception as exc:  # noqa: BLE001 (counted and logged:) a scrape must never fail because one source is down
                 self.refresh_errors.labels(self.service, name).inc()
                 log.warning("gauge %s not refreshed: %s", name, type(exc).__name__)
 

@@ -69,7 +69,8 @@ def _line_encoder(table: Table, columns: list[str]) -> Callable[[dict[str, Any]]
             text = "\t".join(map(str, texts))
             if text.count("\t") == tabs and "\\" not in text and "\n" not in text and "\r" not in text:
                 return text
-        return "\t".join([convert(cell) for convert, cell in zip(converters, cells)])
+        # A short row ends early.
+        return "\t".join([convert(cell) for convert, cell in zip(converters, cells, strict=False)])
 
     return line
 

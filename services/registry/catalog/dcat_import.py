@@ -39,7 +39,8 @@ def _text(graph: Graph, node, prop) -> str:
 def _row(graph: Graph, node) -> dict[str, str]:
     row = {"name": _text(graph, node, DCTERMS.title)[:200], "description": _text(graph, node, DCTERMS.description)}
     theme = graph.value(node, DCAT.theme)
-    row["domain"] = (_text(graph, theme, SKOS.prefLabel) if theme is not None else "") or _text(graph, node, DCAT.keyword)
+    theme_label = _text(graph, theme, SKOS.prefLabel) if theme is not None else ""
+    row["domain"] = theme_label or _text(graph, node, DCAT.keyword)
     freq = str(graph.value(node, DCTERMS.accrualPeriodicity) or "")
     if freq.startswith(EU_FREQUENCY):
         row["update_frequency"] = FREQUENCY_FROM_EU.get(freq.removeprefix(EU_FREQUENCY), "")
@@ -66,7 +67,7 @@ def _graph(data: bytes, fmt: str, limits: ImportLimits) -> Graph:
         raise too_deep(limits) from None
     except SystemError as exc:  # C code (rdflib's, Python's) that failed to allocate under the worker's memory cap
         raise MemoryError from exc  # says so this way, without a MemoryError; malformed input raises parser errors
-    except Exception as exc:  # rdflib raises parser-specific errors for malformed input; RecursionError too
+    except Exception as exc:  # noqa: BLE001 (answered 422:) rdflib raises parser-specific errors for malformed input; RecursionError too
         raise Unprocessable(f"The catalog cannot be parsed as {fmt}: {type(exc).__name__}.",
                             slug="import-unreadable") from None
 

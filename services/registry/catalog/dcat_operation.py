@@ -59,7 +59,8 @@ def price_text(p: DisclosedProductOut) -> str:
     tiers = "；".join(f"{'≤' + str(t.up_to) if t.up_to else '以上'}：¥{t.unit_price}" for t in line.tiers) \
         if len(line.tiers) > 1 else f"¥{line.unit_price}"
     ceiling = f"；上限收费标准 ¥{line.ceiling_unit_price}" if line.ceiling_unit_price is not None else ""
-    return f"{PRICE_KIND_LABELS.get(line.kind or '', line.kind or '')} {unit} {tiers}{ceiling}（自{line.effective_from}起）"
+    kind = PRICE_KIND_LABELS.get(line.kind or "", line.kind or "")
+    return f"{kind} {unit} {tiers}{ceiling}（自{line.effective_from}起）"
 
 
 def add_authorization(b, catalog: URIRef, a: AuthorizationOut) -> URIRef:

@@ -18,7 +18,7 @@ from .models import CatalogEntry
 from .schemas import CatalogFigures
 from .search import PUBLIC_STATUSES
 
-__all__ = ["FigureCache", "TTL_SECONDS", "count_figures"]
+__all__ = ["TTL_SECONDS", "FigureCache", "count_figures"]
 
 TTL_SECONDS = 30.0
 

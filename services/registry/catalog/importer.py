@@ -66,9 +66,10 @@ class Owner:
 
 def _normalized(names: tuple[str, ...], cells: tuple[str, ...], owner: Owner) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    for key, value in zip(names, cells):
-        if not value:
+    for key, cell in zip(names, cells, strict=False):  # a short row leaves the last columns empty
+        if not cell:
             continue
+        value: Any = cell
         aliases = _ALIASES.get(key)
         if aliases is not None:
             value = aliases.get(value, value.lower())
@@ -92,7 +93,8 @@ class _Planner:
 
     def __init__(self, sheet: Sheet, owner: Owner, schema: type[ResourcePatch],
                  existing: dict[str, dict[str, Any]], postgres: bool) -> None:
-        self.columns, self.owner, self.schema, self.existing, self.postgres = sheet.columns, owner, schema, existing, postgres
+        self.columns, self.owner, self.schema = sheet.columns, owner, schema
+        self.existing, self.postgres = existing, postgres
         self.names = sheet.fields
         self.now = utcnow()
         self.first_row_of: dict[str, int] = {}

@@ -101,7 +101,7 @@ def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[Sequence]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except MemoryError:
         raise
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+    except Exception as exc:  # noqa: BLE001 (answered 422:) openpyxl raises many kinds for a file that is not a workbook
         raise _unreadable("The file is not a readable XLSX workbook", exc) from None
     try:
         if not book.worksheets:
@@ -116,7 +116,7 @@ def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[Sequence]:
                 return
             except MemoryError:
                 raise
-            except Exception as exc:  # a workbook whose sheet XML is broken fails only while rows are read
+            except Exception as exc:  # noqa: BLE001 (answered 422:) a workbook whose sheet XML is broken fails only while rows are read
                 raise _unreadable("The worksheet cannot be read", exc) from None
             yield row
     finally:

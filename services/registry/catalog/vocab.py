@@ -48,7 +48,8 @@ USE_LABELS = {"public_welfare": "公共治理、公益事业", "industry": "产�
 UNIT_LABELS = {"per_product": "按产品", "per_service": "按服务", "per_time": "按服务时长", "per_call": "按调用量"}
 PRICE_KIND_LABELS = {"specific": "具体收费标准", "trial": "试行收费标准"}
 
-FORM_LABELS = {"dataset": "数据集", "api": "数据接口", "model": "数据模型", "report": "数据报告", "application": "数据应用"}
+FORM_LABELS = {"dataset": "数据集", "api": "数据接口", "model": "数据模型", "report": "数据报告",
+               "application": "数据应用"}
 
 
 def frequency_code(value: str | None) -> str | None:

@@ -58,8 +58,9 @@ def _add(path: str, method: str, name: str) -> None:
         return await _answer(request, action)
 
     endpoint.__doc__ = f"CKAN action API by {method}: {ACTION_LIST}."
-    extra = {"requestBody": {"required": False, "description": "The action's parameters",
-                             "content": {"application/json": {"schema": {"type": "object"}}}}} if method == "POST" else {}
+    body = {"required": False, "description": "The action's parameters",
+            "content": {"application/json": {"schema": {"type": "object"}}}}
+    extra = {"requestBody": body} if method == "POST" else {}
     router.add_api_route(path, endpoint, methods=[method], name=name, response_class=JSONResponse,
                          summary=f"CKAN action API by {method}", responses=RESPONSES, openapi_extra=extra or None)
 

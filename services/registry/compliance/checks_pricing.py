@@ -76,7 +76,7 @@ async def profit_rate_above_cap(session: AsyncSession, ctx: CheckContext) -> lis
 
 
 async def ceiling_not_reviewed(session: AsyncSession, ctx: CheckContext) -> list[Violation]:
-    prices, products = await _priced(session, ctx)
+    prices, _products = await _priced(session, ctx)
     limit = add_years(ctx.today, -DEFAULT_POLICY.ceiling_review_years)
     return [Violation("product", pid, None, f"ceiling in force since {rec.effective_from}, not reviewed for "
                       f"{DEFAULT_POLICY.ceiling_review_years} years", {"ceiling_record_id": rec.id})

@@ -68,7 +68,7 @@ class QueryLogger(SchemaExtension):
             return
         try:
             operation_type = ctx.operation_type.value
-        except Exception:  # an unparsable document has no operation type
+        except Exception:  # noqa: BLE001 (an unparsable document has no operation type)
             operation_type = "invalid"
         errors = getattr(ctx.result, "errors", None) or []
         ctx.context.session.add(entry(

@@ -156,12 +156,12 @@ def OperationLimits(settings: GraphQLSettings) -> type[ValidationRule]:
                 self.measure = Measure(fragments, settings.max_page)
             shape = self.measure.selection(node.selection_set)
             for code, value, limit, message in (
-                ("QUERY_TOO_DEEP", shape.depth, settings.max_depth, "The query is {value} levels deep, more than "
-                 "the limit of {limit}."),
-                ("QUERY_TOO_COSTLY", shape.cost, settings.max_cost, "The query would cost {value}, more than the "
-                 "limit of {limit}; ask for smaller pages."),
-                ("TOO_MANY_ALIASES", shape.aliases, settings.max_aliases, "The query has {value} aliases, more "
-                 "than the limit of {limit}."),
+                ("QUERY_TOO_DEEP", shape.depth, settings.max_depth,
+                 "The query is {value} levels deep, more than the limit of {limit}."),
+                ("QUERY_TOO_COSTLY", shape.cost, settings.max_cost,
+                 "The query would cost {value}, more than the limit of {limit}; ask for smaller pages."),
+                ("TOO_MANY_ALIASES", shape.aliases, settings.max_aliases,
+                 "The query has {value} aliases, more than the limit of {limit}."),
                 ("TOO_MUCH_INTROSPECTION", shape.introspection, settings.max_introspection_fields,
                  "The query asks for __schema or __type {value} times, more than the limit of {limit}."),
             ):

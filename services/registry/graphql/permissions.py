@@ -18,7 +18,7 @@ __all__ = ["IsAdmin", "IsAuditorOrAdmin"]
 
 class IsAuditorOrAdmin(BasePermission):
     message = "The GraphQL API is for the auditor and admin roles."
-    error_extensions = {"code": "FORBIDDEN"}
+    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012 (strawberry reads it; never mutated)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return may_query(info.context.principal)
@@ -26,7 +26,7 @@ class IsAuditorOrAdmin(BasePermission):
 
 class IsAdmin(BasePermission):
     message = "Only admins read the GraphQL query log."
-    error_extensions = {"code": "FORBIDDEN"}
+    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012 (strawberry reads it; never mutated)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.principal

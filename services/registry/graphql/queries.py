@@ -45,7 +45,8 @@ def compliance(f: dict) -> Select:
 def subjects(model: Any):
     def build(f: dict) -> Select:
         return _where(select(model), _eq(model.org_id, f.get("organization")), _eq(model.status, f.get("status")),
-                      _eq(model.region_code, f.get("region")), *_range(model.created_at, f.get("since"), f.get("until")))
+                      _eq(model.region_code, f.get("region")),
+                      *_range(model.created_at, f.get("since"), f.get("until")))
     return build
 
 
@@ -136,7 +137,8 @@ async def organizations_page(info: Any, first: int, after: str | None) -> Any:
     if not 1 <= first <= limit:
         raise BadRequest(f"first must be between 1 and {limit}.", slug="bad-page-size")
     names = org_names_query().subquery()
-    query = select(names.c.org_id, func.min(names.c.org_name)).where(names.c.org_id.is_not(None)).group_by(names.c.org_id)
+    query = (select(names.c.org_id, func.min(names.c.org_name)).where(names.c.org_id.is_not(None))
+             .group_by(names.c.org_id))
     if after:
         (value,) = decode_cursor(after, [names.c.org_id])
         query = query.having(names.c.org_id > value)

@@ -16,6 +16,7 @@ history predates those snapshots.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -112,7 +113,7 @@ async def prices_as_of(info: Any, product_id: str, at: datetime) -> list[PriceRe
     records = [_price(d) for d in history if d["action"].startswith("price.") and d["action"].endswith("_set")]
     for layer in ("ceiling", "operator"):
         periods = sorted((r for r in records if r.layer == layer), key=lambda r: r.effective_from)
-        for earlier, later in zip(periods, periods[1:]):
+        for earlier, later in itertools.pairwise(periods):
             if earlier.effective_to is None:
                 earlier.effective_to = later.effective_from  # what the registry did when the successor arrived
     return [PriceRecord.of(r, as_of=at) for r in sorted(records, key=lambda r: (r.layer, r.effective_from))]

@@ -67,7 +67,7 @@ class LedgerEntry(Node):
             raise BadRequest(f"No tree of size {size} contains entry {self.leaf_index}.", slug="leaf-out-of-range")
         wanted = sorted(merkle.inclusion_nodes(self.leaf_index, size))
         hashes = await info.context.loaders.tree_node.load_many(wanted)
-        path = merkle.inclusion_proof(self.leaf_index, size, dict(zip(wanted, hashes)))
+        path = merkle.inclusion_proof(self.leaf_index, size, dict(zip(wanted, hashes, strict=True)))
         return InclusionProof(leaf_index=self.leaf_index, tree_size=size, leaf_hash=self.leaf_hash,
                               path=[b64(h) for h in path])
 

@@ -106,7 +106,9 @@ def root_from_frontier(frontier: Sequence[bytes]) -> bytes:
 frontier_root = root_from_frontier
 
 
-def append_frontier(size: int, frontier: Sequence[bytes], leaf: bytes) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
+def append_frontier(
+    size: int, frontier: Sequence[bytes], leaf: bytes
+) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
     """Append one leaf hash to a tree of ``size`` leaves with peaks ``frontier``.
 
     Returns the new frontier and the perfect-subtree nodes completed by this leaf ``(level, index, hash)``:

@@ -52,7 +52,8 @@ async def locked_head(session: AsyncSession) -> HeadState:
         ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LedgerHead).values(**values)
         await session.execute(ins.on_conflict_do_nothing(index_elements=["id"]))
         row = await _select_head(session)
-        assert row is not None
+        if row is None:
+            raise RuntimeError("the ledger head row is missing right after it was inserted")
     return row[0], split_frontier(row[1])
 
 

@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 
 from services.kernel.jose_keys import InvalidToken, SigningKey, public_key_from_jwk, unverified_header, verify_jws
 
-__all__ = ["JWS_TYPE", "SignedTreeHead", "SthError", "b64", "sign_tree_head", "sth_payload", "unb64", "verify_tree_head"]
+__all__ = ["JWS_TYPE", "SignedTreeHead", "SthError", "b64", "sign_tree_head", "sth_payload", "unb64",
+           "verify_tree_head"]
 
 JWS_TYPE = "pdr-sth+jws"
 

@@ -66,7 +66,7 @@ class LeafTree:
         while len(level) > 1:
             # Pairing left to right and carrying an odd last node up gives exactly MTH's split at the largest
             # power of two: every paired node is a perfect subtree.
-            up = [sha(b"\x01" + a + b).digest() for a, b in zip(level[0::2], level[1::2])]
+            up = [sha(b"\x01" + a + b).digest() for a, b in zip(level[0::2], level[1::2], strict=False)]
             if len(level) & 1:
                 up.append(level[-1])
             self.levels.append(up)
@@ -91,7 +91,7 @@ def first_mismatch(computed: Sequence[bytes], claimed: Sequence[bytes | None]) -
     """Index of the first leaf whose recomputed hash differs from the hash the source claims."""
     if list(computed) == list(claimed):
         return None
-    for index, (mine, theirs) in enumerate(zip(computed, claimed)):
+    for index, (mine, theirs) in enumerate(zip(computed, claimed, strict=False)):
         if theirs is not None and mine != theirs:
             return index
     return None
@@ -138,7 +138,8 @@ def verify_evidence(bundle: dict[str, Any], jwks: dict[str, Any]) -> Report:
         leaf = merkle.leaf_hash(leaf_input)
         if claimed is not None and claimed != leaf:
             report.fail(f"entry {index}: leaf_hash does not match its leaf_input", index)
-        if (document.get("subject_type"), document.get("subject_id")) != (bundle.get("subject_type"), bundle.get("subject_id")):
+        subject = (document.get("subject_type"), document.get("subject_id"))
+        if subject != (bundle.get("subject_type"), bundle.get("subject_id")):
             report.fail(f"entry {index} is about another subject", index)
         if document.get("sequence") != index + 1:
             report.fail(f"entry {index} claims sequence {document.get('sequence')}", index)

@@ -56,7 +56,8 @@ async def _disclose(session: AsyncSession, rows: list[tuple[Agreement, Plan]], t
         return []
     scope: dict[str, list[Resource]] = defaultdict(list)
     for aid, resource in (await session.execute(
-            select(AgreementResource.agreement_id, Resource).join(Resource, Resource.id == AgreementResource.resource_id)
+            select(AgreementResource.agreement_id, Resource)
+            .join(Resource, Resource.id == AgreementResource.resource_id)
             .where(AgreementResource.agreement_id.in_(ids)).order_by(Resource.id))).all():
         scope[aid].append(resource)
     products: dict[str, list[Product]] = defaultdict(list)

@@ -23,5 +23,6 @@ READ_ERRORS = problems(401, 403, 404, 422)
 WRITE_ERRORS = problems(401, 403, 404, 409, 422)
 PUBLIC_ERRORS = problems(400, 404, 409, 422)
 
-After = Annotated[str | None, Query(max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="Last id of the previous page")]
+After = Annotated[str | None,
+                  Query(max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="Last id of the previous page")]
 Limit = Annotated[int, Query(ge=1, le=500)]

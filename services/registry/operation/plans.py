@@ -136,7 +136,8 @@ async def file_plan(session: AsyncSession, principal: Principal, plan_id: str, d
                        state=plan.status)
     if plan.approval_date and data.filed_on < plan.approval_date:
         raise Conflict("A plan cannot be filed before it was approved.", slug="filed-before-approval")
-    plan.status, plan.filed_with, plan.filed_on, plan.filing_no = "filed", data.filed_with, data.filed_on, data.filing_no
+    plan.status = "filed"
+    plan.filed_with, plan.filed_on, plan.filing_no = data.filed_with, data.filed_on, data.filing_no
     plan.updated_at = utcnow()
     await record(session, principal, "plan.filed", "plan", plan.id,
                  {"version": plan.version, **data.model_dump(mode="json")})

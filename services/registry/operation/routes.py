@@ -71,7 +71,8 @@ async def get_plan(plan_id: str, session: SessionDep, principal: PlanReader) -> 
 @router.get("/plans/{plan_id}/versions", responses=READ_ERRORS)
 async def plan_versions(plan_id: str, session: SessionDep, principal: PlanReader) -> list[PlanVersionOut]:
     """Every version of a plan, oldest first."""
-    return [PlanVersionOut.model_validate(v.model_dump()) for v in await plans.plan_versions(session, principal, plan_id)]
+    versions = await plans.plan_versions(session, principal, plan_id)
+    return [PlanVersionOut.model_validate(v.model_dump()) for v in versions]
 
 
 @router.post("/plans/{plan_id}/changes", responses=WRITE_ERRORS)
@@ -103,4 +104,5 @@ async def record_selection(plan_id: ManagedPlan, data: SelectionIn, session: Ses
 @router.get("/plans/{plan_id}/selections", responses=READ_ERRORS)
 async def list_selections(plan_id: str, session: SessionDep, principal: PlanReader) -> list[SelectionOut]:
     """Operator selections made under a plan."""
-    return [SelectionOut.model_validate(s.model_dump()) for s in await plans.list_selections(session, principal, plan_id)]
+    selections = await plans.list_selections(session, principal, plan_id)
+    return [SelectionOut.model_validate(s.model_dump()) for s in selections]

@@ -83,7 +83,7 @@ async def _with_overrides(session: AsyncSession, years: set[int]) -> WorkCalenda
     overrides: dict[date, bool] = {}
     if years:
         rows = (await session.execute(select(HolidayDay.day, HolidayDay.working))).all()
-        overrides = {day: working for day, working in rows}
+        overrides = dict(rows)
     return WorkCalendar(overrides=overrides, loaded_years=years)
 
 

@@ -33,7 +33,7 @@ def certificate_claims(registration: Registration, issuer: str) -> dict[str, Any
         "subject": {"type": registration.subject_type, "id": registration.subject_id,
                     "name": registration.data_name, "version": registration.subject_version},
         "registrants": [{"org_id": o, "name": n}
-                        for o, n in zip(registration.registrant_org_ids, registration.registrant_names)],
+                        for o, n in zip(registration.registrant_org_ids, registration.registrant_names, strict=False)],
         "registration_type": registration.type,
         "valid_from": registration.valid_from.isoformat(),
         "valid_until": registration.valid_until.isoformat(),

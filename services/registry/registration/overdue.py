@@ -145,8 +145,5 @@ async def late_registrations(session: AsyncSession, rule_id: str, today: date, s
         q = q.where(Registration.type.in_(step.types))
     if scope is not None:
         q = q.where(scope)
-    out = []
-    for row in (await session.execute(q)).all():
-        if step.late(row, today, bool(row.renewal_filed)):
-            out.append((row, *step.detail(row)))
-    return out
+    rows = (await session.execute(q)).all()
+    return [(row, *step.detail(row)) for row in rows if step.late(row, today, bool(row.renewal_filed))]

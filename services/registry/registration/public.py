@@ -20,7 +20,8 @@ from .context import Ctx
 from .models import Registration
 from .steps import registration_or_404
 
-__all__ = ["NOTICE_SORTS", "current_notices", "in_force_by_code", "lookup_code", "notice", "registration_for_certificate"]
+__all__ = ["NOTICE_SORTS", "current_notices", "in_force_by_code", "lookup_code", "notice",
+           "registration_for_certificate"]
 
 NOTICE_FIELDS = ("id", "registrant_names", "type", "data_name", "short_description", "notice_starts_on",
                  "notice_ends_on")

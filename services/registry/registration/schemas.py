@@ -222,7 +222,8 @@ class ReturnIn(_In):
 
 
 class ReasonsIn(_In):
-    reasons: Annotated[list[Annotated[str, text.Text(min_length=1, max_length=1000)]], Field(min_length=1, max_length=50)]
+    reasons: Annotated[list[Annotated[str, text.Text(min_length=1, max_length=1000)]],
+                       Field(min_length=1, max_length=50)]
 
 
 class ApproveIn(_In):

@@ -43,7 +43,7 @@ def _materials(subject, kind: str, changes: dict | None, attachments: list, reas
     """Art. 9(1): registrant information, the subject as described, what changes, documents, the reason."""
     return {
         "registrants": [{"org_id": subject.org_id, "org_name": subject.org_name}]
-        + [{"org_id": o, "org_name": n} for o, n in zip(subject.joint_org_ids, subject.joint_org_names)],
+        + [{"org_id": o, "org_name": n} for o, n in zip(subject.joint_org_ids, subject.joint_org_names, strict=False)],
         "subject_type": kind, "subject": snapshot(subject), "changes": changes or {},
         "attachments": attachments, "reason": reason,
     }

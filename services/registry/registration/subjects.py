@@ -19,7 +19,8 @@ from .models import Product, Registration, Resource
 from .schemas import ProductIn, ProductPatch, ResourceIn, ResourcePatch
 
 __all__ = [
-    "MODELS", "SORTS", "create_subject", "get_subject", "list_subjects", "read_subject", "snapshot", "subject_or_404", "update_subject",
+    "MODELS", "SORTS", "create_subject", "get_subject", "list_subjects", "read_subject", "snapshot", "subject_or_404",
+    "update_subject",
     "validate_changes",
 ]
 

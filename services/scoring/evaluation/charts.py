@@ -58,8 +58,8 @@ class _Label:
 
 def _open(width: float, height: float) -> list[str]:
     w, h = math.ceil(width), math.ceil(height)
-    return [f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' viewBox='0 0 {w} {h}' "
-            f"font-family={quoteattr(SVG_FAMILIES)} font-size='{FONT_SIZE}'>",
+    return [(f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}' viewBox='0 0 {w} {h}' "
+             f"font-family={quoteattr(SVG_FAMILIES)} font-size='{FONT_SIZE}'>"),
             "<rect width='100%' height='100%' fill='white'/>"]
 
 

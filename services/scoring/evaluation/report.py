@@ -155,6 +155,7 @@ def build_report(run: EvaluationRun, rows: Sequence[Evaluation], previous: Mappi
             delta_total=round(e.total - before.total, 2) if before else None,
             movers_basis=basis, movers=movers, radar=f"/evaluations/{e.id}/radar"))
     return RunReport(run_id=run.id, subject_kind=run.subject_kind, period=run.period, as_of=run.as_of,
-                     provisional=run.provisional, previous_period=previous_period(run.period), model_version=run.model_version,
+                     provisional=run.provisional, previous_period=previous_period(run.period),
+                     model_version=run.model_version,
                      inputs_digest=run.inputs_digest, created_at=run.created_at, dimensions=dimensions, rows=out,
                      comparison=f"/evaluation-runs/{run.id}/comparison")

@@ -28,7 +28,7 @@ def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
-def _char_em(ch: str) -> float:
+def _char_em(ch: str) -> float:  # noqa: PLR0911 (one width per kind of character)
     if _is_wide(ch) or ch == ELLIPSIS:
         return 1.0
     if ch == " ":

@@ -47,13 +47,17 @@ class ValueRecords:
         self.volume = {pid: float(v) for pid, (_, v, _) in latest.items()}
         self.revenue = {pid: r for pid, (_, _, r) in latest.items()}
         self.dependents: dict[str, int] = defaultdict(int)
-        if dependents is not None:
-            self.dependents.update(dependents)
-        else:
-            for product in self.products.values():
-                for rid in set(product.resource_ids):
-                    self.dependents[rid] += 1
+        self.dependents.update(_dependents(self.products.values()) if dependents is None else dependents)
         self.as_of = as_of
+
+
+def _dependents(products: Iterable[Product]) -> dict[str, int]:
+    """Products per resource, each product counted once per resource it uses."""
+    counts: dict[str, int] = defaultdict(int)
+    for product in products:
+        for rid in set(product.resource_ids):
+            counts[rid] += 1
+    return counts
 
 
 def build_inputs(records: ValueRecords, subject: Resource | Product) -> ValueInputs:

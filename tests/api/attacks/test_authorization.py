@@ -388,8 +388,8 @@ def flat(price, **over) -> dict:
 # Refused for every amount and rate; then what only an amount (two places, never negative) refuses.
 NOT_DECIMAL_TEXT = ("NaN", "Infinity", "-Infinity", "sNaN", "1e3", "1E+3", "5e-1", " 1", "1_000", "+1", "٣", "1.",
                     ".5", "0x10", "", "1\n", 0.5, 1e3, -0.0, True, None, [], {"value": "1"})
-BAD_AMOUNT = NOT_DECIMAL_TEXT + ("0.001", "1.230", "-1", "-0.01", "99999999999999")
-BAD_RATE = NOT_DECIMAL_TEXT + ("0.00001", "1.23450", "-1", "100.0001")
+BAD_AMOUNT = (*NOT_DECIMAL_TEXT, "0.001", "1.230", "-1", "-0.01", "99999999999999")
+BAD_RATE = (*NOT_DECIMAL_TEXT, "0.00001", "1.23450", "-1", "100.0001")
 
 
 async def test_a_signed_zero_price_is_published_as_zero(cast):

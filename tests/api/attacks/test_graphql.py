@@ -81,7 +81,7 @@ def b64(raw: str) -> str:
 
 
 async def test_a_query_longer_than_the_limit_is_refused_before_parsing_and_logged_as_an_excerpt(
-        registry_client, callers, log):  # noqa: F811
+        registry_client, callers, log):
     query = "query Huge { __typename " + "a " * 100_000 + "}"  # 200 KB: under the 256 KiB body limit
     response, took = await post(registry_client, callers["auditor"], json.dumps({"query": query, "variables": {
         "filter": {"organization": "x" * 5_000}}}))
@@ -96,7 +96,7 @@ async def test_a_query_longer_than_the_limit_is_refused_before_parsing_and_logge
     await still_answers(registry_client, callers["auditor"])
 
 
-async def test_admins_read_the_excerpt_digest_and_reason_of_a_refusal(registry_client, callers, gql, log):  # noqa: F811
+async def test_admins_read_the_excerpt_digest_and_reason_of_a_refusal(registry_client, callers, gql, log):
     query = "{ __typename " + "a " * 15_000 + "}"
     response, _ = await post(registry_client, callers["auditor"], json.dumps({"query": query}))
     assert_problem(response, 413, "query-too-long")
@@ -107,7 +107,7 @@ async def test_admins_read_the_excerpt_digest_and_reason_of_a_refusal(registry_c
         "queryLength": len(query), "refusal": "query-too-long", "allowed": True}
 
 
-async def test_a_long_query_sent_by_get_is_refused_the_same_way(registry_client, callers, log):  # noqa: F811
+async def test_a_long_query_sent_by_get_is_refused_the_same_way(registry_client, callers, log):
     query = "{ __typename " + "a " * 15_000 + "}"
     response = await registry_client.get("/graphql", params={"query": query}, headers=callers["auditor"])
     assert_problem(response, 413, "query-too-long")
@@ -115,13 +115,13 @@ async def test_a_long_query_sent_by_get_is_refused_the_same_way(registry_client,
     assert row.refusal == "query-too-long" and len(row.query) == LIMITS.log_excerpt
 
 
-async def test_a_5_mb_query_is_refused_before_it_is_read_and_not_logged(registry_client, callers, log):  # noqa: F811
+async def test_a_5_mb_query_is_refused_before_it_is_read_and_not_logged(registry_client, callers, log):
     response, took = await post(registry_client, callers["auditor"], json.dumps({"query": "{ " + "a " * 2_500_000 + "}"}))
     assert_problem(response, 413, "content-too-large")
     assert took < CHEAP and await log.measure() == (0, 0)
 
 
-async def test_a_refused_callers_long_query_is_logged_as_an_excerpt(registry_client, callers, log):  # noqa: F811
+async def test_a_refused_callers_long_query_is_logged_as_an_excerpt(registry_client, callers, log):
     query = "{ __typename " + "a " * 100_000 + "}"
     response, _ = await post(registry_client, callers["operator"], json.dumps({"query": query}))
     assert_problem(response, 403, "role-required")
@@ -131,7 +131,7 @@ async def test_a_refused_callers_long_query_is_logged_as_an_excerpt(registry_cli
     assert row.query_sha256 == hashlib.sha256(query.encode()).hexdigest()
 
 
-async def test_a_query_refused_while_validating_keeps_an_excerpt_and_its_reason(gql, log):  # noqa: F811
+async def test_a_query_refused_while_validating_keeps_an_excerpt_and_its_reason(gql, log):
     # 40 fragments each spreading the next twice: 2^40 fields in 1.6 KB
     laughs = "query Laughs { ...F0 } " + " ".join(
         f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40)) + " fragment F40 on Query { __typename }"
@@ -144,7 +144,7 @@ async def test_a_query_refused_while_validating_keeps_an_excerpt_and_its_reason(
     assert row.query == laughs[:LIMITS.log_excerpt] and row.query_length == len(laughs)
 
 
-async def test_a_query_that_does_not_parse_keeps_an_excerpt_and_its_reason(gql, log):  # noqa: F811
+async def test_a_query_that_does_not_parse_keeps_an_excerpt_and_its_reason(gql, log):
     nested = "{" + "a{" * 3_000 + "b" + "}" * 3_001
     result = await gql(nested)
     assert "nested too deeply" in result["errors"][0]["message"]
@@ -153,7 +153,7 @@ async def test_a_query_that_does_not_parse_keeps_an_excerpt_and_its_reason(gql, 
     assert len(row.query) == LIMITS.log_excerpt and row.query_length == len(nested)
 
 
-async def test_an_operation_that_ran_keeps_its_whole_text(gql, log):  # noqa: F811
+async def test_an_operation_that_ran_keeps_its_whole_text(gql, log):
     query = "query Small($f: Filter) { resources(filter: $f) { edges { node { id } } } }"
     result = await gql(query, {"f": {"organization": "org-1"}})
     assert "errors" not in result
@@ -161,7 +161,7 @@ async def test_an_operation_that_ran_keeps_its_whole_text(gql, log):  # noqa: F8
     assert row.refusal is None and row.query == query and row.variables == {"f": {"organization": "org-1"}}
 
 
-async def test_a_nul_in_a_query_is_logged_without_breaking_the_log(gql, log):  # noqa: F811
+async def test_a_nul_in_a_query_is_logged_without_breaking_the_log(gql, log):
     result = await gql("{ __typename }\u0000")
     assert result["errors"][0]["message"].startswith("Syntax Error")
     (row,) = await log.rows()  # PostgreSQL text holds no NUL: the log shows U+FFFD, the digest has the original
@@ -188,7 +188,7 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("name", MALFORMED)
-async def test_a_malformed_body_is_a_400_problem(registry_client, callers, log, name):  # noqa: F811
+async def test_a_malformed_body_is_a_400_problem(registry_client, callers, log, name):
     response, took = await post(registry_client, callers["auditor"], MALFORMED[name])
     assert_problem(response, 400, "bad-json")
     assert took < CHEAP and await log.measure() == (0, 0)
@@ -197,28 +197,28 @@ async def test_a_malformed_body_is_a_400_problem(registry_client, callers, log, 
 
 @pytest.mark.parametrize("name", ["invalid UTF-8", "10,000-deep JSON", "a 5,000-digit number"])
 async def test_a_malformed_body_from_a_refused_caller_is_a_403_logged_without_its_body(
-        registry_client, callers, log, name):  # noqa: F811
+        registry_client, callers, log, name):
     response, _ = await post(registry_client, callers["operator"], MALFORMED[name])
     assert_problem(response, 403, "role-required")
     (row,) = await log.rows()
     assert row.query == "" and row.variables == {} and row.refusal == "role-required"
 
 
-async def test_deep_variables_sent_by_get_are_a_400_problem(registry_client, callers, log):  # noqa: F811
+async def test_deep_variables_sent_by_get_are_a_400_problem(registry_client, callers, log):
     response = await registry_client.get("/graphql", headers=callers["auditor"], params={
         "query": TYPENAME, "variables": "[" * 10_000 + "]" * 10_000})
     assert_problem(response, 400, "bad-json")
     assert await log.measure() == (0, 0)
 
 
-async def test_an_operation_name_that_is_not_a_string_is_a_400_problem(registry_client, callers, log):  # noqa: F811
+async def test_an_operation_name_that_is_not_a_string_is_a_400_problem(registry_client, callers, log):
     response, _ = await post(registry_client, callers["auditor"],
                              json.dumps({"query": TYPENAME, "operationName": {"a": 1}}))
     assert_problem(response, 400, "bad-request")
     assert await log.measure() == (0, 0)
 
 
-async def test_a_batch_of_1000_operations_is_refused_as_a_whole(registry_client, callers, log):  # noqa: F811
+async def test_a_batch_of_1000_operations_is_refused_as_a_whole(registry_client, callers, log):
     response, took = await post(registry_client, callers["auditor"], json.dumps([{"query": TYPENAME}] * 1_000))
     body = assert_problem(response, 400, "bad-request")
     assert body["detail"] == "Batching is not enabled"
@@ -243,7 +243,7 @@ CURSORS = {
 
 
 @pytest.mark.parametrize("field", CONNECTIONS)
-async def test_a_crafted_after_cursor_is_a_bad_cursor_error_on_every_connection(gql, field):  # noqa: F811
+async def test_a_crafted_after_cursor_is_a_bad_cursor_error_on_every_connection(gql, field):
     for name, cursor in CURSORS.items():
         result = await gql("query($after: String) { %s(after: $after) { edges { cursor } } }" % field,
                            {"after": cursor}, as_="admin")
@@ -253,12 +253,12 @@ async def test_a_crafted_after_cursor_is_a_bad_cursor_error_on_every_connection(
         assert result["data"] in (None, {field: None})
 
 
-async def test_a_string_cursor_on_the_ledger_sequence_is_a_bad_cursor(gql):  # noqa: F811
+async def test_a_string_cursor_on_the_ledger_sequence_is_a_bad_cursor(gql):
     result = await gql('{ ledgerEntries(after: "%s") { edges { cursor } } }' % b64('["abc"]'))
     assert result["errors"][0]["extensions"]["type"] == PROBLEMS + "bad-cursor"
 
 
-async def test_a_cursor_a_connection_issued_still_pages(gql, ledger):  # noqa: F811
+async def test_a_cursor_a_connection_issued_still_pages(gql, ledger):
     sequences = await ledger.append(3)
     first = await gql("{ ledgerEntries(first: 2) { edges { node { sequence } } pageInfo { endCursor } } }")
     cursor = first["data"]["ledgerEntries"]["pageInfo"]["endCursor"]
@@ -278,7 +278,7 @@ NODE_IDS = {
 
 
 @pytest.mark.parametrize("name", NODE_IDS)
-async def test_a_crafted_node_id_is_a_bad_node_id_error(gql, name):  # noqa: F811
+async def test_a_crafted_node_id_is_a_bad_node_id_error(gql, name):
     result = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": NODE_IDS[name]})
     (error,) = result["errors"]
     assert error["extensions"]["type"] == PROBLEMS + "bad-node-id", error
@@ -289,7 +289,7 @@ CONTROL = {"NUL": "\u0000", "ESC": "\u001b", "a line break": "\n", "RIGHT-TO-LEF
 
 
 @pytest.mark.parametrize("name", CONTROL)
-async def test_a_control_character_in_an_argument_is_refused_before_any_query(gql, statements, name):  # noqa: F811
+async def test_a_control_character_in_an_argument_is_refused_before_any_query(gql, statements, name):
     char = CONTROL[name]
     by_variable = await gql("query($f: Filter) { resources(filter: $f) { edges { node { id } } } }",
                             {"f": {"organization": f"org{char}1"}})
@@ -303,7 +303,7 @@ async def test_a_control_character_in_an_argument_is_refused_before_any_query(gq
 # --- Shape of the operation: depth, cost, aliases, fragments, introspection, tokens -----------------------
 
 
-async def test_a_query_deeper_than_the_limit_is_refused(gql):  # noqa: F811
+async def test_a_query_deeper_than_the_limit_is_refused(gql):
     deep = "{ complianceRecords { edges { node { agreement { plan { organization { " + "name " + "} } } } } } }"
     assert "errors" not in await gql(deep)
     schema = build_schema(GraphQLSettings(max_depth=4))
@@ -311,7 +311,7 @@ async def test_a_query_deeper_than_the_limit_is_refused(gql):  # noqa: F811
     assert result.errors[0].extensions == {"code": "QUERY_TOO_DEEP", "value": 6, "limit": 4}
 
 
-async def test_more_aliases_than_the_limit_are_refused(gql):  # noqa: F811
+async def test_more_aliases_than_the_limit_are_refused(gql):
     many = "{ " + " ".join(f"a{i}: __typename" for i in range(LIMITS.max_aliases + 1)) + " }"
     result = await gql(many)
     assert result["errors"][0]["extensions"]["code"] == "TOO_MANY_ALIASES"
@@ -319,7 +319,7 @@ async def test_more_aliases_than_the_limit_are_refused(gql):  # noqa: F811
     assert "errors" not in await gql(enough)
 
 
-async def test_aliased_pages_are_priced_together(gql):  # noqa: F811
+async def test_aliased_pages_are_priced_together(gql):
     pages = "{ " + " ".join(f"p{i}: resources(first: 100) {{ edges {{ node {{ name organization {{ name }} }} }} }}"
                             for i in range(60)) + " }"
     result = await gql(pages)
@@ -327,7 +327,7 @@ async def test_aliased_pages_are_priced_together(gql):  # noqa: F811
 
 
 @pytest.mark.parametrize("fragments", [20, 40, 60])
-async def test_fragments_spreading_each_other_are_measured_once_each(gql, fragments):  # noqa: F811
+async def test_fragments_spreading_each_other_are_measured_once_each(gql, fragments):
     laughs = "query { ...F0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}"
                                          for i in range(fragments)) + f" fragment F{fragments} on Query {{ __typename }}"
     started = time.perf_counter()
@@ -336,7 +336,7 @@ async def test_fragments_spreading_each_other_are_measured_once_each(gql, fragme
     assert result["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
 
 
-async def test_a_long_chain_of_fragments_is_refused_without_unexpected_error(gql):  # noqa: F811
+async def test_a_long_chain_of_fragments_is_refused_without_unexpected_error(gql):
     chain = "query { ...F0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(500)) \
         + " fragment F500 on Query { __typename }"
     assert len(chain) < LIMITS.max_query_length
@@ -345,17 +345,17 @@ async def test_a_long_chain_of_fragments_is_refused_without_unexpected_error(gql
     assert all(e["message"] != "Unexpected error." for e in result["errors"])
 
 
-async def test_a_fragment_cycle_is_refused(gql):  # noqa: F811
+async def test_a_fragment_cycle_is_refused(gql):
     result = await gql("query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }")
     assert result["errors"][0]["message"] == "Cannot spread fragment 'A' within itself via 'B'."
 
 
-async def test_an_unknown_fragment_is_refused(gql):  # noqa: F811
+async def test_an_unknown_fragment_is_refused(gql):
     result = await gql("{ ...Nowhere }")
     assert result["errors"][0]["message"] == "Unknown fragment 'Nowhere'."
 
 
-async def test_introspection_is_refused_outside_the_demo(gql):  # noqa: F811
+async def test_introspection_is_refused_outside_the_demo(gql):
     result = await gql("{ __schema { types { name } } }")
     assert "introspection" in result["errors"][0]["message"].lower()
 
@@ -378,7 +378,7 @@ async def test_the_parser_stops_at_the_token_limit():
     assert "more than 50 tokens" in result.errors[0].message
 
 
-async def test_refused_inputs_in_a_burst_stay_cheap_and_the_log_bounded(registry_client, callers, log):  # noqa: F811
+async def test_refused_inputs_in_a_burst_stay_cheap_and_the_log_bounded(registry_client, callers, log):
     """Twenty of the worst inputs at once: each answered with its refusal, the log growing by excerpts only."""
     big = json.dumps({"query": "{ __typename " + "a " * 100_000 + "}"})
     bodies = [big, MALFORMED["10,000-deep JSON"], MALFORMED["a 5,000-digit number"], MALFORMED["invalid UTF-8"]] * 5

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import json
 import time
 import zipfile
@@ -83,7 +84,7 @@ async def _send(client, path: str, files: dict, headers: dict):
         done.set()
         await watcher
     marks = [start, *(t for t in answered if t <= end), end]
-    stall = max(b - a for a, b in zip(marks, marks[1:]))
+    stall = max(b - a for a, b in itertools.pairwise(marks))
     probe = Probe(end - start, stall, len(marks) - 2, max(peak, _rss()) - baseline)
     print(f"\n{path} {files['file'][0]}: {response.status_code} {_slug(response)} in {probe.seconds:.2f} s, "
           f"/healthz answered {probe.health_answers}x (longest wait {probe.health_stall:.3f} s), "
@@ -133,7 +134,7 @@ def _inline(ref: str, text: str) -> str:
 def _sheet(dimension: str, rows: Iterable[str]) -> Iterator[bytes]:
     yield (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
            f'spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>').encode()
-    yield ('<row r="1">' + "".join(_inline(f"{c}1", t) for c, t in zip("ABCD", HEADER)) + "</row>").encode()
+    yield ('<row r="1">' + "".join(_inline(f"{c}1", t) for c, t in zip("ABCD", HEADER, strict=True)) + "</row>").encode()
     yield from (row.encode() for row in rows)
     yield b"</sheetData></worksheet>"
 
@@ -161,7 +162,7 @@ def _xlsx(sheet_xml: Iterable[bytes]) -> bytes:
 
 
 def _valid_row(number: int) -> str:
-    return f'<row r="{number}">' + "".join(_inline(f"{c}{number}", t) for c, t in zip("ABCD", ROW)) + "</row>"
+    return f'<row r="{number}">' + "".join(_inline(f"{c}{number}", t) for c, t in zip("ABCD", ROW, strict=True)) + "</row>"
 
 
 _million: list[bytes] = []

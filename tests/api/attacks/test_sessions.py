@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import os
 import stat
 from datetime import UTC, datetime, timedelta
@@ -215,10 +216,8 @@ def decodings(text: str) -> list[bytes]:
     out = [text.encode()]
     for part in [text, *text.split(".")]:
         for decode in (base64.urlsafe_b64decode, base64.b64decode):
-            try:
+            with contextlib.suppress(binascii.Error, ValueError):
                 out.append(decode(part + "=" * (-len(part) % 4)))
-            except (binascii.Error, ValueError):
-                pass
     return out
 
 
@@ -269,9 +268,9 @@ async def test_a_session_logged_out_at_one_replica_is_dead_at_another(apps, clea
     first = create_console(console_settings(), transport=_Hosts(apps))
     # The other replica polls auth's revocation list in the background, as in production.
     second = create_console(console_settings(revocation_poll_seconds=0.05), transport=_Hosts(apps))
-    async with first.router.lifespan_context(first), second.router.lifespan_context(second):
-        async with (Browser(transport=httpx.ASGITransport(app=first), base_url=CONSOLE) as at_first,
-                    Browser(transport=httpx.ASGITransport(app=second), base_url=CONSOLE) as at_second):
+    async with (first.router.lifespan_context(first), second.router.lifespan_context(second),
+                Browser(transport=httpx.ASGITransport(app=first), base_url=CONSOLE) as at_first,
+                Browser(transport=httpx.ASGITransport(app=second), base_url=CONSOLE) as at_second):
             operator = await people.person("operator")
             await at_first.login(operator.username)
             at_second.cookies.set("pdr_console", at_first.cookies.get("pdr_console"), domain="console.test")

@@ -52,7 +52,7 @@ def claims(audience: str = "pdr-registry", drop: tuple[str, ...] = (), **overrid
     return {k: v for k, v in base.items() if k not in drop}
 
 
-def _forgery(apps, case: str, audience: str) -> str:
+def _forgery(apps, case: str, audience: str) -> str:  # noqa: PLR0911, PLR0912 (a catalogue: one case a branch)
     active = apps.auth.state.keyring.active
     now = int(time.time())
     sign = active.sign

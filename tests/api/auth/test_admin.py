@@ -45,7 +45,7 @@ async def test_anonymous_and_wrong_audience_tokens_are_401(people, auth_client):
     assert (await auth_client.post("/orgs", json=org_body(), headers=admin.headers)).status_code == 401
 
 
-@pytest.mark.parametrize("field, value", [
+@pytest.mark.parametrize(("field", "value"), [
     ("uscc", "91350100M000100Y44"),  # wrong check character (…Y43 is valid)
     ("uscc", "short"),
     ("region_code", "990000"),

@@ -143,7 +143,7 @@ async def test_client_credentials_refuses_bad_secret_and_unknown_scope(apps, aut
     assert wide.status_code == 400 and wide.json()["error"] == "invalid_scope"
 
 
-@pytest.mark.parametrize("data, error", [
+@pytest.mark.parametrize(("data", "error"), [
     ({}, "invalid_request"),
     ({"grant_type": "authorization_code"}, "unsupported_grant_type"),
     ({"grant_type": "password"}, "invalid_request"),

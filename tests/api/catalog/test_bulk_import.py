@@ -94,7 +94,7 @@ async def test_xlsx_catalogue_imports_like_csv(apps, registry_client, cast):
 
 async def test_duplicate_names_in_one_file_are_reported(registry_client, cast):
     agency = cast["agency"]
-    rows = CSV.splitlines()[:2] + [CSV.splitlines()[1]]
+    rows = [*CSV.splitlines()[:2], CSV.splitlines()[1]]
     report = (await registry_client.post("/catalog/import", files=_upload("\n".join(rows)),
                                          headers=agency.headers)).json()
     assert report["created"] == 1 and report["errors"][0]["reason"].startswith("duplicate of row 2")
@@ -116,7 +116,7 @@ async def test_missing_required_column_rejects_the_file(apps, registry_client, c
     assert await _count(apps, Resource) == 0
 
 
-@pytest.mark.parametrize("content,name", [(b"\x00\x01garbage", "x.xlsx"), (b"a,b\n", "x.txt"), (b"", "x.csv"),
+@pytest.mark.parametrize(("content", "name"), [(b"\x00\x01garbage", "x.xlsx"), (b"a,b\n", "x.txt"), (b"", "x.csv"),
                                           (b"\xff\xfe\xfa", "x.csv")])
 async def test_unreadable_files_are_problems_not_500s(registry_client, cast, content, name):
     agency = cast["agency"]

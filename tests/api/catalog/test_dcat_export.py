@@ -182,7 +182,7 @@ RECORD_FORMATS = [("text/turtle", "turtle", "text/turtle"), ("application/ld+jso
                   ("application/rdf+xml;q=0.5, application/ld+json", "json-ld", "application/ld+json")]
 
 
-@pytest.mark.parametrize("accept, fmt, media_type", RECORD_FORMATS)
+@pytest.mark.parametrize(("accept", "fmt", "media_type"), RECORD_FORMATS)
 async def test_a_record_iri_resolves_by_content_negotiation(apps, registry_client, subjects, shapes, full_shapes,
                                                             accept, fmt, media_type):
     resource, api, _ = await _complete_seed(apps, subjects)
@@ -225,7 +225,7 @@ async def test_the_rdfxml_export_conforms(apps, registry_client, subjects, shape
     _conforms(Graph().parse(data=response.text, format="xml"), shapes)
 
 
-@pytest.mark.parametrize("path, fmt", [("/catalog.ttl", "turtle"), ("/catalog.jsonld", "json-ld"),
+@pytest.mark.parametrize(("path", "fmt"), [("/catalog.ttl", "turtle"), ("/catalog.jsonld", "json-ld"),
                                        ("/catalog.rdf", "xml")])
 async def test_text_is_escaped_in_every_serialization(registry_client, subjects, path, fmt):
     """Titles and descriptions are written without rdflib's Literal (catalog/dcat_serialize.py ``Text``)."""

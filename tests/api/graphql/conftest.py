@@ -103,7 +103,7 @@ class GraphQL:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def gql(registry_client, callers) -> GraphQL:  # noqa: F811  (the imported fixture)
+async def gql(registry_client, callers) -> GraphQL:  # the imported fixture
     return GraphQL(registry_client, callers)
 
 

@@ -92,7 +92,7 @@ async def test_an_auditor_field_error_with_a_problem_type_stays_a_graphql_error(
     assert result["errors"][0]["extensions"]["type"] == PROBLEM_BASE + "bad-cursor"
 
 
-@pytest.mark.parametrize("caller", ("admin", "auditor", *REFUSED_ROLES, "anonymous"))
+@pytest.mark.parametrize("caller", ["admin", "auditor", *REFUSED_ROLES, "anonymous"])
 async def test_query_log_is_readable_by_admins_only(gql, caller):
     query = "{ queryLog(first: 5) { edges { node { subject } } } }"
     if caller == "admin":

@@ -21,9 +21,9 @@ async def test_too_deep_a_query_is_refused(gql):
 
 
 async def test_too_costly_a_query_is_refused_before_it_runs(gql):
-    costly = "{ agreements(first: 100) { edges { node { resources { name organization { name } } products {" \
-             " name organization { name } } versions { version } plan { name } } } } " \
-             "complianceRecords(first: 100) { edges { node { subject { ... on Product { name } } } } } }"
+    costly = ("{ agreements(first: 100) { edges { node { resources { name organization { name } } products {"
+              " name organization { name } } versions { version } plan { name } } } } "
+              "complianceRecords(first: 100) { edges { node { subject { ... on Product { name } } } } } }")
     schema = build_schema(GraphQLSettings(max_cost=500))
     result = await schema.execute(costly)
     assert result.errors and result.errors[0].extensions["code"] == "QUERY_TOO_COSTLY"

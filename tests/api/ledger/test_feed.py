@@ -67,7 +67,7 @@ async def test_server_sent_events_resume_after_last_event_id(registry_client, le
     assert data["sequence"] == 3
 
 
-@pytest.mark.parametrize("params,headers", [
+@pytest.mark.parametrize(("params", "headers"), [
     ({"limit": 0}, {}), ({"limit": 1001}, {}), ({"after": -1}, {}), ({"wait": 61}, {}), ({"after": "x"}, {}),
 ])
 async def test_bad_feed_parameters_are_problems(registry_client, callers, params, headers):

@@ -84,7 +84,7 @@ async def test_quote_gives_tier_breakdown_without_login(registry_client, people,
     assert r.status_code == 200, r.text
     q = r.json()
     assert q["total"] == "4200.00"
-    assert [(l["quantity"], l["unit_price"], l["amount"]) for l in q["lines"]] == [
+    assert [(line["quantity"], line["unit_price"], line["amount"]) for line in q["lines"]] == [
         (10000, "0.05", "500.00"), (90000, "0.03", "2700.00"), (50000, "0.02", "1000.00")]
     welfare = await registry_client.post(f"/products/{w.product_id}/quote",
                                          json={"use_type": "public_welfare", "quantity": 150000})

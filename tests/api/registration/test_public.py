@@ -76,7 +76,7 @@ async def test_certificate_is_a_compact_jws_a_portal_verifies_offline_with_the_r
         assert claims["registration_type"] == "first"
         assert (claims["valid_from"], claims["valid_until"]) == (registered["valid_from"],
                                                                  registered["valid_until"])
-    head, body, signature = token.split(".")
+    head, _body, signature = token.split(".")
     forged = jwt.utils.base64url_encode(json.dumps(claims | {"valid_until": "2099-12-31"}).encode()).decode()
     try:
         jwt.decode(f"{head}.{forged}.{signature}", jwt.PyJWK(key).key, algorithms=["ES256"])

@@ -81,7 +81,7 @@ async def test_every_field_scoring_reads_is_in_the_registrys_published_feed_sche
     assert compatible(registry_openapi, record, ours_defs, ours, kind) == []
 
 
-@pytest.mark.parametrize("page, name", [(EventPage, "EventPage"), (ResourcePage, "ResourcePage")])
+@pytest.mark.parametrize(("page", "name"), [(EventPage, "EventPage"), (ResourcePage, "ResourcePage")])
 async def test_the_feed_pages_carry_what_the_consumer_reads(registry_openapi, page, name):
     theirs = registry_openapi.components[name]
     fields = set(page.model_fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 from io import BytesIO
@@ -132,8 +133,8 @@ async def test_report_downloads_as_a_pdf_with_the_chinese_font_embedded(world, s
     assert any("WenQuanYiMicroHei" in name for name in embedded), embedded
     if shutil.which("pdftoppm"):  # poppler renders the first page: a real reader opens it
         (tmp_path / "report.pdf").write_bytes(response.content)
-        subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(tmp_path / "report.pdf"),
-                        str(tmp_path / "page")], check=True, timeout=60)
+        await asyncio.to_thread(subprocess.run, ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1",
+                                str(tmp_path / "report.pdf"), str(tmp_path / "page")], check=True, timeout=60)
         assert any(p.stat().st_size > 1000 for p in tmp_path.glob("page*.png"))
     english = await _report(scoring_client, auditor, run["id"], format="pdf", lang="en")
     assert "Public data valorization evaluation report" in PdfReader(BytesIO(english.content)).pages[0].extract_text()

@@ -59,7 +59,7 @@ async def test_every_role_reads_only_the_value_scores_it_may(apps, registry_clie
 
 async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_step(
         apps, registry_client, scoring_client, callers):
-    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
+    p1, _r1 = await _seed(apps, registry_client, scoring_client, callers)
     score = (await scoring_client.get(f"/value-scores/product/{p1}", headers=callers["operator"].headers)).json()
     response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
         "subject_kind": "product", "subject_id": p1, "approach": "cost", "cost": COST})
@@ -78,7 +78,7 @@ async def test_cost_valuation_takes_quality_from_the_value_score_and_shows_each_
 async def test_cost_valuation_is_exact_where_rounding_each_step_was_off_by_seventy_fen(
         apps, registry_client, scoring_client, callers):
     """1 234 567.89 × 0.8765 × 5/7 = 772 927.68…; shares and δ rounded to 6 places gave 772 928.39."""
-    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
+    p1, _r1 = await _seed(apps, registry_client, scoring_client, callers)
     cost = {"preparation": "1234567.89", "direct": "0", "indirect": "0", "used_years": "2", "remaining_years": "5",
             "quality_coefficient": "0.8765"}
     created = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
@@ -94,7 +94,7 @@ async def test_cost_valuation_is_exact_where_rounding_each_step_was_off_by_seven
 
 
 async def test_income_and_market_valuations_are_exact(apps, registry_client, scoring_client, callers):
-    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
+    p1, _r1 = await _seed(apps, registry_client, scoring_client, callers)
     income = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
         "subject_kind": "product", "subject_id": p1, "approach": "income",
         "income": {"risk_free_rate": "0.025", "risk_premium": "0.075", "cash_flows": ["110000", "121000"]}})
@@ -109,7 +109,7 @@ async def test_income_and_market_valuations_are_exact(apps, registry_client, sco
 async def test_income_on_exactly_half_a_fen_rounds_up_once(apps, registry_client, scoring_client, callers):
     """2.29/1.2 + 2.21/1.2² + 2.82/1.2³ = 5.075 exactly, from three non-terminating present values; JSON
     numbers are taken at their decimal value."""
-    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
+    p1, _r1 = await _seed(apps, registry_client, scoring_client, callers)
     response = await scoring_client.post("/valuations", headers=callers["operator"].headers, json={
         "subject_kind": "product", "subject_id": p1, "approach": "income",
         "income": {"risk_free_rate": 0.1, "risk_premium": 0.1, "cash_flows": [2.29, 2.21, 2.82]}})
@@ -121,7 +121,7 @@ async def test_income_on_exactly_half_a_fen_rounds_up_once(apps, registry_client
 
 
 async def test_valuation_input_is_validated(apps, registry_client, scoring_client, callers):
-    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
+    p1, _r1 = await _seed(apps, registry_client, scoring_client, callers)
     for body in (
         {"subject_kind": "product", "subject_id": p1, "approach": "income"},
         {"subject_kind": "product", "subject_id": p1, "approach": "income",
@@ -138,7 +138,7 @@ async def test_valuation_input_is_validated(apps, registry_client, scoring_clien
 
 async def test_non_finite_out_of_range_or_over_precise_valuation_input_is_a_problem_naming_the_field(
         apps, registry_client, scoring_client, callers):
-    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
+    p1, _r1 = await _seed(apps, registry_client, scoring_client, callers)
     income = {"risk_free_rate": "0.02", "risk_premium": "0.05", "cash_flows": ["100"]}
     comparable = {"name": "A", "price": "100"}
     for approach, params, field in (
@@ -165,7 +165,7 @@ async def test_non_finite_out_of_range_or_over_precise_valuation_input_is_a_prob
 
 async def test_every_role_may_value_and_read_valuations_only_as_allowed(apps, registry_client, scoring_client,
                                                                          callers):
-    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
+    p1, _r1 = await _seed(apps, registry_client, scoring_client, callers)
     body = {"subject_kind": "product", "subject_id": p1, "approach": "cost",
             "cost": {**COST, "quality_coefficient": "0.8"}}
     create = {"operator": 201, "authority": 201, "admin": 201, "agency": 403, "registrar": 403, "auditor": 403,
@@ -184,7 +184,7 @@ async def test_every_role_may_value_and_read_valuations_only_as_allowed(apps, re
 
 
 async def test_contest_and_resolution_stay_with_the_score(apps, registry_client, scoring_client, callers):
-    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
+    p1, _r1 = await _seed(apps, registry_client, scoring_client, callers)
     filed = await scoring_client.post("/contests", headers=callers["operator"].headers, json={
         "target_kind": "value_score", "target_id": f"product/{p1}",
         "reason": "Our product has three more scenarios since March."})
@@ -207,7 +207,7 @@ async def test_contest_and_resolution_stay_with_the_score(apps, registry_client,
 
 
 async def test_only_the_scored_organization_may_contest(apps, registry_client, scoring_client, callers):
-    p1, r1 = await _seed(apps, registry_client, scoring_client, callers)
+    _p1, _r1 = await _seed(apps, registry_client, scoring_client, callers)
     run = (await scoring_client.post("/evaluation-runs", headers=callers["authority"].headers, json={
         "subject_kind": "organization", "subject_ids": [callers["agency"].org_id], "period": "2025"})).json()
     evaluation_id = run["evaluations"][0]["id"]

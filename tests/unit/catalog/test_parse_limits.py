@@ -128,12 +128,12 @@ def test_rdfxml_within_the_limits_is_read():
     assert sheet.rows[0][1][0] == "数据集"
 
 
-@pytest.mark.parametrize("body,slug", [
+@pytest.mark.parametrize(("body", "slug"), [
     ("<rdf:Description><dct:title>" + "x" * 11 + "</dct:title></rdf:Description>", "import-cell-too-large"),
     ("<rdf:Description/>" + " " * 11 + "<rdf:Description/>", "import-cell-too-large"),  # a long tail
     ("<rdf:Description><rdf:value>" * 5 + "</rdf:value></rdf:Description>" * 5, "import-too-deep"),
-    ('<rdf:Description><dct:title rdf:parseType="Literal"><a/><a/></dct:title>'
-     '<dct:description rdf:parseType="Literal"><a/><a/></dct:description></rdf:Description>', "import-xml-literal"),
+    (('<rdf:Description><dct:title rdf:parseType="Literal"><a/><a/></dct:title>'
+      '<dct:description rdf:parseType="Literal"><a/><a/></dct:description></rdf:Description>'), "import-xml-literal"),
 ])
 def test_rdfxml_past_a_limit_is_refused_before_rdflib_reads_it(body, slug):
     assert _refusal(lambda: sheet_from_dcat("c.rdf", _rdfxml(body), SMALL)).slug == slug

@@ -25,7 +25,7 @@ DOMAIN_5 = {
 }
 
 
-@pytest.mark.parametrize("example, rule_id", sorted(DOMAIN_5.items()))
+@pytest.mark.parametrize(("example", "rule_id"), sorted(DOMAIN_5.items()))
 def test_every_domain_section_5_rule_is_in_the_catalog_with_citation_and_severity(example, rule_id):
     rule = catalog()[rule_id]
     assert rule.citation and rule.title

@@ -55,7 +55,7 @@ def test_every_rule_is_named_by_a_test_of_its_own():
     assert all(any(not t.startswith(catalog_tests) for t in tests) for tests in proofs.values()), proofs
 
 
-@pytest.mark.parametrize("step, default", [
+@pytest.mark.parametrize(("step", "default"), [
     ("first filing", "20 working days"), ("acceptance", "3 working days"), ("review", "20 working days"),
     ("notice", "10 working days"), ("cancellation", "10 working days"), ("validity", "3 years"),
     ("renewal window", "60 calendar days")])

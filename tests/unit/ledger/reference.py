@@ -32,8 +32,8 @@ def path(m: int, leaves: list[bytes]) -> list[bytes]:
         return []
     k = _k(n)
     if m < k:
-        return path(m, leaves[:k]) + [mth(leaves[k:])]
-    return path(m - k, leaves[k:]) + [mth(leaves[:k])]
+        return [*path(m, leaves[:k]), mth(leaves[k:])]
+    return [*path(m - k, leaves[k:]), mth(leaves[:k])]
 
 
 def subproof(m: int, leaves: list[bytes], b: bool) -> list[bytes]:
@@ -42,8 +42,8 @@ def subproof(m: int, leaves: list[bytes], b: bool) -> list[bytes]:
         return [] if b else [mth(leaves)]
     k = _k(n)
     if m <= k:
-        return subproof(m, leaves[:k], b) + [mth(leaves[k:])]
-    return subproof(m - k, leaves[k:], False) + [mth(leaves[:k])]
+        return [*subproof(m, leaves[:k], b), mth(leaves[k:])]
+    return [*subproof(m - k, leaves[k:], False), mth(leaves[:k])]
 
 
 def proof(m: int, leaves: list[bytes]) -> list[bytes]:

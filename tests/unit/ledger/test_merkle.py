@@ -61,7 +61,7 @@ def test_appending_one_leaf_at_a_time_keeps_the_root_equal_to_the_recursive_defi
     for size, frontier, nodes in _grow(LEAVES):
         assert merkle.root_from_frontier(frontier) == reference.mth(LEAVES[:size])
         assert merkle.subtree_hash(0, size, nodes.__getitem__) == reference.mth(LEAVES[:size])
-        assert len(frontier) == bin(size).count("1")  # O(log n) state
+        assert len(frontier) == (size).bit_count()  # O(log n) state
 
 
 def test_inclusion_proofs_equal_rfc_path_and_verify_for_every_leaf_and_size():

@@ -39,7 +39,7 @@ def test_profit_rate_above_yield_plus_six_points_is_refused():
 
 
 def test_subsidies_cannot_exceed_cost():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot exceed the operating cost"):
         maximum_allowed_revenue(operating_cost=D("100"), subsidies=D("101"), taxes=D("0"),
                                 profit_rate=D("1"), treasury_yield=D("2"))
 
@@ -66,7 +66,7 @@ def test_maximum_is_cost_plus_profit_plus_taxes(cost, subsidy, taxes, rate, yld)
     assert r.allowed_profit <= to_fen((cost - subsidy) * (yld + 6) / 100)
 
 
-@pytest.mark.parametrize("actual, who", [
+@pytest.mark.parametrize(("actual", "who"), [
     ("1100000.00", "operator"),    # exactly +10 %: the operator adjusts its specific prices
     ("900000.00", "operator"),     # exactly −10 %
     ("1100000.01", "authorizer"),  # just above: the authorizer adjusts the ceiling
@@ -98,7 +98,7 @@ def test_revenue_below_the_maximum_carries_nothing():
 
 
 def test_cycle_longer_than_three_years_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a review cycle lasts 1 to 3 years"):
         cycle_maximum(D("1"), 4)
 
 
@@ -114,6 +114,6 @@ def test_cycle_maximum_never_negative_and_benchmark_in_fen(annual, years, carrie
 def test_money_refuses_float_and_sub_fen_amounts():
     with pytest.raises(TypeError):
         yuan(0.1)  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="more than two decimal places"):
         yuan("0.001")
     assert yuan("12.3") == D("12.30")

@@ -18,14 +18,14 @@ def tier_lists(draw):
     bounds = sorted(draw(st.sets(st.integers(1, 10_000), min_size=n - 1, max_size=n - 1)))
     fen = sorted(draw(st.lists(st.integers(0, 100_000), min_size=n, max_size=n)), reverse=True)
     prices = [D(f) / 100 for f in fen]
-    return [Tier(b, p) for b, p in zip(bounds + [None], prices, strict=True)]
+    return [Tier(b, p) for b, p in zip([*bounds, None], prices, strict=True)]
 
 
 def test_worked_example_call_volume_tiers():
     """10 000 calls at 0.05, to 100 000 at 0.03, beyond at 0.02: 150 000 calls cost 500 + 2 700 + 1 000."""
     tiers = [Tier(10_000, D("0.05")), Tier(100_000, D("0.03")), Tier(None, D("0.02"))]
     q = quote(tiers, 150_000)
-    assert [(l.from_unit, l.to_unit, l.amount) for l in q.lines] == [
+    assert [(line.from_unit, line.to_unit, line.amount) for line in q.lines] == [
         (1, 10_000, D("500.00")), (10_001, 100_000, D("2700.00")), (100_001, 150_000, D("1000.00"))]
     assert q.total == D("4200.00")
 
@@ -33,7 +33,7 @@ def test_worked_example_call_volume_tiers():
 def test_quote_continues_cumulative_position_within_the_period():
     tiers = [Tier(100, D("1.00")), Tier(None, D("0.50"))]
     q = quote(tiers, 20, already_used=90)
-    assert [(l.quantity, l.unit_price) for l in q.lines] == [(10, D("1.00")), (10, D("0.50"))]
+    assert [(line.quantity, line.unit_price) for line in q.lines] == [(10, D("1.00")), (10, D("0.50"))]
     assert q.total == D("15.00")
 
 
@@ -41,7 +41,7 @@ def test_zero_quantity_costs_nothing():
     assert quote([Tier(None, D("9.99"))], 0).total == D("0.00")
 
 
-@pytest.mark.parametrize("tiers, message", [
+@pytest.mark.parametrize(("tiers", "message"), [
     ([], "at least one"),
     ([Tier(10, D("1")), Tier(None, D("2"))], "may not rise"),
     ([Tier(10, D("1")), Tier(5, D("1")), Tier(None, D("1"))], "rise strictly"),
@@ -76,10 +76,10 @@ def test_unit_price_never_rises_with_volume(tiers, q):
 @given(tier_lists(), st.integers(0, 20_000))
 def test_quote_is_exact_fen_and_lines_add_up(tiers, q):
     result = quote(tiers, q)
-    assert result.total == sum((l.amount for l in result.lines), D(0))
-    assert sum(l.quantity for l in result.lines) == q
+    assert result.total == sum((line.amount for line in result.lines), D(0))
+    assert sum(line.quantity for line in result.lines) == q
     assert result.total == result.total.quantize(D("0.01"))
-    assert all(isinstance(l.amount, Decimal) for l in result.lines)
+    assert all(isinstance(line.amount, Decimal) for line in result.lines)
 
 
 @settings(max_examples=200, deadline=None)

@@ -52,12 +52,12 @@ def test_perfectly_consistent_matrix_has_zero_cr_and_exact_weights():
     assert result.consistency_ratio == pytest.approx(0, abs=1e-9)
 
 
-@pytest.mark.parametrize("matrix", [
-    [[1, 2], [2, 1]],                  # not reciprocal
-    [[2, 1], [1, 1]],                  # diagonal not 1
-    [[1, 2, 3], [0.5, 1, 1]],          # not square
-    [[1, -2], [-0.5, 1]],              # negative judgement
+@pytest.mark.parametrize(("matrix", "refusal"), [
+    ([[1, 2], [2, 1]], "not reciprocal"),
+    ([[2, 1], [1, 1]], "diagonal"),
+    ([[1, 2, 3], [0.5, 1, 1]], "must be square"),
+    ([[1, -2], [-0.5, 1]], "positive number"),
 ])
-def test_malformed_pairwise_matrices_are_rejected(matrix):
-    with pytest.raises(ValueError):
+def test_malformed_pairwise_matrices_are_rejected(matrix, refusal):
+    with pytest.raises(ValueError, match=refusal):
         ahp_weights(matrix)

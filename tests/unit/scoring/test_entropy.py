@@ -44,14 +44,14 @@ def test_no_discrimination_at_all_gives_equal_weights_not_nan():
 
 
 def test_entropy_refuses_negative_values_and_single_alternatives():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="non-negative"):
         entropy_weights([[1, -1], [2, 3]])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least two alternatives"):
         entropy_weights([[1, 2]])
 
 
 def test_combination_weighs_expert_by_alpha_and_data_by_the_rest():
     assert combine_weights([0.6, 0.4], [0.2, 0.8], 0.5) == pytest.approx((0.4, 0.6))
     assert combine_weights([0.6, 0.4], [0.2, 0.8], 1.0) == pytest.approx((0.6, 0.4))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="same criteria"):
         combine_weights([1.0], [0.5, 0.5], 0.5)

@@ -36,8 +36,8 @@ def _replace_dimension_matrix(text: str, matrix: str) -> str:
 
 
 def test_model_with_inconsistent_ahp_matrix_is_refused_naming_its_cr():
-    inconsistent = "[[1, 9, 1, 1, 1, 1], [0.1111111, 1, 9, 1, 1, 1], [1, 0.1111111, 1, 9, 1, 1]," \
-                   " [1, 1, 0.1111111, 1, 9, 1], [1, 1, 1, 0.1111111, 1, 9], [1, 1, 1, 1, 0.1111111, 1]]"
+    inconsistent = ("[[1, 9, 1, 1, 1, 1], [0.1111111, 1, 9, 1, 1, 1], [1, 0.1111111, 1, 9, 1, 1],"
+                    " [1, 1, 0.1111111, 1, 9, 1], [1, 1, 1, 0.1111111, 1, 9], [1, 1, 1, 1, 0.1111111, 1]]")
     with pytest.raises(InconsistentJudgements) as refused:
         parse_model(_replace_dimension_matrix(default_yaml(), inconsistent))
     assert refused.value.result.consistency_ratio >= 0.1

@@ -100,7 +100,7 @@ def test_workbook_holds_the_ranking_as_numbers():
     assert ranking[1] == (1, "机构a", "a", 70.0, "B", 80, 70, 60, 50, 40, 30, 6.0)
     assert ranking[2][1] == LONG_NAME and ranking[2][-1] is None
     assert book["Ranking"]["D2"].number_format == "0.00"
-    moved = [r for r in book["What moved"].iter_rows(values_only=True)][1:]
+    moved = list(book["What moved"].iter_rows(values_only=True))[1:]
     assert moved[0][:4] == (1, "机构a", "Indicators whose contribution changed most", "i6")
 
 

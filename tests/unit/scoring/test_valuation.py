@@ -185,7 +185,7 @@ def test_a_step_without_an_exact_decimal_shows_fifty_digits_and_says_so():
 def test_every_present_value_step_is_the_exact_figure_to_fifty_digits():
     flows = [D("2.29"), D("2.21"), D("2.82")]
     _, steps = income_approach(risk_free_rate=D("0.1"), risk_premium=D("0.1"), cash_flows=flows)
-    for t, (f, step) in enumerate(zip(flows, steps[1:4]), start=1):
+    for t, (f, step) in enumerate(zip(flows, steps[1:4], strict=True), start=1):
         exact = Q(f) / Q(6, 5) ** t
         assert abs(Q(D(step["result"])) - exact) <= exact / 10**49
         assert step["exact"] is (exact == Q(D(step["result"])))
@@ -316,7 +316,7 @@ def test_income_exactly_on_a_half_fen_rounds_up(case):
 def test_cost_value_is_the_exact_formula_rounded_once(costs, quality, used, remaining):
     if used + remaining == 0:
         remaining = D(1)
-    params = dict(zip(("preparation", "direct", "indirect", "opportunity", "taxes"), costs),
+    params = dict(zip(("preparation", "direct", "indirect", "opportunity", "taxes"), costs, strict=True),
                   quality_coefficient=quality, used_years=used, remaining_years=remaining)
     value, _ = cost_approach(**params)
     assert value == half_up(cost_exact(**params)) and value.as_tuple().exponent == -2
