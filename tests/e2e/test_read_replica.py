@@ -8,21 +8,28 @@ serves right after a write cannot see that write. Then:
   writes: pinned to the primary), while an anonymous reader asking at the same moment gets 404 from the
   standby; once the standby has replayed the approval, the anonymous reader finds it too;
 - the metrics and the standby's own pg_stat_activity show the standby serving reads;
-- with the standby stopped, public reads still answer (from the primary, counted as standby-down).
+- with the standby stopped, public reads still answer (from the primary, counted as standby-down);
+- with two registry processes behind one "load balancer" sharing Redis (rate_limit_storage), a write on one and
+  the writer's read on the other still see the write: the pin is shared, the processes stay stateless.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import socket
+import subprocess
 import time
 import uuid
+from contextlib import ExitStack, contextmanager
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.deploy.processes import Walk, make_agencies, require_postgresql, token
+from tests.deploy.processes import Walk, make_agencies, require_postgresql, start_replica, token
 from tests.standby import ensure_standby, set_apply_delay, standby_sql, start_system_with_standby, stop_standby
+from tests.system import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -56,40 +63,71 @@ def _walk_to_notice(registry: str, agency: dict, registrar: dict) -> Walk:
     return walk
 
 
-@pytest.fixture
-def replica_system(tmp_path):
+@contextmanager
+def _redis():
+    """A Redis server of the test's own, on a free port, keeping nothing on disk."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+        yield f"async+redis://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(params=["one process", "two processes sharing Redis"])
+def replica_system(request, tmp_path):
+    """(system, the registry URL to read from): the writer's own process, or a second process of the registry
+    that shares only the databases and Redis with it."""
     require_postgresql("read replicas are PostgreSQL streaming replicas; SQLite has none")
+    shared = request.param != "one process"
     ensure_standby()
     asyncio.run(set_apply_delay(f"{DELAY_SECONDS}s"))
-    system = None
-    try:
-        system, _ = start_system_with_standby(tmp_path, {"PDR_REGISTRY_DEMO": "true"})
-        yield system
-    finally:
-        if system is not None:
-            system.stop()
-        ensure_standby()
-        asyncio.run(set_apply_delay(None))
+    with ExitStack() as cleanup:
+        cleanup.callback(lambda: asyncio.run(set_apply_delay(None)))
+        cleanup.callback(ensure_standby)  # the test stops it
+        env = {"PDR_REGISTRY_DEMO": "true"}
+        if shared:
+            env["PDR_REGISTRY_RATE_LIMIT_STORAGE"] = cleanup.enter_context(_redis())
+        system, _ = start_system_with_standby(tmp_path, env)
+        cleanup.callback(system.stop)
+        reader = system.urls["registry"]
+        if shared:
+            second = start_replica(system, "registry", "registry-2")
+            cleanup.callback(second.stop)  # before the system drops the databases
+            reader = second.url
+        yield system, reader
 
 
 def test_the_writer_reads_its_write_others_read_the_standby_and_a_stopped_standby_is_not_an_outage(replica_system):
-    system = replica_system
+    system, reader = replica_system  # writes go to the system's registry, reads to ``reader`` (itself, or a peer)
     registry = system.urls["registry"]
     (agency,) = make_agencies(system, 1)
     registrar = {"Authorization": f"Bearer {token(system.urls['auth'], 'registrar')}"}
 
     # The standby is up and polled: the registry says so before anything is routed to it.
     deadline = time.monotonic() + 10
-    while "pdr_db_replica_up{service=\"registry\"} 1.0" not in httpx.get(f"{registry}/metrics").text:
+    while "pdr_db_replica_up{service=\"registry\"} 1.0" not in httpx.get(f"{reader}/metrics").text:
         assert time.monotonic() < deadline, "the registry never saw the standby"
         time.sleep(0.2)
 
     walk = _walk_to_notice(registry, agency, registrar)  # the registrar's approval is the last write
-    notice = f"{registry}/public/notices/{walk.registration_id}"
-    before = _reads(registry)
+    notice = f"{reader}/public/notices/{walk.registration_id}"
+    before = _reads(reader)
     mine = httpx.get(notice, headers=registrar)
     theirs = httpx.get(notice)
-    after = _reads(registry)
+    after = _reads(reader)
 
     assert mine.status_code == 200, mine.text  # read-your-writes: the approval is there for its author
     assert walk.registration_id in mine.text
@@ -108,12 +146,12 @@ def test_the_writer_reads_its_write_others_read_the_standby_and_a_stopped_standb
 
     # An outage of the standby is not one of the service: the reads answer from the primary.
     stop_standby()
-    before = _reads(registry)
+    before = _reads(reader)
     for _ in range(5):
         response = httpx.get(notice)
         assert response.status_code == 200, response.text
-        assert httpx.get(f"{registry}/catalog/search", params={"q": "多副本"}).status_code == 200
-    after = _reads(registry)
+        assert httpx.get(f"{reader}/catalog/search", params={"q": "多副本"}).status_code == 200
+    after = _reads(reader)
     assert _grew(before, after, ("primary", "standby-down")) == 10
     assert _grew(before, after, ("replica", "replica")) == 0
-    assert "pdr_db_replica_up{service=\"registry\"} 0.0" in httpx.get(f"{registry}/metrics").text
+    assert "pdr_db_replica_up{service=\"registry\"} 0.0" in httpx.get(f"{reader}/metrics").text
