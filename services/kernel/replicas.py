@@ -193,6 +193,7 @@ class ReadRouter:
                               registry=registry)
         self._poller: asyncio.Task[None] | None = None
         self._probes = (_Probe(primary.engine.url), _Probe(replica.engine.url))
+        self._autocommit = primary.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._wake = asyncio.Event()
 
     def eligible(self, method: str, path: str) -> bool:
@@ -212,9 +213,9 @@ class ReadRouter:
         self.reads.labels(self.service, engine, reason).inc()
 
     async def record_write(self, caller: str) -> None:
-        async with self.primary.engine.connect() as conn:
+        # Autocommit: one round trip, no BEGIN/ROLLBACK around the one SELECT.
+        async with self._autocommit.connect() as conn:
             lsn = (await conn.exec_driver_sql(_LSN_PRIMARY)).scalar_one()
-            await conn.rollback()
         await self.pins.record(caller, int(lsn))
 
     def suspect(self) -> None:
