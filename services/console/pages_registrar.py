@@ -7,7 +7,6 @@ approve (a late review records why), close an ended notice, and decide objection
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -29,7 +28,6 @@ Decision = Annotated[str, Path(pattern=r"^(uphold|dismiss)$")]
 # queue → (registration state, the due date that orders it)
 QUEUES = (("acceptance", "submitted", "acceptance_due_on"), ("review", "under_review", "review_due_on"),
           ("notice", "in_notice", "notice_ends_on"))
-DEMO_DATE_HEADER = "X-PDR-Demo-Date"
 
 
 async def _call(request: Request, method: str, path: str, **kwargs: Any) -> Any:
@@ -70,11 +68,8 @@ async def _review_view(request: Request, registration_id: str, errors: dict | No
                        form: dict | None = None, status: int = 200):
     registration = await _call(request, "GET", f"/registrations/{registration_id}")
     objections = await _call(request, "GET", f"/registrations/{registration_id}/objections")
-    suggested = ""
-    if registration["state"] == "in_notice" and registration["deadlines"].get("notice_ends_on"):
-        suggested = (date.fromisoformat(registration["deadlines"]["notice_ends_on"]) + timedelta(days=1)).isoformat()
     return render(request, "registrar_review.html", status_code=status, r=registration, objections=objections,
-                  errors=errors or {}, form=form or {}, suggested_date=suggested)
+                  errors=errors or {}, form=form or {})
 
 
 def _parse_missing(text: str) -> list[dict[str, str]]:
@@ -90,8 +85,7 @@ def _parse_missing(text: str) -> list[dict[str, str]]:
 @router.post("/registrations/{registration_id}/{action}", response_class=HTMLResponse)
 async def decide(request: Request, registration_id: Id, action: Action):
     raw = await request.form()
-    form = {k: str(raw.get(k, "")).strip()[:4000] for k in ("missing_items", "reasons", "late_reason", "as_of")}
-    headers: dict[str, str] = {}
+    form = {k: str(raw.get(k, "")).strip()[:4000] for k in ("missing_items", "reasons", "late_reason")}
     body: dict[str, Any] | None = None
     if action == "return":
         body = {"missing_items": _parse_missing(form["missing_items"])}
@@ -99,10 +93,8 @@ async def decide(request: Request, registration_id: Id, action: Action):
         body = {"reasons": [line.strip()[:1000] for line in form["reasons"].splitlines() if line.strip()]}
     elif action == "approve":
         body = {"late_reason": form["late_reason"][:2000]} if form["late_reason"] else {}
-    elif action == "close-notice" and request.app.state.settings.demo and form["as_of"]:
-        headers[DEMO_DATE_HEADER] = form["as_of"][:10]
     try:
-        await _call(request, "POST", f"/registrations/{registration_id}/{action}", json=body, headers=headers)
+        await _call(request, "POST", f"/registrations/{registration_id}/{action}", json=body)
     except ApiError as exc:
         if exc.status not in (400, 409, 422):
             raise

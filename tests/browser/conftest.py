@@ -1,8 +1,8 @@
 """Browser tests: the real services and the console as processes, driven by Playwright in Debian's chromium.
 
 Chromium comes from the distribution (`make chromium`); Playwright never downloads a browser here. The
-registry and the console run in demo mode, so a registrar may name the date on which a public notice is
-closed (10 working days cannot pass in a test).
+registry and the console run in demo mode, so a test may date registration steps weeks back and find a public
+notice ended by today (10 working days cannot pass in a test; no step may be dated after today).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import pytest
 
 from services.auth.demo import DEMO_PASSWORD
 from services.kernel.identifiers import with_uscc_check
+from services.registry.operation.dates import china_today
 from tests.databases import BACKEND
 from tests.system import RunningSystem, free_port, wait_http
 
@@ -111,6 +112,9 @@ class Walk:
     def next_request(self) -> tuple[str, str, dict, dict | None]:
         """(method, path, headers, json) of the next step."""
         key = {"Idempotency-Key": f"{self.label}-{self.state}"}
+        # Filed and decided weeks back (X-PDR-Demo-Date, a registry in demo mode), coded on the day after the
+        # notice: that day has passed, as the registry requires of a demo date.
+        filed = {"X-PDR-Demo-Date": (china_today() - timedelta(days=40)).isoformat()}
         if self.state == "new":
             return "POST", "/resources", {**self.agency, **key}, {
                 "name": f"多副本测试数据资源 {self.label}", "description": "端到端测试",
@@ -118,14 +122,14 @@ class Walk:
                 "region_code": "110000", "data_items": [{"name": "id"}], "source": "测试系统",
                 "lawful_basis": "《测试条例》", "security_assessment": {"risk_level": "low"}}
         if self.state == "resource":
-            return "POST", "/registrations", {**self.agency, **key}, {
+            return "POST", "/registrations", {**self.agency, **key, **filed}, {
                 "subject_type": "resource", "subject_id": self.resource_id, "type": "first",
                 "attachments": EVIDENCE}
         rid = self.registration_id
         if self.state == "submitted":
-            return "POST", f"/registrations/{rid}/accept", {**self.registrar, **key}, {}
+            return "POST", f"/registrations/{rid}/accept", {**self.registrar, **key, **filed}, {}
         if self.state == "under_review":
-            return "POST", f"/registrations/{rid}/approve", {**self.registrar, **key}, {}
+            return "POST", f"/registrations/{rid}/approve", {**self.registrar, **key, **filed}, {}
         if self.state == "in_notice":
             after = (self.notice_ends_on + timedelta(days=1)).isoformat()
             return "POST", f"/registrations/{rid}/close-notice", {**self.registrar, **key, "X-PDR-Demo-Date": after}, None

@@ -5,13 +5,16 @@ start changes nothing."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from services.cli.demo import seed_registry_demo
 from services.registry.operation.dates import china_today
+from services.registry.registration.evidence import CHINA
 from tests.system import start_system
 
 pytestmark = pytest.mark.e2e
@@ -105,6 +108,43 @@ def test_both_periods_are_evaluated_for_every_organization_and_both_regions_and_
             "a ranking, not one score for everyone"
     current = [e for e in evaluations if e["period"] == str(year) and e["subject_kind"] == "organization"]
     assert len({e["grade"] for e in current}) > 1, "the first screen shows differing grades"
+
+
+# Record fields that say when something happened (deadlines, validity ends and notice ends are still to come).
+WHEN = ("updated_at", "created_at", "coded_at", "decided_at", "submitted_at", "valid_from", "notice_starts_on",
+        "metadata_modified", "metadata_created", "at", "effective_from", "updated", "published")
+_WHEN = re.compile(r'"?\b(' + "|".join(WHEN) + r')"?\s*[:>]\s*"?(\d{4}-\d\d-\d\d(?:T[0-9:.]+(?:Z|[+-]\d\d:\d\d)?)?)')
+
+
+def _after_now(text: str, now: datetime) -> list[tuple[str, str]]:
+    """(field, value) of every dated field in ``text`` later than ``now``: a date counts by its day in China,
+    a naive timestamp as UTC (how the registry writes them)."""
+    late = []
+    for name, value in _WHEN.findall(text):
+        if "T" in value:
+            moment = datetime.fromisoformat(value)
+            late += [(name, value)] * ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) > now)
+        else:
+            late += [(name, value)] * (value > now.astimezone(CHINA).date().isoformat())
+    return late
+
+
+def test_nothing_the_demo_creates_is_dated_after_today(demo):
+    """The demo walks registrations on past dates (X-PDR-Demo-Date); a step dated later would show in the public
+    catalogue as updated on a day to come, and a registration as not yet in force."""
+    registry, now = demo.urls["registry"], datetime.now(UTC) + timedelta(seconds=5)
+    registrations = demo.get("registry", "/registrations", "registrar", limit=200)["items"]
+    texts = {f"/registrations/{r['id']}": httpx.get(f"{registry}/registrations/{r['id']}", headers={
+        "Authorization": f"Bearer {demo.system.token('registrar')['access_token']}"}).text for r in registrations}
+    for path in ("/catalog/search?limit=100", "/api/3/action/package_search?rows=100", "/catalog.jsonld",
+                 "/feeds/registrations.atom", "/feeds/notices.atom", "/feeds/prices.atom", "/feeds/records",
+                 "/public/notices", "/price-list", "/public/authorizations"):
+        texts[path] = httpx.get(f"{registry}{path}").text
+    assert len(registrations) > 10 and all(texts.values())
+    in_force = [r for r in registrations if r.get("valid_from")]
+    assert in_force and all(r["valid_from"] <= china_today().isoformat() for r in in_force)
+    late = {path: found for path, text in texts.items() if (found := _after_now(text, now))}
+    assert not late, late
 
 
 def test_a_second_start_changes_nothing(demo):

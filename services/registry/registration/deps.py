@@ -24,12 +24,22 @@ DEMO_DATE_HEADER = "x-pdr-demo-date"
 
 async def registration_today(request: Request) -> date:
     """Today in China. Tests override this dependency; a registry started by ``pdr up --demo`` (and only
-    then: ``settings.demo``) lets the demo seeding name the date, to walk a registration past its notice."""
+    then: ``settings.demo``) lets the demo seeding name the date, to walk a registration past its notice.
+
+    A demo date may lie in the past only: a step dated later than today would stamp its record (coded_at,
+    valid_from, the subject's updated_at, the ledger's events) with a day that has not come, and the public
+    catalogue would show it. A demo registration is therefore filed weeks back and coded by today.
+    """
     if getattr(request.app.state.settings, "demo", False) and DEMO_DATE_HEADER in request.headers:
         try:
-            return date.fromisoformat(request.headers[DEMO_DATE_HEADER])
+            named = date.fromisoformat(request.headers[DEMO_DATE_HEADER])
         except ValueError:
             raise BadRequest("X-PDR-Demo-Date must be an ISO date.", slug="bad-demo-date") from None
+        today = today_in_china()
+        if named > today:
+            raise BadRequest(f"X-PDR-Demo-Date may name today ({today.isoformat()}) or an earlier day, "
+                             "never a day to come.", slug="demo-date-in-future", today=today.isoformat())
+        return named
     return today_in_china()
 
 

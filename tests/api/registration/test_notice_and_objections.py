@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import pytest_asyncio
 
+from services.registry.registration.evidence import today_in_china
+
 from .conftest import SHA
 
 OBJECTION = {"objector_name": "张三", "objector_id_number": "110101199003074518", "contact": "13800000000",
@@ -120,6 +122,31 @@ async def test_the_demo_date_header_is_ignored_outside_demo_mode(flow, noticed, 
     response = await flow.client.post(f"/registrations/{registration['id']}/close-notice",
                                       headers=registrar.headers | {"X-PDR-Demo-Date": late})
     assert response.status_code == 409 and response.json()["type"].endswith("/notice-running")
+
+
+async def test_a_demo_registry_takes_a_past_demo_date_but_refuses_a_day_to_come(flow, noticed, apps):
+    """``pdr up --demo`` walks registrations on past dates; a day to come would date the code, the validity
+    and the subject's updated_at after today, and the public catalogue would show it."""
+    _, registrar, _, registration = noticed
+    from services.registry.registration.deps import registration_today
+
+    apps.registry.dependency_overrides.pop(registration_today, None)
+    settings = apps.registry.state.settings
+    settings.demo = True
+    try:
+        today = today_in_china()
+        for day in (today + timedelta(days=1), date.fromisoformat(registration["deadlines"]["notice_ends_on"])
+                    + timedelta(days=1)):
+            refused = await flow.client.post(f"/registrations/{registration['id']}/close-notice",
+                                             headers=registrar.headers | {"X-PDR-Demo-Date": day.isoformat()})
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["type"].endswith("/demo-date-in-future")
+            assert refused.json()["today"] == today.isoformat()
+        taken = await flow.client.post(f"/registrations/{registration['id']}/close-notice",
+                                       headers=registrar.headers | {"X-PDR-Demo-Date": today.isoformat()})
+        assert taken.status_code == 409 and taken.json()["type"].endswith("/notice-running")
+    finally:
+        settings.demo = False
 
 
 async def test_public_notices_are_searchable_and_readable_one_by_one_without_login(flow, noticed):

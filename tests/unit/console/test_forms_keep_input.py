@@ -54,9 +54,6 @@ async def test_the_registrar_keeps_a_refused_objection_decision_and_its_reason(b
                                    {"registration_id": notice["id"], "reason": "经复核\x07异议不成立"})
     assert refused.status_code == 422
     assert 'id="e-reason"' in refused.text and "经复核\x07异议不成立" in refused.text
-    as_of = await browser.submit(f"/registrar/registrations/{notice['id']}/close-notice",
-                                 {"as_of": "2026-01-05"})
-    assert as_of.status_code in (409, 422) and 'value="2026-01-05"' in as_of.text
 
 
 async def test_a_refused_objection_keeps_what_the_objector_typed(browser, registry_client, people):
