@@ -21,7 +21,7 @@ from services.kernel.timeutil import utcnow
 
 from ..tables import RegistryTable
 
-__all__ = ["CatalogEntry"]
+__all__ = ["CatalogEntry", "CatalogState"]
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY (it is the rowid FTS5 joins on).
 _SEQ = BigInteger().with_variant(Integer(), "sqlite")
@@ -58,3 +58,13 @@ class CatalogEntry(RegistryTable, table=True):
     tsv: str | None = Field(default=None, sa_column=Column(TSVECTOR().with_variant(Text(), "sqlite"), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class CatalogState(RegistryTable, table=True):
+    """One row: the catalogue's version, moved by every change of an entry in the change's own transaction
+    (catalog/sync.py ``bump_version``). A conditional search compares it instead of scanning the entries."""
+
+    __tablename__ = "catalog_state"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))

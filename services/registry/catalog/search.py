@@ -44,7 +44,7 @@ from services.kernel.security import Principal
 
 from ..registration.access import is_overseer
 from .cjk import Query, parse_query
-from .models import CatalogEntry
+from .models import CatalogEntry, CatalogState
 from .regions import region_label
 from .schemas import FacetCount, Facets, SearchFilters
 
@@ -177,16 +177,16 @@ def filter_params(filters: SearchFilters, viewer: Principal | None) -> tuple[tup
     return names, visibility, params
 
 
-_VERSION = Statement(select(func.count().label("entries"), func.max(E.seq).label("last_seq"),
-                            func.max(E.updated_at).label("last_update")))
+_VERSION = Statement(select(CatalogState.__table__.c.version))
 
 
-async def version(db: Database) -> tuple:
-    """What every search page is a function of, besides its URL and viewer: the catalogue's entry count, its
-    newest entry and its latest change (an insert, update or delete moves at least one). The tag of a
-    conditional search (kernel.conditional.not_modified), read without running the search."""
-    (row,) = await db.rows.fetch_all(_VERSION, {})
-    return row["entries"], row["last_seq"], str(row["last_update"])
+async def version(db: Database) -> int:
+    """What every search page is a function of, besides its URL and viewer: the catalogue's version, which
+    every insert, update and delete of an entry moves in its own transaction (catalog/sync.py). The tag of a
+    conditional search (kernel.conditional.not_modified), read by key without running the search (counting the
+    entries instead cost a scan of the table on every search: 40 ms at 100,000)."""
+    rows = await db.rows.fetch_all(_VERSION, {})
+    return rows[0]["version"] if rows else 0
 
 
 async def search(db: Database, filters: SearchFilters, viewer: Principal | None, *,

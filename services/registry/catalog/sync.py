@@ -10,16 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, event, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from services.kernel.timeutil import utcnow
 
 from ..registration.models import Product, Resource
 from .cjk import analyze, analyze_parts, tsvector_literal
-from .models import CatalogEntry
+from .models import CatalogEntry, CatalogState
 
-__all__ = ["entry_row", "install_catalog_sync", "on_startup"]
+__all__ = ["entry_row", "install_catalog_sync", "on_startup", "version_bump"]
 
 _table = CatalogEntry.__table__
+_state = CatalogState.__table__
 
 
 def _item_names(items: list) -> list[str]:
@@ -70,9 +72,17 @@ def entry_row(subject: Resource | Product | dict[str, Any], subject_type: str, *
     }
 
 
+def version_bump(dialect: str):
+    """The statement that moves the catalogue's version (catalog_state), creating its row the first time."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(_state).values(id=1, version=1)
+    return stmt.on_conflict_do_update(index_elements=[_state.c.id], set_={"version": _state.c.version + 1})
+
+
 def _inserted(subject_type: str):
     def listener(_mapper, connection, target) -> None:
         connection.execute(insert(_table).values(**entry_row(target, subject_type, tsv=_pg(connection))))
+        connection.execute(version_bump(connection.dialect.name))
     return listener
 
 
@@ -89,6 +99,7 @@ def _updated(subject_type: str):
             .values(**row))
         if result.rowcount == 0:  # a subject written before the index existed
             connection.execute(insert(_table).values(**entry_row(target, subject_type, tsv=_pg(connection))))
+        connection.execute(version_bump(connection.dialect.name))
     return listener
 
 
@@ -96,6 +107,7 @@ def _deleted(subject_type: str):
     def listener(_mapper, connection, target) -> None:
         connection.execute(
             delete(_table).where(_table.c.subject_type == subject_type, _table.c.subject_id == target.id))
+        connection.execute(version_bump(connection.dialect.name))
     return listener
 
 

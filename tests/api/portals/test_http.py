@@ -135,6 +135,27 @@ async def test_catalog_search_answers_304_from_its_version_key_and_a_change_inva
     assert fresh.status_code == 200 and len(fresh.json()["items"]) == 2
 
 
+async def test_the_catalogue_version_moves_with_every_insert_update_delete_and_import_of_an_entry(apps, flow, mint):
+    from services.registry.registration.models import Resource
+    from tests.perf.test_registry_perf import catalogue_csv
+
+    db = apps.registry.state.db
+    agency = mint("agency")
+    versions = [await search_module.version(db)]
+    created = await flow.resource(agency, name="版本数据")  # insert
+    versions.append(await search_module.version(db))
+    await flow.client.patch(f"/resources/{created['id']}", json={"description": "改"}, headers=agency.headers)
+    versions.append(await search_module.version(db))  # update
+    async with db.sessions.begin() as session:  # delete (a draft removed through the ORM, as the registry does)
+        await session.delete(await session.get(Resource, created["id"]))
+    versions.append(await search_module.version(db))
+    imported = await flow.client.post("/catalog/import", headers=agency.headers,
+                                      files={"file": ("catalogue.csv", catalogue_csv(3), "text/csv")})
+    assert imported.status_code in (200, 201), imported.text
+    versions.append(await search_module.version(db))  # import
+    assert versions == sorted(versions) and len(set(versions)) == len(versions), versions
+
+
 async def test_a_code_lookup_says_when_its_registration_last_changed(flow, mint):
     agency, registrar = mint("agency"), mint("registrar")
     _, registered = await flow.registered_resource(agency, registrar)
