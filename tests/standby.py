@@ -12,15 +12,17 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
 import tests.databases
 import tests.system
 from tests.databases import PG_BASE
+from tests.deploy.processes import Walk
 from tests.system import RunningSystem
 
-__all__ = ["STANDBY_PORT", "ensure_standby", "read_url", "set_apply_delay", "standby_sql", "start_system_with_standby",
+__all__ = ["STANDBY_PORT", "ensure_standby", "file_to_notice", "read_url", "set_apply_delay", "standby_sql", "start_system_with_standby",
            "stop_standby"]
 
 SCRIPT = Path(__file__).with_name("pg_standby.sh")
@@ -92,3 +94,18 @@ def start_system_with_standby(tmp: Path, extra_env: dict[str, str] | None = None
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tests.system, "TestDatabase", Named)
         return tests.system.start_system(tmp, extra_env=env), reads
+
+
+def file_to_notice(http: httpx.Client, registry: str, agency: dict[str, str], registrar: dict[str, str],
+                   label: str) -> Walk:
+    """A new resource registered up to its public notice, running today: the multi-replica walk's steps without
+    its back-dating (which files weeks back, so that notice has ended)."""
+    walk = Walk(agency, registrar, label)
+    while walk.state != "in_notice":
+        method, path, headers, body = walk.next_request()
+        headers = {name: value for name, value in headers.items() if name != "X-PDR-Demo-Date"}
+        response = http.request(method, registry + path, headers=headers, json=body)
+        if response.status_code >= 300:
+            raise AssertionError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+        walk.advance(response.json())
+    return walk

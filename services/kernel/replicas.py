@@ -4,14 +4,15 @@ A service given ``PDR_<SERVICE>_READ_DATABASE_URL`` (a hot standby of its databa
 ``Database`` on it. ``ReadRouting`` (an ASGI middleware) then picks, per request, which one the routes'
 ``SessionDep``/``DatabaseDep`` get (kernel.db reads the choice from the request scope):
 
-- Only the route families in ``REPLICA_FAMILIES`` may read from the standby, and only with a safe method (and
-  GraphQL, whose schema has no mutation, by POST as well). Everything else, every write and every read that
-  takes a lock, stays on the primary. Routes that open ``app.state.db`` themselves also stay on the primary.
-- **Read-your-writes.** After a writing request succeeds, the primary's WAL position (``pg_current_wal_lsn()``,
-  which covers that commit) is recorded for its caller (the token's subject, else the client address) in the
-  shared store the rate budgets use (``rate_limit_storage``: memory in one process, Redis for replicas behind
-  a load balancer). That caller's eligible reads go to the primary until the standby's
-  ``pg_last_wal_replay_lsn()`` has passed the recorded position, or at most ``read_pin_seconds``.
+- Only the route families in ``REPLICA_FAMILIES`` may read from the standby, and only with a safe method.
+  Everything else, every write and every read that takes a lock or writes beside it, stays on the primary.
+  Routes that open ``app.state.db`` themselves also stay on the primary.
+- **Read-your-writes.** After a writing request succeeds, the primary's WAL insert position
+  (``pg_current_wal_insert_lsn()``: past that commit's record, even one committed asynchronously) is recorded
+  for its caller (the token's subject, else the client address) in the shared store the rate budgets use
+  (``rate_limit_storage``: memory in one process, Redis for replicas behind a load balancer). That caller's
+  eligible reads go to the primary until the standby's ``pg_last_wal_replay_lsn()`` has passed the recorded
+  position, or at most ``read_pin_seconds``.
 - **Health.** A poller reads the primary's position and the standby's replay position every
   ``read_poll_seconds``. The lag is how long ago the primary stood at a position the standby has not replayed
   yet; beyond ``read_max_lag_seconds``, or when the standby does not answer, every read goes to the primary
@@ -41,7 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .db import ROUTED_DATABASE, Database
 from .limits import async_storage
-from .problems import Problem, Unavailable, problem_response
+from .problems import Problem
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -57,23 +58,22 @@ log = logging.getLogger("pdr.replicas")
 # Path prefixes whose safe reads may be served by the standby, per service. A prefix is listed when its reads
 # are public or shared views that a second of lag cannot mislead (the caller's own writes are pinned anyway):
 # - registry: the catalogue (search, facets, DCAT records, exports; not /catalog/import, the caller's own
-#   jobs), the Atom feeds and sitemap records, the price list, public notices and disclosures, and GraphQL
-#   (queries only). The ledger stays on the primary: a proof must match the tree head the caller got from
-#   the primary a moment earlier; the change feed stays there too (its consumer's cursor must not go back).
+#   jobs), the Atom feeds and sitemap records, the price list, public notices and disclosures. The ledger stays
+#   on the primary: a proof must match the tree head the caller got from the primary a moment earlier; so does
+#   the change feed (its consumer's cursor must not go back) and GraphQL, whose every operation by a signed-in
+#   caller is logged in the request's own transaction (graphql.extensions.QueryLogger), a write.
 # - scoring: indicator models, value scores and contests (published reference data).
 # - auth: nothing (sign-in and tokens read what was just written).
 REPLICA_FAMILIES: dict[str, tuple[str, ...]] = {
     "registry": ("/catalog/search", "/catalog/facets", "/catalog/resources/", "/catalog/products/",
                  "/catalog/regions/", "/catalog/licences/", "/catalog/export", "/catalog/dcat", "/feeds/",
-                 "/price-list", "/public/", "/graphql"),
+                 "/price-list", "/public/"),
     "scoring": ("/indicator-models", "/value-scores", "/contests"),
 }
-# Families read by POST (a GraphQL query): routed like a GET, and never pinned as a write.
-READING_POSTS: dict[str, tuple[str, ...]] = {"registry": ("/graphql",)}
 
 SAFE = frozenset({"GET", "HEAD"})
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_LSN_PRIMARY = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
+_LSN_PRIMARY = "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint"
 _LSN_STANDBY = "SELECT pg_is_in_recovery(), (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint"
 
 
@@ -178,7 +178,6 @@ class ReadRouter:
         self.primary = primary
         self.replica = replica
         self.families = REPLICA_FAMILIES.get(settings.service_name, ())
-        self.reading_posts = READING_POSTS.get(settings.service_name, ())
         self.poll_seconds = settings.read_poll_seconds
         self.health = StandbyHealth(settings.read_max_lag_seconds)
         storage = async_storage(settings.rate_limit_storage) if settings.rate_limit_storage else MemoryStorage()
@@ -197,9 +196,7 @@ class ReadRouter:
         self._wake = asyncio.Event()
 
     def eligible(self, method: str, path: str) -> bool:
-        if method in SAFE:
-            return path.startswith(self.families) if self.families else False
-        return method == "POST" and bool(self.reading_posts) and path.startswith(self.reading_posts)
+        return method in SAFE and bool(self.families) and path.startswith(self.families)
 
     async def choose(self, caller: str) -> tuple[Database, str]:
         refusal = self.health.refusal
@@ -375,16 +372,11 @@ class ReadRouting:
             router.count("replica", "replica")
             return
         # The standby failed this read (a dead connection is a 503, a driver error from the keyed reader's own
-        # pool may be a 500) before anything was sent: answer it from the primary. A GET has no
-        # body to read again; a POST's body is gone, so a GraphQL query by POST is answered with the 503.
+        # pool may be a 500) before anything was sent: answer it from the primary (a GET has no body to re-read).
         router.suspect()
         router.count("primary", "standby-down")
         scope[ROUTED_DATABASE] = router.primary
-        if scope["method"] in SAFE:
-            await self.app(scope, _body_then(receive), send)
-        else:
-            await problem_response(Unavailable("The read replica failed; retry shortly."), scope["path"])(
-                scope, _body_then(receive), send)
+        await self.app(scope, _body_then(receive), send)
 
     async def _write(self, router: ReadRouter, scope: Scope, receive: Receive, send: Send) -> None:
         async def pinning(message: Message) -> None:

@@ -25,10 +25,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.databases import BACKEND
-from tests.deploy.processes import Walk, make_agencies, start_replica, token
+from tests.deploy.processes import make_agencies, start_replica, token
 from tests.perf.conftest import CHARGED_NEVER_BINDING
 from tests.perf.harness import best_alternating, wrk
-from tests.standby import ensure_standby, start_system_with_standby
+from tests.standby import ensure_standby, file_to_notice, start_system_with_standby
 
 SECONDS = int(os.environ.get("PDR_BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("PDR_BENCH_ROUNDS", "3"))
@@ -97,12 +97,7 @@ def test_reads_through_the_standby_leave_the_primary_at_a_bounded_cost(two_regis
     registrar = {"Authorization": f"Bearer {token(system.urls['auth'], 'registrar')}"}
     with httpx.Client(timeout=30) as http:
         for n in range(NOTICES):
-            walk = Walk(agency, registrar, f"perf-{n}")
-            while walk.state != "in_notice":
-                method, path, headers, body = walk.next_request()
-                response = http.request(method, single_url + path, headers=headers, json=body)
-                assert response.status_code < 300, response.text
-                walk.advance(response.json())
+            file_to_notice(http, single_url, agency, registrar, f"perf-{n}")
     page = "/public/notices?limit=20"
     deadline = time.monotonic() + 30
     while len(httpx.get(replica_url + page).json()["items"]) < 20:  # the standby has the notices
