@@ -9,6 +9,8 @@ Only an admin waives a finding, with a reason; the waiver is recorded with who g
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,10 +18,11 @@ from services.kernel.problems import Conflict, Forbidden, NotFound
 from services.kernel.security import Principal
 from services.kernel.timeutil import utcnow
 
+from ..graphql.loaders import org_names_query
 from ..ledger.service import record
 from .models import ComplianceRecord
 
-__all__ = ["get_record", "list_records", "waive"]
+__all__ = ["get_record", "list_records", "org_names", "waive"]
 
 
 def _can_read(principal: Principal, row: ComplianceRecord) -> bool:
@@ -47,6 +50,15 @@ async def list_records(session: AsyncSession, principal: Principal, *, status: s
     if after:
         q = q.where(ComplianceRecord.id > after)
     return list((await session.scalars(q.order_by(ComplianceRecord.id).limit(limit))).all())
+
+
+async def org_names(session: AsyncSession, rows: Sequence[ComplianceRecord]) -> dict[str, str]:
+    """The names of the organizations answerable for ``rows``, from the registry's records that name them, so
+    a reader sees who is answerable rather than an id (issue 16)."""
+    wanted = {row.org_id for row in rows if row.org_id}
+    if not wanted:
+        return {}
+    return {org_id: name for org_id, name in (await session.execute(org_names_query(wanted))).all() if name}
 
 
 async def waive(session: AsyncSession, principal: Principal, record_id: str, reason: str) -> ComplianceRecord:

@@ -29,6 +29,8 @@ class RecordOut(BaseModel):
     subject_type: str
     subject_id: str
     org_id: str | None
+    org_name: str | None = Field(default=None, description="The answerable organization's name, as the registry's "
+                                 "records of it carry it (none when no record names it).")
     detail: str
     facts: dict
     status: str

@@ -13,6 +13,7 @@ from services.kernel.security import CurrentPrincipal
 
 from ..access import must_read, owner_filter
 from .history import previous_evaluations
+from .names import Names
 from .report import RunReport, build_report
 from .report_labels import Lang
 from .report_pdf import to_pdf
@@ -29,7 +30,7 @@ DOWNLOADS = {200: {"description": "The report (JSON, or a PDF or XLSX attachment
 
 
 @router.get("/evaluation-runs/{run_id}/report", responses={**ERRORS, **DOWNLOADS}, response_model=RunReport)
-async def run_report(run_id: str, session: SessionDep, principal: CurrentPrincipal,
+async def run_report(run_id: str, session: SessionDep, principal: CurrentPrincipal, names: Names,
                      format: Annotated[Literal["json", "pdf", "xlsx"], Query()] = "json",
                      lang: Annotated[Lang, Query(description="Language of the PDF and XLSX")] = "zh",
                      ) -> RunReport | Response:
@@ -39,6 +40,9 @@ async def run_report(run_id: str, session: SessionDep, principal: CurrentPrincip
         must_read(principal, None)  # a report shows every peer: for those who see all organizations
     previous = await previous_evaluations(session, run.subject_kind, run.period, [e.subject_id for e in rows])
     report = build_report(run, rows, previous)
+    named = await names.of(rows)
+    for row in report.rows:
+        row.subject_name = named.get(row.subject_id, row.subject_name)
     if format == "json":
         return report
     # Rendering is CPU work (charts rasterized, fonts subset): off the event loop.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -16,7 +17,7 @@ from services.kernel.security import CurrentPrincipal
 from ..access import must_read, must_run, must_submit, owner_filter
 from ..contests.service import contests_for
 from ..mirror.routes import freshness
-from ..records import Evaluation
+from ..records import Evaluation, EvaluationRun
 from ..schemas import (
     ContestOut,
     EvaluationOut,
@@ -28,6 +29,7 @@ from ..schemas import (
     SubmittedValueOut,
 )
 from .charts import comparison_svg, radar_svg, to_png
+from .names import Names, SubjectNames
 from .service import get_run, replay, run_evaluation
 from .submissions import list_submitted, submit_value
 
@@ -41,8 +43,15 @@ IMAGE = {200: {"content": {"image/svg+xml": {}, "image/png": {}}, "description":
 Format = Annotated[Literal["svg", "png"], Query()]
 
 
-def _summary(e: Evaluation) -> EvaluationSummary:
-    return EvaluationSummary.model_validate(e, from_attributes=True)
+def _summary(e: Evaluation, names: Mapping[str, str]) -> EvaluationSummary:
+    summary = EvaluationSummary.model_validate(e, from_attributes=True)
+    summary.subject_name = names.get(e.subject_id) or summary.subject_name or e.subject_id
+    return summary
+
+
+async def _run_out(run: EvaluationRun, rows: Sequence[Evaluation], names: SubjectNames) -> RunOut:
+    named = await names.of(rows)
+    return RunOut(**run.model_dump(exclude={"feed_cursor"}), evaluations=[_summary(e, named) for e in rows])
 
 
 async def _evaluation(session, evaluation_id: str) -> Evaluation:
@@ -60,23 +69,23 @@ def _image(svg: str, fmt: str) -> Response:
 
 @router.post("/evaluation-runs", status_code=201, responses=ERRORS)
 async def create_run(data: EvaluationRunIn, request: Request, session: SessionDep,
-                     principal: CurrentPrincipal) -> RunOut:
+                     principal: CurrentPrincipal, names: Names) -> RunOut:
     """Evaluate organizations or regions for a period, as peers of one run."""
     must_run(principal)
     run = await run_evaluation(session, principal, subject_kind=data.subject_kind, subject_ids=data.subject_ids,
                                period=data.period, model_version=data.model_version,
                                directory=await request.app.state.directory.all())
     run, rows = await get_run(session, run.id)
-    return RunOut(**run.model_dump(exclude={"feed_cursor"}), evaluations=[_summary(e) for e in rows])
+    return await _run_out(run, rows, names)
 
 
 @router.get("/evaluation-runs/{run_id}", responses=ERRORS)
-async def read_run(run_id: str, session: SessionDep, principal: CurrentPrincipal) -> RunOut:
+async def read_run(run_id: str, session: SessionDep, principal: CurrentPrincipal, names: Names) -> RunOut:
     """A run: its weights, its input snapshot and digest, every peer's result."""
     run, rows = await get_run(session, run_id)
     if owner_filter(principal) is not None:
         must_read(principal, None)  # a run shows every peer: for those who see all organizations
-    return RunOut(**run.model_dump(exclude={"feed_cursor"}), evaluations=[_summary(e) for e in rows])
+    return await _run_out(run, rows, names)
 
 
 @router.post("/evaluation-runs/{run_id}/replay", responses=ERRORS)
@@ -89,7 +98,8 @@ async def replay_run(run_id: str, session: SessionDep, principal: CurrentPrincip
 
 
 @router.post("/evaluation-runs/{run_id}/rerun", status_code=201, responses=ERRORS)
-async def rerun(run_id: str, request: Request, session: SessionDep, principal: CurrentPrincipal) -> RunOut:
+async def rerun(run_id: str, request: Request, session: SessionDep, principal: CurrentPrincipal,
+                names: Names) -> RunOut:
     """Evaluate the same peers, period and model version again on the current registry data (a new run)."""
     must_run(principal)
     old, _ = await get_run(session, run_id)
@@ -97,23 +107,24 @@ async def rerun(run_id: str, request: Request, session: SessionDep, principal: C
                                subject_ids=sorted(old.inputs.get("subjects", {})), period=old.period,
                                model_version=old.model_version, directory=await request.app.state.directory.all())
     run, rows = await get_run(session, run.id)
-    return RunOut(**run.model_dump(exclude={"feed_cursor"}), evaluations=[_summary(e) for e in rows])
+    return await _run_out(run, rows, names)
 
 
 @router.get("/evaluation-runs/{run_id}/comparison", responses={**ERRORS, **IMAGE}, response_class=Response)
-async def comparison_chart(run_id: str, session: SessionDep, principal: CurrentPrincipal,
+async def comparison_chart(run_id: str, session: SessionDep, principal: CurrentPrincipal, names: Names,
                            format: Format = "svg") -> Response:
     """Comparison chart of the peers of a run (SVG, or PNG with format=png)."""
     run, rows = await get_run(session, run_id)
     if owner_filter(principal) is not None:
         must_read(principal, None)
-    peers = [{"name": e.subject_name, "total": e.total, "dimensions": e.dimensions} for e in rows]
+    named = await names.of(rows)
+    peers = [{"name": _summary(e, named).subject_name, "total": e.total, "dimensions": e.dimensions} for e in rows]
     return _image(comparison_svg(f"{run.period} · {run.model_version}", peers), format)
 
 
 @router.get("/evaluations", responses=ERRORS)
 async def list_evaluations(
-    session: SessionDep, principal: CurrentPrincipal,
+    session: SessionDep, principal: CurrentPrincipal, names: Names,
     subject_kind: Annotated[Literal["organization", "region"] | None, Query()] = None,
     subject_id: Annotated[str | None, Query(max_length=64)] = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
@@ -132,28 +143,31 @@ async def list_evaluations(
     rows = list((await session.execute(keyset_page(query, [Evaluation.id], cursor, limit, descending=True)))
                 .scalars())
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return Page[EvaluationSummary](items=[_summary(e) for e in rows[:limit]], next_cursor=next_cursor)
+    named = await names.of(rows[:limit])
+    return Page[EvaluationSummary](items=[_summary(e, named) for e in rows[:limit]], next_cursor=next_cursor)
 
 
 @router.get("/evaluations/{evaluation_id}", responses=ERRORS)
-async def read_evaluation(evaluation_id: str, session: SessionDep, principal: CurrentPrincipal) -> EvaluationOut:
+async def read_evaluation(evaluation_id: str, session: SessionDep, principal: CurrentPrincipal,
+                          names: Names) -> EvaluationOut:
     """One evaluation: indicators, dimensions, total, grade, rank, contributions, contests, freshness."""
     e = await _evaluation(session, evaluation_id)
     must_read(principal, e.owner_org)
     contests = (await contests_for(session, "evaluation", [e.id]))[e.id]
-    return EvaluationOut(**_summary(e).model_dump(), dimensions=e.dimensions, indicators=e.indicators,
-                         explanation=e.explanation,
+    return EvaluationOut(**_summary(e, await names.of([e])).model_dump(), dimensions=e.dimensions,
+                         indicators=e.indicators, explanation=e.explanation,
                          contests=[ContestOut.model_validate(c, from_attributes=True) for c in contests],
                          freshness=await freshness(session, e.outdated))
 
 
 @router.get("/evaluations/{evaluation_id}/radar", responses={**ERRORS, **IMAGE}, response_class=Response)
-async def radar_chart(evaluation_id: str, session: SessionDep, principal: CurrentPrincipal,
+async def radar_chart(evaluation_id: str, session: SessionDep, principal: CurrentPrincipal, names: Names,
                       format: Format = "svg") -> Response:
     """Radar chart of the six dimension scores (SVG, or PNG with format=png)."""
     e = await _evaluation(session, evaluation_id)
     must_read(principal, e.owner_org)
-    return _image(radar_svg(f"{e.subject_name} {e.period}: {e.total:.1f} ({e.grade})", e.dimensions), format)
+    name = _summary(e, await names.of([e])).subject_name
+    return _image(radar_svg(f"{name} {e.period}: {e.total:.1f} ({e.grade})", e.dimensions), format)
 
 
 @router.post("/submitted-values", status_code=201, responses=ERRORS, operation_id="submit_value")

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from typer.testing import CliRunner
 
+from services.registry.graphql.loaders import org_names_query
 from services.registry.operation.dates import add_years, china_today
 from services.registry.registration.models import Registration
 
@@ -90,6 +91,20 @@ async def test_delivered_product_not_registered_within_20_working_days(registry_
     await insert_product(apps, w.operator.org_id, status="draft", delivered_at=TODAY - timedelta(days=2))
     await w.post(w.admin, "/compliance/sweep", {}, 200)
     assert [f["subject_id"] for f in await records(w, "PRD-DELIVERED-UNREGISTERED", w.operator)] == [late]
+
+
+async def test_a_finding_names_its_answerable_organization_as_the_registrys_records_do(registry_client, people,
+                                                                                     apps):
+    """Names, never ids, where a person reads (issue 16): the organization's name comes with its id."""
+    w = await build_world(registry_client, people, apps)
+    await insert_product(apps, w.operator.org_id, status="draft", delivered_at=TODAY - timedelta(days=60))
+    await w.post(w.admin, "/compliance/sweep", {}, 200)
+    async with apps.registry.state.db.sessions() as session:
+        spelled = {name for org_id, name in await session.execute(org_names_query({w.operator.org_id}))}
+    [found] = await records(w, "PRD-DELIVERED-UNREGISTERED", w.operator)
+    assert found["org_id"] == w.operator.org_id and found["org_name"] in spelled and "运营公司" in spelled
+    one = await w.client.get(f"/compliance/records/{found['id']}", headers=w.admin.headers)
+    assert one.json()["org_name"] == found["org_name"]
 
 
 async def test_major_plan_change_with_agreements_in_force_is_a_finding_until_reapproved(registry_client, people, apps):

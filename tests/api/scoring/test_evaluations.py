@@ -6,8 +6,10 @@ import base64
 from datetime import date
 
 import pytest
+from sqlalchemy import update
 
 from services.registry.operation.dates import china_today
+from services.scoring.records import Evaluation
 from tests.scoring_world import expected_facts
 
 from .support import evaluate, sync_all
@@ -246,3 +248,29 @@ async def test_an_agreement_change_outdates_the_agency_whose_resources_it_covers
     assert detail["outdated"] is True
     rerun = (await scoring_client.post(f"/evaluation-runs/{run['id']}/rerun", headers=body.scoring)).json()
     assert rerun["inputs"]["subjects"][agency.org_id]["values"]["active_agreements"] == 0
+
+
+async def test_an_evaluation_kept_without_a_name_is_read_with_the_directorys_name(world, scoring_client, apps):
+    """A run made while neither auth nor the registry named an organization kept its id (older ones an empty
+    name): read afterwards, every view names it from the directory (issue 16: names, never ids)."""
+    await sync_all(scoring_client, world.parties["admin"].scoring)
+    body = world.parties["bj-body"].scoring
+    run = await evaluate(scoring_client, body, [world.org("bj-empty"), world.org("bj-agency")], "2025")
+    named = {e["subject_id"]: e["subject_name"] for e in run["evaluations"]}
+    assert all(name and name != org_id for org_id, name in named.items())
+    async with apps.scoring.state.db.sessions.begin() as session:
+        for e in run["evaluations"]:
+            kept = "" if e["subject_id"] == world.org("bj-empty") else e["subject_id"]
+            await session.execute(update(Evaluation).where(Evaluation.id == e["id"]).values(subject_name=kept))
+    listed = (await scoring_client.get("/evaluations", params={"period": "2025", "limit": 200},
+                                       headers=body)).json()["items"]
+    ours = {e["id"] for e in run["evaluations"]}
+    assert {e["subject_id"]: e["subject_name"] for e in listed if e["id"] in ours} == named
+    for e in run["evaluations"]:
+        one = (await scoring_client.get(f"/evaluations/{e['id']}", headers=body)).json()
+        assert one["subject_name"] == named[e["subject_id"]]
+    again = (await scoring_client.get(f"/evaluation-runs/{run['id']}",
+                                      headers=body)).json()
+    assert {e["subject_id"]: e["subject_name"] for e in again["evaluations"]} == named
+    report = (await scoring_client.get(f"/evaluation-runs/{again['id']}/report", headers=body)).json()
+    assert {r["subject_id"]: r["subject_name"] for r in report["rows"]} == named

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import update
+
+from services.scoring.records import Evaluation
+
 
 async def _evaluation(scoring_client, people, who) -> dict:
     agency = await people.org(kind="agency")
@@ -54,3 +58,22 @@ async def test_compliance_findings_are_filtered_by_status_rule_and_subject(brows
     filtered = await browser.page(f"/oversight/compliance?status=open&rule_id={rules[-1]}&subject_id=abc")
     assert filtered.status_code == 200 and f'value="{rules[-1]}" selected' in filtered.text
     assert (await browser.get("/oversight/compliance?rule_id=%3Cscript%3E")).status_code == 404
+
+
+async def test_an_evaluation_run_while_no_record_named_its_organization_is_listed_by_name(
+        browser, scoring_client, scoring_machine_client, people, apps):
+    """A run made while neither auth's directory nor the registry's records named an organization kept its id;
+    read now, scoring names it from its copy of the directory (issue 16): the console needs no token of auth's
+    and shows a name, never the id."""
+    authority = await people.person("authority")
+    evaluation = await _evaluation(scoring_client, people, authority)
+    name, org_id = evaluation["subject_name"], evaluation["subject_id"]
+    assert name and name != org_id  # the directory named it when it ran
+    async with apps.scoring.state.db.sessions.begin() as session:
+        await session.execute(update(Evaluation).where(Evaluation.id == evaluation["id"]).values(subject_name=org_id))
+    await browser.login(authority.username)
+    listed = (await browser.page(f"/oversight/evaluations?subject_id={org_id}")).text
+    assert f'<a href="/oversight/evaluations/{evaluation["id"]}">{name}</a>' in listed
+    assert f">{org_id}<" not in listed
+    page = (await browser.page(f"/oversight/evaluations/{evaluation['id']}")).text
+    assert f"<h1>{name} · 2025</h1>" in page
