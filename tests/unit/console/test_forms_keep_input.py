@@ -53,7 +53,7 @@ async def test_the_registrar_keeps_a_refused_objection_decision_and_its_reason(b
     refused = await browser.submit(f"/registrar/objections/{objection_id}/dismiss",
                                    {"registration_id": notice["id"], "reason": "经复核\x07异议不成立"})
     assert refused.status_code == 422
-    assert 'id="e-reason"' in refused.text and "经复核\x07异议不成立" in refused.text
+    assert f'id="e-reason_{objection_id}"' in refused.text and "经复核\x07异议不成立" in refused.text
 
 
 async def test_a_refused_objection_keeps_what_the_objector_typed(browser, registry_client, people):

@@ -106,9 +106,32 @@ async def test_upholding_an_objection_terminates_the_registration(browser, other
     objection_id = re.search(r'id="objection-([0-9a-f]+)"', page).group(1)
     empty = await browser.submit(f"/registrar/objections/{objection_id}/uphold",
                                  {"registration_id": notice["id"], "reason": ""})
-    assert empty.status_code == 422 and 'id="e-reason"' in empty.text
+    assert empty.status_code == 422 and f'id="e-reason_{objection_id}"' in empty.text
     upheld = await browser.submit(f"/registrar/objections/{objection_id}/uphold",
                                   {"registration_id": notice["id"], "reason": "经复核，异议成立"})
     assert upheld.status_code == 303
     assert 'data-state="terminated"' in (await browser.page(f"/registrar/registrations/{notice['id']}")).text
     assert "有异议的产品" not in (await other_browser.page("/notices")).text
+
+
+async def test_each_pending_objection_has_its_own_reason_box_with_its_own_label(browser, other_browser,
+                                                                               registry_client, people):
+    """Two objections under review: every id on the page is unique (axe-core: duplicate-id) and each reason
+    label names its own box, so a screen reader tells the two decisions apart."""
+    notice = await in_notice(registry_client, await people.person("operator"), await people.person("registrar"),
+                             "两项异议的产品")
+    await other_browser.page(f"/notices/{notice['id']}")
+    for name, number in (("李四", "110101199003071234"), ("王五", "110101199003075678")):
+        filed = await other_browser.post(f"/notices/{notice['id']}/objections", headers={
+            "Origin": "https://console.test"}, data={
+            "csrf_token": other_browser.csrf, "objector_name": name, "objector_id_number": number,
+            "contact": "13800000000", "grounds": "数据来源存疑"}, files={"evidence": ("合同.pdf", b"%PDF")})
+        assert filed.status_code == 200, filed.text
+    await browser.login((await people.person("registrar")).username)
+    page = (await browser.page(f"/registrar/registrations/{notice['id']}")).text
+    objections = re.findall(r'id="objection-([0-9a-f]+)"', page)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(objections) == 2 and len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for objection_id in objections:
+        box = f"f-reason_{objection_id}"
+        assert f'<label for="{box}">' in page and f'<textarea id="{box}" name="reason"' in page
