@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import update
 
+from services.console.i18n import LANGUAGES, Translator
+from services.kernel.timeutil import china_today
 from services.scoring.records import Evaluation
+from tests.api.operation.world import insert_product
 
 
 async def _evaluation(scoring_client, people, who) -> dict:
@@ -58,6 +62,33 @@ async def test_compliance_findings_are_filtered_by_status_rule_and_subject(brows
     filtered = await browser.page(f"/oversight/compliance?status=open&rule_id={rules[-1]}&subject_id=abc")
     assert filtered.status_code == 200 and f'value="{rules[-1]}" selected' in filtered.text
     assert (await browser.get("/oversight/compliance?rule_id=%3Cscript%3E")).status_code == 404
+
+
+async def test_a_finding_reads_with_its_organization_by_name_and_its_rule_in_the_page_language(browser, registry_client,
+                                                                                              people, apps):
+    """Issue 16: names, never ids — the answerable organization by the name the registry's records give it; the
+    rule's description from the console's catalogue, the registry's own (English) detail as secondary text."""
+    operator = await people.person("operator")
+    await insert_product(apps, operator.org_id, status="draft", delivered_at=china_today() - timedelta(days=60),
+                         name="迟未登记的产品")
+    admin = await people.person("admin")
+    assert (await registry_client.post("/compliance/sweep", json={}, headers=admin.headers)).status_code == 200
+    await browser.login(admin.username)
+    page = (await browser.page("/oversight/compliance?rule_id=PRD-DELIVERED-UNREGISTERED")).text
+    row = next(r for r in re.findall(r"<tr class=\"sev-.*?</tr>", page, re.DOTALL) if "运营公司" in r)
+    assert operator.org_id not in row.replace(f'title="{operator.org_id}"', "")
+    assert "数据产品交付后 20 个工作日内未登记" in row and "登记系统说明" in row and "delivered" in row
+    assert "PRD-DELIVERED-UNREGISTERED · 数据产品交付后 20 个工作日内未登记</option>" in page
+    english = (await browser.page("/oversight/compliance?rule_id=PRD-DELIVERED-UNREGISTERED&lang=en")).text
+    assert "Product delivered but not registered within 20 working days" in english
+
+
+async def test_every_rule_of_the_registry_has_a_description_in_each_language_of_the_console(registry_client):
+    rules = (await registry_client.get("/compliance/rules")).json()
+    assert rules
+    for lang in LANGUAGES:
+        missing = [r["id"] for r in rules if not Translator(lang).known(f"rule.{r['id']}")]
+        assert not missing, (lang, missing)
 
 
 async def test_an_evaluation_run_while_no_record_named_its_organization_is_listed_by_name(
