@@ -57,17 +57,18 @@ log = logging.getLogger("pdr.replicas")
 
 # Path prefixes whose safe reads may be served by the standby, per service. A prefix is listed when its reads
 # are public or shared views that a second of lag cannot mislead (the caller's own writes are pinned anyway):
-# - registry: the catalogue (search, facets, DCAT records, exports; not /catalog/import, the caller's own
-#   jobs), the Atom feeds and sitemap records, the price list, public notices and disclosures. The ledger stays
-#   on the primary: a proof must match the tree head the caller got from the primary a moment earlier; so does
-#   the change feed (its consumer's cursor must not go back) and GraphQL, whose every operation by a signed-in
-#   caller is logged in the request's own transaction (graphql.extensions.QueryLogger), a write.
+# - registry: the catalogue (search, facets, figures, DCAT records and the whole catalogue as RDF, exports; not
+#   /catalog/import, the caller's own jobs), the Atom feeds and sitemap records, the price list, public notices
+#   and disclosures. The ledger stays on the primary: a proof must match the tree head the caller got from the
+#   primary a moment earlier; so does the change feed (its consumer's cursor must not go back) and GraphQL,
+#   whose every operation by a signed-in caller is logged in the request's own transaction
+#   (graphql.extensions.QueryLogger), a write.
 # - scoring: indicator models, value scores and contests (published reference data).
 # - auth: nothing (sign-in and tokens read what was just written).
 REPLICA_FAMILIES: dict[str, tuple[str, ...]] = {
-    "registry": ("/catalog/search", "/catalog/facets", "/catalog/resources/", "/catalog/products/",
-                 "/catalog/regions/", "/catalog/licences/", "/catalog/export", "/catalog/dcat", "/feeds/",
-                 "/price-list", "/public/"),
+    "registry": ("/catalog/search", "/catalog/facets", "/catalog/figures", "/catalog/resources/",
+                 "/catalog/products/", "/catalog/regions/", "/catalog/licences/", "/catalog/export", "/catalog.",
+                 "/feeds/", "/price-list", "/public/"),
     "scoring": ("/indicator-models", "/value-scores", "/contests"),
 }
 
@@ -218,7 +219,12 @@ class ReadRouter:
     def suspect(self) -> None:
         """The standby just failed a read: stop routing to it until the poller sees it answer again."""
         self.health.down()
+        self._show()
         self._wake.set()
+
+    def _show(self) -> None:
+        self.up_gauge.labels(self.service).set(1 if self.health.up else 0)
+        self.lag_gauge.labels(self.service).set(self.health.lag if math.isfinite(self.health.lag) else -1)
 
     async def poll_once(self) -> None:
         try:
@@ -240,12 +246,16 @@ class ReadRouter:
                 if not self.health.up:
                     log.info("read replica answers; eligible reads go to it")
                 self.health.observe(primary, int(replayed), time.monotonic())
-        self.up_gauge.labels(self.service).set(1 if self.health.up else 0)
-        self.lag_gauge.labels(self.service).set(self.health.lag if math.isfinite(self.health.lag) else -1)
+        self._show()
 
     async def _poll(self) -> None:
         while True:
-            await self.poll_once()
+            try:
+                await self.poll_once()
+            except Exception:  # the poller outlives any failure; until it sees the standby again, no reads go there
+                log.exception("read replica poll failed; reads go to the primary")
+                self.health.down()
+                self._show()
             self._wake.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
