@@ -6,7 +6,6 @@ plus the notice period and an id to object against. Everything else stays confid
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -16,6 +15,7 @@ from services.kernel.problems import Conflict, NotFound
 
 from .access import ensure_readable
 from .codes import code_owner, is_valid_code
+from .completion import application_pending
 from .context import Ctx
 from .models import Registration
 from .steps import registration_or_404
@@ -67,8 +67,15 @@ async def _latest_with_code(ctx: Ctx, code: str) -> Registration:
     return (await ctx.session.scalars(query)).one()
 
 
-def _within(r: Registration, today: date) -> bool:
-    return (r.valid_from is None or r.valid_from <= today) and (r.valid_until is None or today <= r.valid_until)
+async def _in_force(ctx: Ctx, r: Registration, state: str) -> bool:
+    """Registered, its validity begun, and not past its end unless an application filed in time still holds it in
+    force (Art. 15) — whether or not today's sweep has run yet."""
+    if state != "registered" or (r.valid_from is not None and ctx.today < r.valid_from):
+        return False
+    if r.valid_until is None or ctx.today <= r.valid_until:
+        return True
+    held = select(Registration.id).where(Registration.id == r.id, application_pending())
+    return (await ctx.session.scalars(held)).first() is not None
 
 
 async def lookup_code(ctx: Ctx, code: str) -> dict[str, Any]:
@@ -80,9 +87,7 @@ async def lookup_code(ctx: Ctx, code: str) -> dict[str, Any]:
         state = "registered"
     return {"query_code": r.query_code, "subject_type": r.subject_type, "data_name": r.data_name,
             "registrant_names": r.registrant_names, "registration_type": r.type, "state": state,
-            # In force on the registry's today, within the validity period (DOMAIN §1): a registration coded with
-            # a later date (the demo's registrar closing a notice "as of" its end) is not in force before it starts.
-            "in_force": state == "registered" and _within(r, ctx.today),
+            "in_force": await _in_force(ctx, r, state),
             "valid_from": r.valid_from, "valid_until": r.valid_until,
             "updated_at": r.updated_at}
 
