@@ -18,12 +18,11 @@ import itertools
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from services.kernel.identifiers import with_uscc_check
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import CHINA, china_today
 
 __all__ = ["Party", "World", "build_world", "expected_facts"]
 
@@ -38,7 +37,6 @@ PLAN_ITEMS = {
     "cost_revenue_and_sharing": "单独核算", "security_and_emergency": "分级保护", "rights_and_duties": "见协议",
     "supervision": "数据主管部门监督",
 }
-CHINA = ZoneInfo("Asia/Shanghai")
 FREQUENT = {"realtime", "daily", "weekly"}
 TERMS = {"revenue_sharing": "30%", "security_duties": "三级等保", "exit_conditions": "违约",
          "renewal_conditions": "评估合格"}

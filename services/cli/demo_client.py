@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 
 from .common import explain_response
 

@@ -93,16 +93,16 @@ def calendar_show(year: Annotated[int, typer.Argument(min=2000, max=2100)], data
 @registration_app.command("sweep")
 def registration_sweep(data_dir: DataDir = None) -> None:
     """Close public notices that ended without pending objections; expire registrations not renewed."""
+    from services.kernel.timeutil import china_today
     from services.registry.registration.calendar import load_calendar
     from services.registry.registration.completion import sweep
     from services.registry.registration.context import Ctx
-    from services.registry.registration.evidence import today_in_china
     from services.registry.registration.rules import RegistrationRules
 
     use_data_dir(data_dir)
 
     async def job(session):
-        ctx = Ctx(session, None, today_in_china(), await load_calendar(session), RegistrationRules())
+        ctx = Ctx(session, None, china_today(), await load_calendar(session), RegistrationRules())
         return await sweep(ctx, system=True)
 
     typer.echo(json.dumps(run(lambda: _work(job)), ensure_ascii=False))

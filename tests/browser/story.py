@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 
 PASSWORD = "Demo-pass-2026!"
 

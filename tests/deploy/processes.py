@@ -16,7 +16,7 @@ import pytest
 
 from services.auth.demo import DEMO_PASSWORD
 from services.kernel.identifiers import with_uscc_check
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from tests.databases import BACKEND
 from tests.system import RunningSystem, free_port, wait_http
 

@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from services.cli.demo import seed_registry_demo
-from services.registry.operation.dates import china_today
-from services.registry.registration.evidence import CHINA
+from services.kernel.timeutil import CHINA, china_today
 from tests.system import start_system
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from tests.scoring_world import build_world, expected_facts
 from tests.system import start_system
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from services.kernel.timeutil import CHINA
 from services.scoring.contract import Agreement, AnnualReport, Finding, Price, Product, Record, Registration, Resource
-from services.scoring.evaluation.facts import CHINA
 
 __all__ = ["Shape", "mirror", "mirror_rows", "today"]
 

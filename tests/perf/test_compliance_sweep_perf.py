@@ -12,9 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy import event, insert
 
-from services.kernel.timeutil import new_id, utcnow
+from services.kernel.timeutil import china_today, new_id, utcnow
 from services.registry.compliance.engine import sweep
-from services.registry.operation.dates import china_today
 from services.registry.operation.models import Agreement, AgreementProduct, AgreementResource, OperatorSelection, Plan
 from services.registry.pricing.models import PriceRecord
 from services.registry.registration.models import Product, Resource

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from ..registration.evidence import CHINA
+from services.kernel.timeutil import CHINA
+
 from ..registration.models import Registration
 from .models import CatalogEntry
 from .schemas import CatalogFigures

@@ -7,7 +7,8 @@ from collections import defaultdict
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..operation.dates import add_years
+from services.kernel.timeutil import add_years
+
 from ..operation.models import Agreement, AgreementResource, Plan, SharingConsent
 from ..pricing.policy import DEFAULT_POLICY
 from ..registration.models import Resource

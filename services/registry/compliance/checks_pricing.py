@@ -7,9 +7,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.timeutil import as_utc
+from services.kernel.timeutil import add_years, as_utc
 
-from ..operation.dates import add_years
 from ..operation.models import Agreement, AnnualReport
 from ..pricing.current import prices_in_force
 from ..pricing.models import PriceRecord, RevenueCap, TreasuryYield

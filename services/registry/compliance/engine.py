@@ -17,10 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.security import Principal
-from services.kernel.timeutil import utcnow
+from services.kernel.timeutil import china_today, utcnow
 
 from ..ledger.service import locked_head, record
-from ..operation.dates import china_today
 from . import checks_operation, checks_pricing, checks_registration
 from .catalog import catalog
 from .checks_base import Check, CheckContext, Violation

@@ -27,6 +27,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel.timeutil import china_today
+
 from ..compliance.models import ComplianceRecord
 from ..compliance.schemas import RecordOut
 from ..operation.agreement_views import agreements_out
@@ -35,7 +37,6 @@ from ..operation.report_schemas import ReportOut
 from ..operation.schemas import AgreementOut
 from ..pricing.models import PriceRecord
 from ..pricing.schemas import PriceOut
-from ..registration.evidence import today_in_china
 from ..registration.models import Product, Registration, RegistrationEvent, RegistrationSubmission, Resource
 from ..registration.overdue import renewals_filed
 from ..registration.schemas import ProductOut, RegistrationOut, ResourceOut
@@ -142,7 +143,7 @@ async def _registrations(session: AsyncSession, ids: list[str]) -> dict[str, Any
     for e in (await session.scalars(select(RegistrationEvent).where(RegistrationEvent.registration_id.in_(ids))
                                     .order_by(RegistrationEvent.at, RegistrationEvent.id))).all():
         events[e.registration_id].append(e)
-    today = today_in_china()
+    today = china_today()
     renewed = await renewals_filed(session, [r.id for r in rows])
     return {r.id: RegistrationOut.model_validate(registration_view(r, submissions[r.id], events[r.id], today,
                                                                    renewal_filed=r.id in renewed),

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.pagination import Listed, Sorts, page_of
 from services.kernel.problems import NotFound
+from services.kernel.timeutil import china_today
 
 from ..ledger.models import LedgerEntry
 from ..pricing.current import prices_in_force
 from ..pricing.price_list import price_item
 from ..registration.models import IssuedCode, Product, Resource
-from .dates import china_today
 from .disclosure_schemas import AuthorizationOut, DisclosedProductOut, DisclosedResourceOut, OrgRef
 from .models import Agreement, AgreementProduct, AgreementResource, Plan
 

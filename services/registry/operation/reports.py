@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.problems import Conflict, NotFound, Unprocessable
 from services.kernel.security import Principal
+from services.kernel.timeutil import china_today
 
 from ..compliance.engine import on_write
 from ..ledger.service import record
@@ -19,7 +20,6 @@ from ..pricing.models import RevenueCap
 from ..pricing.revenue import year_end
 from ..registration.models import Product
 from .access import require_person
-from .dates import china_today
 from .models import AnnualReport
 from .report_schemas import ReportIn
 

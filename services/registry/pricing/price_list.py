@@ -11,7 +11,8 @@ from decimal import Decimal
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..operation.dates import china_today
+from services.kernel.timeutil import china_today
+
 from ..registration.models import Product
 from .current import in_force, prices_in_force
 from .models import PriceRecord

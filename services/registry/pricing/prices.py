@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.kernel.security import Principal
+from services.kernel.timeutil import add_years, china_today
 
 from ..compliance.catalog import refuse
 from ..compliance.engine import on_write
 from ..ledger.service import record
-from ..operation.dates import add_years, china_today
 from ..operation.models import Agreement, AgreementProduct
 from ..registration.access import can_read, is_public
 from ..registration.models import Product

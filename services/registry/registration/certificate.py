@@ -11,9 +11,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from services.kernel.jose_keys import SigningKey
-from services.kernel.timeutil import utcnow
+from services.kernel.timeutil import CHINA, utcnow
 
-from .evidence import CHINA
 from .models import Registration
 
 __all__ = ["CERTIFICATE_TYPE", "certificate_claims", "sign_certificate"]

@@ -8,10 +8,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.security import Principal
-from services.kernel.timeutil import utcnow
+from services.kernel.timeutil import china_day, utcnow
 
 from .calendar import WorkCalendar
-from .evidence import local_date
 from .rules import RegistrationRules
 
 __all__ = ["Ctx"]
@@ -33,7 +32,7 @@ class Ctx:
         clock moves the timestamps with it, so "accepted on" and "due on" are compared on one calendar.
         """
         real = utcnow()
-        return real + timedelta(days=(self.today - local_date(real)).days)
+        return real + timedelta(days=(self.today - china_day(real)).days)
 
     @property
     def actor(self) -> str:

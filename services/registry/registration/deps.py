@@ -10,10 +10,10 @@ from fastapi import Depends, Request
 from services.kernel.db import SessionDep
 from services.kernel.problems import BadRequest
 from services.kernel.security import CurrentPrincipal, OptionalPrincipal
+from services.kernel.timeutil import china_today
 
 from .calendar import CalendarCache, WorkCalendar
 from .context import Ctx
-from .evidence import today_in_china
 from .rules import RegistrationRules
 
 __all__ = ["DEMO_DATE_HEADER", "PROBLEMS", "CtxDep", "PublicCtxDep", "registration_today", "rules_of"]
@@ -35,12 +35,12 @@ async def registration_today(request: Request) -> date:
             named = date.fromisoformat(request.headers[DEMO_DATE_HEADER])
         except ValueError:
             raise BadRequest("X-PDR-Demo-Date must be an ISO date.", slug="bad-demo-date") from None
-        today = today_in_china()
+        today = china_today()
         if named > today:
             raise BadRequest(f"X-PDR-Demo-Date may name today ({today.isoformat()}) or an earlier day, "
                              "never a day to come.", slug="demo-date-in-future", today=today.isoformat())
         return named
-    return today_in_china()
+    return china_today()
 
 
 def rules_of(request: Request) -> RegistrationRules:

@@ -25,9 +25,8 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.timeutil import as_utc
+from services.kernel.timeutil import as_utc, china_day
 
-from .evidence import local_date
 from .models import Registration
 
 __all__ = ["LATE_STEPS", "LateStep", "filed_on", "late_registrations", "overdue_steps", "renewal_filed",
@@ -40,7 +39,7 @@ def filed_on(r: Any) -> date:
 
 
 def _day(moment: datetime) -> date:
-    return local_date(as_utc(moment))
+    return china_day(as_utc(moment))
 
 
 def _done_late(done_at: datetime | None, due: date | None, still_open: bool, today: date) -> bool:

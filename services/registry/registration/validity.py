@@ -6,19 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from services.kernel.problems import Unprocessable
+from services.kernel.timeutil import add_years
 
 from ..compliance.catalog import refuse
 from .rules import RegistrationRules
 
-__all__ = ["add_years", "first_validity", "renewal_opens_on", "renewal_validity", "require_renewal_window",
+__all__ = ["first_validity", "renewal_opens_on", "renewal_validity", "require_renewal_window",
            "require_validity", "validity_starts_on"]
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February → 28 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _cap(until: date, agreement_ends_on: date | None) -> date:

@@ -9,21 +9,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from urllib.parse import quote
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.pagination import encode_cursor, keyset_page
-from services.kernel.timeutil import as_utc
+from services.kernel.timeutil import CHINA, as_utc
 
 from ..pricing.models import PriceRecord
 from ..registration.models import Product, Registration
 
 __all__ = ["Entry", "notice_entries", "price_entries", "registration_entries"]
 
-CHINA = timezone(timedelta(hours=8))
 TYPE_LABELS = {"first": "首次登记", "change": "变更登记", "correction": "更正登记", "cancellation": "注销登记",
                "renewal": "续展登记"}
 SUBJECT_LABELS = {"resource": "公共数据资源", "product": "数据产品和服务"}

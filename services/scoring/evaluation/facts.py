@@ -14,19 +14,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from services.kernel.problems import Unprocessable
-from services.kernel.timeutil import utcnow
+from services.kernel.timeutil import china_day
 
 from ..contract import Agreement, AnnualReport, Finding, Product, Registration, Resource
 
-__all__ = ["FACTS", "FREQUENT", "Period", "RecordSet", "china_day", "china_today", "facts_for", "in_region",
-           "region_prefix"]
+__all__ = ["FACTS", "FREQUENT", "Period", "RecordSet", "facts_for", "in_region", "region_prefix"]
 
-CHINA = ZoneInfo("Asia/Shanghai")
 R = TypeVar("R")
 FREQUENT = frozenset({"realtime", "daily", "weekly"})
 # A registration stops covering its subject on the day it is revoked, cancelled, expired or superseded (its
@@ -72,14 +69,6 @@ def region_prefix(code: str) -> str:
 
 def in_region(region_code: str | None, region: str) -> bool:
     return bool(region_code) and str(region_code).startswith(region_prefix(region))
-
-
-def china_day(instant: datetime) -> date:
-    return instant.astimezone(CHINA).date()
-
-
-def china_today() -> date:
-    return china_day(utcnow())
 
 
 def _group(records: Iterable[R], key: Callable[[R], str | None]) -> dict[str | None, list[R]]:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.problems import NotFound
 from services.kernel.security import Principal
+from services.kernel.timeutil import china_today
 
 from ..contract import Agreement, AnnualReport, Finding, Product, Record, Registration, Resource
 from ..digest import digest
@@ -21,7 +22,7 @@ from ..mirror.consumer import feed_state
 from ..mirror.reads import collector_paused, mirrored_payloads, typed
 from ..records import Evaluation, EvaluationRun, RegistryRecord, SubmittedValue
 from .compute import PeerInput, evaluate_peers
-from .facts import Period, RecordSet, china_today, facts_for, in_region, region_prefix
+from .facts import Period, RecordSet, facts_for, in_region, region_prefix
 
 __all__ = ["get_run", "load_facts", "mark_outdated", "members_of", "record_set", "replay", "run_evaluation"]
 

@@ -9,11 +9,10 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.pagination import encode_cursor, keyset_page
-from services.kernel.timeutil import utcnow
+from services.kernel.timeutil import china_today, utcnow
 
 from ..contract import Product, Record, Subject
 from ..digest import digest
-from ..evaluation.facts import china_today
 from ..mirror.reads import typed_records
 from ..records import ProductScore, RegistryRecord, RegistryRef
 from .inputs import ValueRecords, build_inputs

@@ -27,9 +27,8 @@ from decimal import Decimal
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from services.kernel.timeutil import new_id
+from services.kernel.timeutil import china_today, new_id
 from services.registry.models import metadata as registry_metadata
-from services.registry.operation.dates import china_today
 from services.registry.registration.models import Product, Resource
 from tests.api.operation.world import PLAN_ITEMS, TERMS, insert_product, insert_resource
 from tests.api.registration.conftest import SHA, product_body, resource_body

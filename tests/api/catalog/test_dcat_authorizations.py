@@ -11,7 +11,7 @@ from pyshacl import validate
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from services.registry.registration.models import Product
 
 from ..operation.world import build_world, insert_product, set_status

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from services.kernel.timeutil import china_today
 from services.registry.catalog.figures import FigureCache
 from services.registry.registration.deps import registration_today
-from services.registry.registration.evidence import today_in_china
 from tests.unit.console.helpers import in_notice, registered
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -49,7 +49,7 @@ async def test_a_notice_counts_while_open_and_a_coded_registration_counts_in_its
     assert found["registrations_this_year"] == 1 and found["notices_open"] == 1
     # The day after the running notice's last day, it is no longer open; next year the coding is last year's.
     ends = date.fromisoformat(running["deadlines"]["notice_ends_on"])
-    coded_year = today_in_china().year
+    coded_year = china_today().year
     for day in (ends + timedelta(days=1), date(coded_year + 1, 12, 31)):
         notices, coded = 0, int(day.year == coded_year)
         async def on_day(day=day) -> date:

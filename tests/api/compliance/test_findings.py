@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from typer.testing import CliRunner
 
+from services.kernel.timeutil import add_years, china_today
 from services.registry.graphql.loaders import org_names_query
-from services.registry.operation.dates import add_years, china_today
 from services.registry.registration.models import Registration
 
 from ..operation.world import build_world, insert_product

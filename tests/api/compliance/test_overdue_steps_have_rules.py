@@ -13,8 +13,8 @@ from itertools import product
 
 from sqlalchemy import select
 
+from services.kernel.timeutil import china_today
 from services.registry.compliance.models import ComplianceRecord
-from services.registry.operation.dates import china_today
 from services.registry.registration.models import Registration
 from services.registry.registration.workflow import REGISTRATION_TYPES, STATES
 

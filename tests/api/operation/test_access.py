@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from tests.conftest import SCORING_CLIENT_ID, SCORING_CLIENT_SECRET
 
 from .world import build_world

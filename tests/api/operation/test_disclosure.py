@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from services.registry.registration.models import IssuedCode, Product, Resource
 
 from .test_query_counts import statements

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 
 from .world import build_world, insert_product
 

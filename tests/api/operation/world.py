@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from services.registry.registration.models import Product, Resource
 
 REGION = "110000"

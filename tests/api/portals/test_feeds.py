@@ -15,7 +15,7 @@ import feedparser
 import openpyxl
 import pytest
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from services.registry.pricing.models import PriceRecord
 from services.registry.registration.models import (
     IssuedCode,

@@ -3,7 +3,7 @@ dated records that never overlap, the public price list and quotes."""
 
 from datetime import timedelta
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 
 from ..operation.world import build_world, insert_product
 

@@ -7,9 +7,8 @@ from datetime import date, timedelta
 
 import pytest_asyncio
 
-from services.kernel.timeutil import new_id
+from services.kernel.timeutil import china_today, new_id
 from services.registry.registration.deps import registration_today
-from services.registry.registration.evidence import today_in_china
 
 SHA = "ab" * 32
 
@@ -18,7 +17,7 @@ class Clock:
     """The registry's idea of today's date in China, moved by tests (notice periods, expiry, lateness)."""
 
     def __init__(self) -> None:
-        self.today = today_in_china()
+        self.today = china_today()
 
     def advance(self, days: int) -> date:
         self.today += timedelta(days=days)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest_asyncio
 
-from services.registry.registration.evidence import today_in_china
+from services.kernel.timeutil import china_today
 
 from .conftest import SHA
 
@@ -134,7 +134,7 @@ async def test_a_demo_registry_takes_a_past_demo_date_but_refuses_a_day_to_come(
     settings = apps.registry.state.settings
     settings.demo = True
     try:
-        today = today_in_china()
+        today = china_today()
         for day in (today + timedelta(days=1), date.fromisoformat(registration["deadlines"]["notice_ends_on"])
                     + timedelta(days=1)):
             refused = await flow.client.post(f"/registrations/{registration['id']}/close-notice",

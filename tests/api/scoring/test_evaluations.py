@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import update
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from services.scoring.records import Evaluation
 from tests.scoring_world import expected_facts
 

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 
 from .support import evaluate, sync_all
 

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from services.registry.registration.models import Resource
 from tests.api.operation.world import set_status
 

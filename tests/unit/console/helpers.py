@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from services.console.cookie_session import SessionCodec
+from services.kernel.timeutil import china_today
 from services.registry.registration.deps import registration_today
-from services.registry.registration.evidence import today_in_china
 
 from .conftest import SESSION_SECRET
 
@@ -62,7 +62,7 @@ def on_day(apps, day: date) -> None:
 
 
 def today() -> date:
-    return today_in_china()
+    return china_today()
 
 
 def session_of(client) -> dict:

@@ -3,7 +3,7 @@ Chinese and English, showing only what the registry discloses."""
 
 from __future__ import annotations
 
-from services.registry.operation.dates import china_today
+from services.kernel.timeutil import china_today
 from services.registry.registration.models import Product
 from tests.api.operation.world import build_world, set_status
 
