@@ -86,18 +86,17 @@ def _redis():
         proc.wait(timeout=10)
 
 
-@pytest.fixture(params=["one process", "two processes sharing Redis"])
-def replica_system(request, tmp_path):
-    """(system, the registry URL to read from): the writer's own process, or a second process of the registry
-    that shares only the databases and Redis with it."""
+@contextmanager
+def _replica_system(tmp_path, *, shared: bool, env: dict[str, str] | None = None):
+    """(system, the registry URL to read from): the writer's own process, or (``shared``) a second process of the
+    registry that shares only the databases and Redis with it. The standby replays two seconds behind."""
     require_postgresql("read replicas are PostgreSQL streaming replicas; SQLite has none")
-    shared = request.param != "one process"
     ensure_standby()
     asyncio.run(set_apply_delay(f"{DELAY_SECONDS}s"))
     with ExitStack() as cleanup:
         cleanup.callback(lambda: asyncio.run(set_apply_delay(None)))
-        cleanup.callback(ensure_standby)  # the test stops it
-        env = {"PDR_REGISTRY_DEMO": "true"}
+        cleanup.callback(ensure_standby)  # a test may stop it
+        env = {"PDR_REGISTRY_DEMO": "true", **(env or {})}
         if shared:
             env["PDR_REGISTRY_RATE_LIMIT_STORAGE"] = cleanup.enter_context(_redis())
         system, _ = start_system_with_standby(tmp_path, env)
@@ -107,7 +106,22 @@ def replica_system(request, tmp_path):
             second = start_replica(system, "registry", "registry-2")
             cleanup.callback(second.stop)  # before the system drops the databases
             reader = second.url
+        _wait_for_standby(reader)
         yield system, reader
+
+
+def _wait_for_standby(registry: str) -> None:
+    """The standby is up and polled: the registry says so before anything is routed to it."""
+    deadline = time.monotonic() + 10
+    while "pdr_db_replica_up{service=\"registry\"} 1.0" not in httpx.get(f"{registry}/metrics").text:
+        assert time.monotonic() < deadline, "the registry never saw the standby"
+        time.sleep(0.2)
+
+
+@pytest.fixture(params=["one process", "two processes sharing Redis"])
+def replica_system(request, tmp_path):
+    with _replica_system(tmp_path, shared=request.param != "one process") as running:
+        yield running
 
 
 def test_the_writer_reads_its_write_others_read_the_standby_and_a_stopped_standby_is_not_an_outage(replica_system):
@@ -115,12 +129,6 @@ def test_the_writer_reads_its_write_others_read_the_standby_and_a_stopped_standb
     registry = system.urls["registry"]
     (agency,) = make_agencies(system, 1)
     registrar = {"Authorization": f"Bearer {token(system.urls['auth'], 'registrar')}"}
-
-    # The standby is up and polled: the registry says so before anything is routed to it.
-    deadline = time.monotonic() + 10
-    while "pdr_db_replica_up{service=\"registry\"} 1.0" not in httpx.get(f"{reader}/metrics").text:
-        assert time.monotonic() < deadline, "the registry never saw the standby"
-        time.sleep(0.2)
 
     with httpx.Client(timeout=30) as http:  # the registrar's approval is the last write
         walk = file_to_notice(http, registry, agency, registrar, f"replica-{uuid.uuid4().hex[:8]}")
@@ -167,3 +175,30 @@ def test_the_writer_reads_its_write_others_read_the_standby_and_a_stopped_standb
     while "pdr_db_replica_up{service=\"registry\"} 0.0" not in httpx.get(f"{reader}/metrics").text:
         assert time.monotonic() < deadline, "the registry never reported the standby down"
         time.sleep(0.2)
+
+
+def test_a_standby_further_behind_than_the_lag_bound_serves_nothing(tmp_path):
+    """With the bound at one second and the standby two behind, a read made a moment after a write is served by
+    the standby (its lag is not known to exceed the bound yet); one made 1.5 s later by the primary, and once
+    the standby replays without delay again, by the standby. (The lag is the cluster's: other databases' writes
+    keep a delayed standby behind too.)"""
+    with _replica_system(tmp_path, shared=False, env={"PDR_REGISTRY_READ_MAX_LAG_SECONDS": "1"}) as (system, reader):
+        (agency,) = make_agencies(system, 1)
+        registrar = {"Authorization": f"Bearer {token(system.urls['auth'], 'registrar')}"}
+        with httpx.Client(timeout=30) as http:
+            walk = file_to_notice(http, reader, agency, registrar, f"lag-{uuid.uuid4().hex[:8]}")
+        notice = f"{reader}/public/notices/{walk.registration_id}"
+        time.sleep(1.5)  # the approval is not replayed before 2 s: the poller has seen the standby > 1 s behind
+        before = _reads(reader)
+        assert httpx.get(notice).status_code == 200  # from the primary: the standby would not have it
+        assert _grew(before, _reads(reader), ("primary", "standby-lagging")) == 1
+        asyncio.run(set_apply_delay(None))
+        deadline = time.monotonic() + 10
+        while True:  # caught up: the standby serves again, and has the notice
+            before = _reads(reader)
+            answer = httpx.get(notice)
+            if _grew(before, _reads(reader), ("replica", "replica")) == 1:
+                assert answer.status_code == 200, answer.text
+                break
+            assert time.monotonic() < deadline, "the standby never came back within the bound"
+            time.sleep(0.2)
