@@ -34,7 +34,6 @@ __all__ = [
     "TokenVerifier",
     "current_principal",
     "require_roles",
-    "require_scopes",
 ]
 
 log = logging.getLogger("pdr.security")
@@ -273,18 +272,6 @@ def require_roles(*roles: str) -> Any:
     async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.has_role(*roles):
             raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}.", slug="role-required")
-        return principal
-
-    return Depends(check)
-
-
-def require_scopes(*scopes: str) -> Any:
-    """Dependency: the caller must hold every scope in ``scopes`` (machine clients and scoped people)."""
-
-    async def check(principal: CurrentPrincipal) -> Principal:
-        missing = set(scopes) - principal.scopes
-        if missing:
-            raise Forbidden(f"Missing scope(s): {', '.join(sorted(missing))}.", slug="scope-required")
         return principal
 
     return Depends(check)

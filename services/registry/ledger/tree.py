@@ -30,7 +30,6 @@ __all__ = [
     "inclusion_proof",
     "nodes_condition",
     "read_head",
-    "root_at",
 ]
 
 MAX_ENTRIES = 1000
@@ -79,15 +78,6 @@ def _check_size(tree_size: int, head: TreeHead, name: str = "tree_size") -> None
     if tree_size > head.size:
         raise BadRequest(f"{name} {tree_size} is larger than the ledger ({head.size} entries).",
                          slug="tree-size-too-large", tree_size=head.size)
-
-
-async def root_at(session: AsyncSession, tree_size: int, head: TreeHead | None = None) -> bytes:
-    head = head or await read_head(session)
-    _check_size(tree_size, head)
-    if tree_size == head.size:
-        return head.root_hash
-    nodes = await fetch_nodes(session, set(merkle.root_nodes(tree_size)))
-    return merkle.subtree_hash(0, tree_size, nodes.__getitem__)
 
 
 async def inclusion_proof(session: AsyncSession, leaf_index: int, tree_size: int) -> list[bytes]:

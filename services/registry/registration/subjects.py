@@ -19,7 +19,7 @@ from .models import Product, Registration, Resource
 from .schemas import ProductIn, ProductPatch, ResourceIn, ResourcePatch
 
 __all__ = [
-    "MODELS", "SORTS", "create_subject", "get_subject", "list_subjects", "read_subject", "snapshot", "subject_or_404",
+    "MODELS", "SORTS", "create_subject", "list_subjects", "read_subject", "snapshot", "subject_or_404",
     "update_subject",
     "validate_changes",
 ]
@@ -108,13 +108,6 @@ async def read_subject(db: Database, principal: Principal, subject_type: str, su
         raise NotFound(f"No such {subject_type}.", slug=f"{subject_type}-not-found")
     ensure_readable(principal, row["org_id"], row["joint_org_ids"], subject_type)
     return row
-
-
-async def get_subject(session: AsyncSession, principal: Principal, subject_type: str,
-                      subject_id: str) -> Resource | Product:
-    subject = await subject_or_404(session, subject_type, subject_id)
-    ensure_readable(principal, subject.org_id, subject.joint_org_ids, subject_type)
-    return subject
 
 
 async def validate_changes(session: AsyncSession, subject_type: str, changes: dict[str, Any], *,
