@@ -277,9 +277,9 @@ class ReadRouter:
 
 def install_read_routing(app: FastAPI, settings: ServiceSettings) -> None:
     """The routing middleware, innermost (after idempotency, so a replayed answer pins nothing), and only with a
-    read replica configured: without one no request pays for it."""
+    read replica configured for a service that has routes for it: otherwise no request pays for it."""
     app.state.read_router = None
-    if settings.read_database_url:
+    if settings.read_database_url and REPLICA_FAMILIES.get(settings.service_name):
         app.add_middleware(ReadRouting)
 
 
@@ -294,6 +294,9 @@ async def start_read_routing(app: FastAPI) -> None:
     primary: Database = app.state.db
     if primary.is_sqlite or url.startswith("sqlite"):
         log.warning("read_database_url ignored: SQLite has no streaming replica; every read uses the one database")
+        return
+    if not REPLICA_FAMILIES.get(settings.service_name):
+        log.warning("read_database_url ignored: no route of %s reads from a replica", settings.service_name)
         return
     replica = Database(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
                        application_name=f"pdr-{settings.service_name}-replica")

@@ -92,3 +92,16 @@ async def test_sqlite_has_no_replica_and_says_so(tmp_path, caplog):
 def test_a_pin_must_outlast_the_lag_bound():
     with pytest.raises(ValidationError, match="read_pin_seconds"):
         ServiceSettings(read_max_lag_seconds=10, read_pin_seconds=5)
+
+
+async def test_a_service_without_replica_families_ignores_the_read_url(tmp_path, caplog):
+    settings = ServiceSettings(service_name="auth", database_url="postgresql+asyncpg://postgres@127.0.0.1:5432/x",
+                               read_database_url="postgresql+asyncpg://postgres@127.0.0.1:5433/x")
+    app = SimpleNamespace(state=SimpleNamespace(db=Database(settings.resolved_database_url), settings=settings))
+    try:
+        with caplog.at_level(logging.WARNING, logger="pdr.replicas"):
+            await start_read_routing(app)
+        assert app.state.read_router is None
+        assert "no route of auth reads from a replica" in caplog.text
+    finally:
+        await app.state.db.dispose()
