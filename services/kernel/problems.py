@@ -33,6 +33,7 @@ __all__ = [
     "Conflict",
     "ContentTooLarge",
     "Forbidden",
+    "IllegalTransition",
     "NotFound",
     "Problem",
     "TooManyRequests",
@@ -109,6 +110,16 @@ class NotFound(Problem):
 
 class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
+
+
+class IllegalTransition(Conflict):
+    """409: the object's state does not allow the action. One shape for every state machine: ``current_state``
+    (where the object is), ``action`` (what was asked) and, where the machine knows it, ``allowed_from``."""
+
+    slug, title = "illegal-transition", "Illegal transition"
+
+    def __init__(self, detail: str, *, current_state: str, action: str, **extra: object) -> None:
+        super().__init__(detail, current_state=current_state, action=action, **extra)
 
 
 class ContentTooLarge(Problem):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.problems import Conflict, Forbidden, NotFound
+from services.kernel.problems import Forbidden, IllegalTransition, NotFound
 from services.kernel.security import Principal
 from services.kernel.timeutil import utcnow
 
@@ -69,8 +69,8 @@ async def waive(session: AsyncSession, principal: Principal, record_id: str, rea
     if row is None:
         raise NotFound("No such compliance record.", slug="compliance-record-not-found")
     if row.status != "open":
-        raise Conflict(f"The finding is {row.status}; only an open finding is waived.", slug="illegal-transition",
-                       state=row.status)
+        raise IllegalTransition(f"The finding is {row.status}; only an open finding is waived.",
+                                current_state=row.status, action="waive")
     row.status, row.waived_by, row.waived_by_org, row.waived_reason, row.waived_at = (
         "waived", principal.subject, principal.org, reason, utcnow())
     await session.flush()

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.problems import Conflict, Forbidden, NotFound, Unprocessable
+from services.kernel.problems import Conflict, Forbidden, IllegalTransition, NotFound, Unprocessable
 from services.kernel.security import Principal
 from services.kernel.timeutil import utcnow
 
@@ -161,8 +161,8 @@ async def amend(session: AsyncSession, principal: Principal, agreement_id: str, 
     agreement = await get_agreement(session, principal, agreement_id, lock=True)
     must_manage(principal, agreement.implementing_org_id)
     if agreement.status not in AMENDABLE:
-        raise Conflict(f"A {agreement.status} agreement cannot be amended.", slug="illegal-transition",
-                       state=agreement.status)
+        raise IllegalTransition(f"A {agreement.status} agreement cannot be amended.",
+                                current_state=agreement.status, action="amend")
     starts, ends = data.starts_on or agreement.starts_on, data.ends_on or agreement.ends_on
     if ends <= starts:
         raise Unprocessable("ends_on must be after starts_on.", slug="bad-term")
@@ -212,8 +212,8 @@ async def transition(session: AsyncSession, principal: Principal, agreement_id: 
     must_manage(principal, agreement.implementing_org_id)
     sources, target = TRANSITIONS[data.action]
     if agreement.status not in sources:
-        raise Conflict(f"Cannot {data.action} a {agreement.status} agreement.", slug="illegal-transition",
-                       state=agreement.status)
+        raise IllegalTransition(f"Cannot {data.action} a {agreement.status} agreement.",
+                                current_state=agreement.status, action=data.action)
     if data.action == "sign":
         await _check_signing(session, principal, agreement, data.on)
         agreement.signed_on = data.on

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.problems import Conflict, NotFound
+from services.kernel.problems import Conflict, IllegalTransition, NotFound
 from services.kernel.security import Principal
 from services.kernel.timeutil import utcnow
 
@@ -115,8 +115,8 @@ async def approve_plan(session: AsyncSession, principal: Principal, plan_id: str
     plan = await get_plan(session, principal, plan_id, lock=True)
     must_manage(principal, plan.implementing_org_id)
     if plan.status != "draft":
-        raise Conflict(f"The plan is {plan.status}; only a draft is approved.", slug="illegal-transition",
-                       state=plan.status)
+        raise IllegalTransition(f"The plan is {plan.status}; only a draft is approved.",
+                                current_state=plan.status, action="approve")
     plan.status, plan.approved_version = "approved", plan.version
     plan.approval_body, plan.approval_date, plan.approval_document_no = data.body, data.decided_on, data.document_no
     plan.filed_with = plan.filed_on = plan.filing_no = None
@@ -132,8 +132,8 @@ async def file_plan(session: AsyncSession, principal: Principal, plan_id: str, d
     plan = await get_plan(session, principal, plan_id, lock=True)
     must_manage(principal, plan.implementing_org_id)
     if plan.status != "approved":
-        raise Conflict(f"The plan is {plan.status}; only an approved plan is filed.", slug="illegal-transition",
-                       state=plan.status)
+        raise IllegalTransition(f"The plan is {plan.status}; only an approved plan is filed.",
+                                current_state=plan.status, action="file")
     if plan.approval_date and data.filed_on < plan.approval_date:
         raise Conflict("A plan cannot be filed before it was approved.", slug="filed-before-approval")
     plan.status = "filed"

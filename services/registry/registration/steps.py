@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services.kernel.problems import Conflict, NotFound
+from services.kernel.problems import IllegalTransition, NotFound
 
 from ..ledger.service import record
 from .context import Ctx
@@ -65,8 +65,8 @@ async def move(ctx: Ctx, registration: Registration, action: str, detail: dict[s
     if moved.rowcount != 1:
         current = await ctx.session.scalar(select(table.c.state).where(table.c.id == registration.id))
         next_state(action, current, registration.type)  # the 409 naming the state another request left
-        raise Conflict("The registration changed while this request was deciding it; retry.",
-                       slug="illegal-transition", current_state=current, action=action)
+        raise IllegalTransition("The registration changed while this request was deciding it; retry.",
+                                current_state=current, action=action)
     set_committed_value(registration, "state", after)
     set_committed_value(registration, "updated_at", now)
     await log_event(ctx, registration, action, before, detail or {})

@@ -14,7 +14,7 @@ after acceptance within 10 working days (Art. 9(4)). Anything else is a 409 nami
 
 from __future__ import annotations
 
-from services.kernel.problems import Conflict
+from services.kernel.problems import IllegalTransition
 
 __all__ = [
     "ACTIONS",
@@ -64,10 +64,9 @@ def next_state(action: str, state: str, registration_type: str) -> str:
     """The state ``action`` leads to from ``state``; 409 problem naming ``state`` when it is not allowed."""
     allowed, target = ACTIONS[action]
     if state not in allowed:
-        raise Conflict(
+        raise IllegalTransition(
             f"Cannot {action.replace('_', ' ')} a registration that is {state.replace('_', ' ')}.",
-            slug="illegal-transition", current_state=state, action=action,
-            allowed_from=sorted(allowed),
+            current_state=state, action=action, allowed_from=sorted(allowed),
         )
     if action == "approve":
         steps = STEPS_BY_TYPE[registration_type]

@@ -118,7 +118,7 @@ async def test_illegal_transition_is_a_conflict_naming_the_state(registry_client
     a = await w.agreement("draft")
     r = await registry_client.post(f"/operation/agreements/{a['id']}/transitions",
                                    json={"action": "activate", "on": "2025-03-01"}, headers=w.body.headers)
-    assert r.status_code == 409 and r.json()["state"] == "draft"
+    assert r.status_code == 409 and r.json()["current_state"] == "draft"
     t = await w.transition(a["id"], "sign")
     r = await registry_client.post(f"/operation/agreements/{a['id']}/transitions",
                                    json={"action": "terminate", "on": "2025-03-01"}, headers=w.body.headers)
