@@ -18,8 +18,8 @@ from services.kernel.problems import Forbidden, IllegalTransition, NotFound
 from services.kernel.security import Principal
 from services.kernel.timeutil import utcnow
 
-from ..graphql.loaders import org_names_query
 from ..ledger.service import record
+from ..organizations import names_of
 from .models import ComplianceRecord
 
 __all__ = ["get_record", "list_records", "org_names", "waive"]
@@ -55,10 +55,7 @@ async def list_records(session: AsyncSession, principal: Principal, *, status: s
 async def org_names(session: AsyncSession, rows: Sequence[ComplianceRecord]) -> dict[str, str]:
     """The names of the organizations answerable for ``rows``, from the registry's records that name them, so
     a reader sees who is answerable rather than an id (issue 16)."""
-    wanted = {row.org_id for row in rows if row.org_id}
-    if not wanted:
-        return {}
-    return {org_id: name for org_id, name in (await session.execute(org_names_query(wanted))).all() if name}
+    return await names_of(session, (row.org_id for row in rows))
 
 
 async def waive(session: AsyncSession, principal: Principal, record_id: str, reason: str) -> ComplianceRecord:

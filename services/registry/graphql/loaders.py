@@ -7,7 +7,7 @@ number of statements whatever N is.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import literal, select, union_all
@@ -19,6 +19,7 @@ from ..ledger import merkle
 from ..ledger.models import LedgerNode
 from ..ledger.tree import nodes_condition, read_head
 from ..operation.models import Agreement, AgreementProduct, AgreementResource, AgreementVersion, AnnualReport, Plan
+from ..organizations import org_names_query
 from ..pricing.models import PriceRecord
 from ..registration.models import Product, Registration, RegistrationEvent, Resource, SubjectVersion
 
@@ -54,25 +55,6 @@ def _pairs(session: AsyncSession, model: Any, key: Any, value: Any) -> DataLoade
         return [groups.get(k, []) for k in keys]
 
     return DataLoader(load_fn=load)
-
-
-# Every table that names an organization and its name: the registry knows organizations only from these.
-ORG_SOURCES: list[Callable[[], tuple[Any, Any]]] = [
-    lambda: (Resource.org_id, Resource.org_name),
-    lambda: (Product.org_id, Product.org_name),
-    lambda: (Agreement.operator_org_id, Agreement.operator_org_name),
-    lambda: (Plan.implementing_org_id, Plan.implementing_org_name),
-    lambda: (AnnualReport.operator_org_id, AnnualReport.operator_org_name),
-]
-
-
-def org_names_query(keys: set[str] | None = None):
-    parts = []
-    for source in ORG_SOURCES:
-        org_id, org_name = source()
-        q = select(org_id.label("org_id"), org_name.label("org_name"))
-        parts.append(q.where(org_id.in_(keys)) if keys is not None else q)
-    return union_all(*parts)
 
 
 def _org_names(session: AsyncSession) -> DataLoader[str, str | None]:

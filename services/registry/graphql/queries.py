@@ -13,9 +13,9 @@ from services.kernel.problems import BadRequest
 from ..compliance.models import ComplianceRecord
 from ..ledger.models import LedgerEntry
 from ..operation.models import Agreement, AnnualReport, Plan
+from ..organizations import org_names_query
 from ..pricing.models import PriceRecord
 from ..registration.models import Product, Registration, Resource
-from .loaders import org_names_query
 from .models import QueryLog
 from .relay import Connection, Edge, PageInfo, paginate, to_global_id
 
