@@ -27,10 +27,10 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS, XSD
 
+from services.kernel.regions import province_of, region_label
 from services.kernel.timeutil import as_utc
 
 from .dcat_serialize import VCARD, Text, Triples
-from .regions import province_of, region_label
 from .vocab import (
     ACCESS_LABELS,
     ACCESS_RIGHTS,

@@ -16,6 +16,7 @@ from services.kernel.conditional import not_modified
 from services.kernel.db import DatabaseDep, SessionDep
 from services.kernel.pagination import decode_cursor, encode_cursor
 from services.kernel.problems import BadRequest, NotFound
+from services.kernel.regions import province_of
 from services.kernel.security import OptionalPrincipal
 
 from ..registration.deps import registration_today
@@ -26,7 +27,6 @@ from .dcat_records import Builder, Links
 from .dcat_serialize import Triples, to_jsonld, to_rdfxml, to_turtle
 from .figures import FigureCache
 from .models import CatalogEntry
-from .regions import province_of
 from .schemas import CatalogFigures, Facets, SearchFilters, SearchPage
 from .vocab import LICENCES
 

@@ -39,13 +39,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.db import Database
 from services.kernel.pagination import decode_cursor, encode_cursor
 from services.kernel.problems import BadRequest
+from services.kernel.regions import region_label
 from services.kernel.rows import Statement
 from services.kernel.security import Principal
 
 from ..registration.access import is_overseer
 from .cjk import Query, parse_query
 from .models import CatalogEntry, CatalogState
-from .regions import region_label
 from .schemas import FacetCount, Facets, SearchFilters
 
 __all__ = ["PUBLIC_STATUSES", "SORTS", "TIER_SCORES", "count_statement", "facets", "filter_params",

@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.kernel.regions import region_label
 from services.kernel.timeutil import as_utc
 
-from ..catalog.regions import region_label
 from ..catalog.vocab import FORM_LABELS
 
 __all__ = ["organization", "package", "timestamp"]

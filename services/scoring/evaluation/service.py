@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.problems import NotFound
+from services.kernel.regions import region_label
 from services.kernel.security import Principal
 from services.kernel.timeutil import china_today
 
@@ -117,7 +118,8 @@ async def run_evaluation(session: AsyncSession, principal: Principal, *, subject
         for item in r.indicators:  # who submitted a value, and the digest of the evidence behind it
             if item["source"] == "submitted" and item["code"] in evidence[r.subject_id]:
                 item["evidence"] = {k: v for k, v in evidence[r.subject_id][item["code"]].items() if k != "value"}
-        name = org_names.get(r.subject_id, r.subject_id) if subject_kind == "organization" else r.subject_id
+        name = org_names.get(r.subject_id, r.subject_id) if subject_kind == "organization" else region_label(
+            r.subject_id)
         session.add(Evaluation(
             run_id=run.id, subject_kind=subject_kind, subject_id=r.subject_id, subject_name=name[:200],
             owner_org=r.subject_id if subject_kind == "organization" else None, period=period,

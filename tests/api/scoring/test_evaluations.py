@@ -79,6 +79,11 @@ async def test_region_evaluation_gathers_the_organizations_located_in_it(world, 
     assert subjects["110000"]["values"]["registered_resources"] == 2
     assert subjects["110000"]["values"]["high_severity_open"] == 1  # the price above the lowered ceiling
     assert {e["subject_id"]: e["rank"] for e in run["evaluations"]} == {"310000": 1, "110000": 2}
+    # People read a region's name (GB/T 2260), never its code.
+    assert {e["subject_id"]: e["subject_name"] for e in run["evaluations"]} == {"310000": "上海市", "110000": "北京市"}
+    listed = (await scoring_client.get("/evaluations", params={"subject_kind": "region"},
+                                       headers=world.parties["bj-body"].scoring)).json()["items"]
+    assert {e["subject_name"] for e in listed if e["subject_id"] in ("110000", "310000")} == {"上海市", "北京市"}
 
 
 async def test_rerun_with_same_model_and_inputs_gives_the_same_result(world, scoring_client):

@@ -1,5 +1,6 @@
-"""GB/T 2260 administrative divisions as IRIs under the registry (``{base}/catalog/regions/{code}``, each one
-resolvable) with Chinese labels.
+"""GB/T 2260 administrative divisions by name, for every service: the registry's catalogue publishes them as
+IRIs (``{base}/catalog/regions/{code}``, each one resolvable) with these labels, and scoring names the regions it
+evaluates with them.
 
 The standard's province-level codes (31 provinces, autonomous regions and municipalities, and the three further
 entries GB/T 2260 lists) are named here; a prefecture or county code is labelled from its province, with the code,
