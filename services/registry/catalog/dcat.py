@@ -33,10 +33,12 @@ from ..registration.models import IssuedCode
 from . import records
 from .dcat_operation import add_authorization
 from .dcat_records import Builder, Links, PublicRecord, public_record
-from .dcat_serialize import HYDRA, Triples
+from .dcat_serialize import HYDRA, Triples, to_turtle
+from .dcat_turtle import RecordTurtle
 from .vocab import EU_LANGUAGE_ZH
 
-__all__ = ["CatalogInfo", "CatalogPage", "Paging", "build_graph", "catalog_page", "latest_codes", "record_graph"]
+__all__ = ["CatalogInfo", "CatalogPage", "Paging", "build_graph", "catalog_page", "latest_codes", "record_graph",
+           "turtle_page"]
 
 
 @dataclass(frozen=True)
@@ -114,15 +116,35 @@ def build_graph(info: CatalogInfo, records: list[PublicRecord], paging: Paging |
     time of the request: the same catalogue is the same document, so its ETag holds and a harvester's
     conditional GET is answered 304.
     """
+    return _page(info, records, paging, authorizations, modified, lambda b, catalog, r: b.record(r, catalog)).g
+
+
+def turtle_page(info: CatalogInfo, records: list[PublicRecord], paging: Paging | None = None,
+                authorizations: Iterable[AuthorizationOut] = (), modified: datetime | None = None) -> str:
+    """``build_graph`` written as Turtle, its records from templates (catalog/dcat_turtle.py): the same graph."""
+    blocks: list[str] = []
+    writer: RecordTurtle | None = None
+
+    def write(b: Builder, catalog: URIRef, r: PublicRecord) -> None:
+        nonlocal writer
+        writer = writer or RecordTurtle(b)
+        blocks.append(writer.write(r, catalog))
+
+    b = _page(info, records, paging, authorizations, modified, write)
+    return to_turtle(b.g, writer.names if writer else None, blocks)
+
+
+def _page(info: CatalogInfo, records: list[PublicRecord], paging: Paging | None,
+          authorizations: Iterable[AuthorizationOut], modified: datetime | None, write) -> Builder:
     b = Builder(info.links)
     catalog = _catalog(b, info, modified or max((r.modified for r in records), default=None))
     for record in records:
-        b.record(record, catalog)
+        write(b, catalog, record)
     for authorization in authorizations:
         add_authorization(b, catalog, authorization)
     if paging is not None:
         _paging(b, catalog, paging)
-    return b.g
+    return b
 
 
 # Drivers bound the parameters of one statement (asyncpg: 32,767): subject ids are looked up this many at a time.
@@ -144,16 +166,18 @@ async def latest_codes(session: AsyncSession, subjects: list) -> dict[tuple[str,
 
 
 async def catalog_page(db: Database, session: AsyncSession, links: Links, *, after: int | None = None,
-                       page: int | None = None, limit: int = 500) -> CatalogPage:
+                       page: int | None = None, limit: int = 500,
+                       known: tuple[int, datetime] | None = None) -> CatalogPage:
     """One page of registered subjects in registration order: after a seq (cursor paging) or the ``page``-th of
     ``limit`` (page paging, as harvesters send ``?page=``). The first page also carries every public
-    authorization (a few per region)."""
+    authorization (a few per region). ``known``: the catalogue's total and latest change as the walk's first
+    page found them (else they are read)."""
     start = (page - 1) * limit if page is not None else None
     entries = await records.in_order(db, after=after, start=start, limit=limit + 1)
     more = len(entries) > limit
     entries = entries[:limit]
     first = after is None and page in (None, 1)
-    total, modified = await records.summary(db)
+    total, modified = known or await records.summary(db)
     return CatalogPage(records=[public_record(e, links) for e in entries], total=total, modified=modified,
                        next_after=entries[-1]["seq"] if more else None,
                        authorizations=await every_authorization(session) if first else [])

@@ -44,7 +44,7 @@ from .vocab import (
     licence_key,
 )
 
-__all__ = ["Builder", "Distribution", "Links", "PublicRecord", "public_record"]
+__all__ = ["TERMS", "Builder", "Distribution", "Links", "PublicRecord", "public_record"]
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ _A = RDF.type
 _DATE_TIME = str(XSD.dateTime)
 
 
-class _T:
+class TERMS:
     """The terms a record uses, looked up once: rdflib's namespaces resolve attributes in Python."""
 
     Dataset, DataService, Distribution = DCAT.Dataset, DCAT.DataService, DCAT.Distribution
@@ -160,6 +160,7 @@ class Builder:
         self.links, self.g = links, Triples()
         self.base = links.base_url
         self._shared: dict[tuple[str, str], URIRef] = {}
+        self._refs: dict[tuple, dict[str, Any]] = {}
 
     def iri(self, *parts: str) -> URIRef:
         return URIRef(self.links.iri(*parts))
@@ -237,39 +238,69 @@ class Builder:
 
     def record(self, r: PublicRecord, catalog: URIRef | None = None) -> URIRef:
         """The record's triples; under ``catalog`` (dcat:dataset, or dcat:service for a data service)."""
+        return self.own(r, self.refs(r), catalog)
+
+    def refs(self, r: PublicRecord) -> dict[str, Any]:
+        """What the record points at, each shared node described once, and its derived values, by slot name.
+        The slots present are its shape (``shape``): which of the record's own triples exist."""
+        key = (r.publisher_id, r.publisher_name, r.licence_key, r.region_code, r.domain, r.frequency, r.is_service,
+               r.opening_attribute, r.form, tuple((d.title, d.media_type, d.licence_key) for d in r.distributions))
+        shared = self._refs.get(key)
+        if shared is None:  # records of one publisher mostly point at the same nodes: looked up once
+            shared = self._refs[key] = self._shared_refs(r)
+        return {"issued": Text(as_utc(r.issued).isoformat(), datatype=_DATE_TIME),
+                "modified": Text(as_utc(r.modified).isoformat(), datatype=_DATE_TIME), **shared}
+
+    def _shared_refs(self, r: PublicRecord) -> dict[str, Any]:
+        refs: dict[str, Any] = {
+            "publisher": self.agent(r.publisher_id, r.publisher_name),
+            "contact": self.contact(r.publisher_id, r.publisher_name),
+            "licence": self.licence(r.licence_key), "language": self.language()}
+        if r.region_code:
+            refs["region"] = self.region(r.region_code)
+        if r.domain:
+            refs["theme"], refs["keyword"] = self.theme(r.domain), self.keyword(r.domain)
+        if r.frequency and not r.is_service:
+            refs["frequency"] = self.frequency(r.frequency)
+        if r.opening_attribute in ACCESS_RIGHTS:
+            refs["rights"] = self.access_rights(r.opening_attribute)
+        if r.form:
+            refs["form"] = self.form(r.form)
+        for i, d in enumerate(r.distributions):
+            refs[f"d{i}.title"] = self.keyword(d.title)
+            refs[f"d{i}.media"], refs[f"d{i}.licence"] = self.media_type(d.media_type), self.licence(d.licence_key)
+        return refs
+
+    def own(self, r: PublicRecord, refs: dict[str, Any], catalog: URIRef | None = None) -> URIRef:
+        """The record's own triples (its node, its distributions, its landing page and endpoint typed)."""
         g = self.g
         # A record's own IRIs are plain strings (an IRI wherever a term is expected, dcat_serialize.Triples):
         # building a URIRef checks it character by character, five times a record.
-        node = self.typed(r.iri, _T.DataService if r.is_service else _T.Dataset,
-                          (_T.title, Text(r.title, "zh")), (_T.description, Text(r.description, "zh")),
-                          (_T.identifier, Text(r.identifier)),
-                          (_T.issued, Text(as_utc(r.issued).isoformat(), datatype=_DATE_TIME)),
-                          (_T.modified, Text(as_utc(r.modified).isoformat(), datatype=_DATE_TIME)))
+        node = self.typed(r.iri, TERMS.DataService if r.is_service else TERMS.Dataset,
+                          (TERMS.title, Text(r.title, "zh")), (TERMS.description, Text(r.description, "zh")),
+                          (TERMS.identifier, Text(r.identifier)), (TERMS.issued, refs["issued"]),
+                          (TERMS.modified, refs["modified"]))
         if catalog is not None:
-            g.add((catalog, _T.service if r.is_service else _T.dataset, node))
-        g.add((node, _T.publisher, self.agent(r.publisher_id, r.publisher_name)))
-        g.add((node, _T.contactPoint, self.contact(r.publisher_id, r.publisher_name)))
-        g.add((node, _T.license, self.licence(r.licence_key)))
+            g.add((catalog, TERMS.service if r.is_service else TERMS.dataset, node))
+        g.add((node, TERMS.publisher, refs["publisher"]))
+        g.add((node, TERMS.contactPoint, refs["contact"]))
+        g.add((node, TERMS.license, refs["licence"]))
         if r.landing_page:
-            g.add((node, _T.landingPage, self.typed(r.landing_page, _T.Document)))
+            g.add((node, TERMS.landingPage, self.typed(r.landing_page, TERMS.Document)))
         if r.endpoint_url:
-            g.add((node, _T.endpointURL, self.typed(r.endpoint_url, _T.Resource)))
-        g.add((node, _T.language, self.language()))
-        if r.region_code:
-            g.add((node, _T.spatial, self.region(r.region_code)))
-        if r.domain:
-            g.add((node, _T.theme, self.theme(r.domain)))
-            g.add((node, _T.keyword, self.keyword(r.domain)))
-        if r.frequency and not r.is_service:
-            g.add((node, _T.accrualPeriodicity, self.frequency(r.frequency)))
-        if r.opening_attribute in ACCESS_RIGHTS:
-            g.add((node, _T.accessRights, self.access_rights(r.opening_attribute)))
-        if r.form:
-            g.add((node, _T.type, self.form(r.form)))
-        for d in r.distributions:
-            dist = self.typed(d.iri, _T.Distribution, (_T.title, self.keyword(d.title)),
-                              (_T.accessURL, self.typed(d.access_url, _T.Resource)),
-                              (_T.mediaType, self.media_type(d.media_type)),
-                              (_T.license, self.licence(d.licence_key)))
-            g.add((node, _T.distribution, dist))
+            g.add((node, TERMS.endpointURL, self.typed(r.endpoint_url, TERMS.Resource)))
+        g.add((node, TERMS.language, refs["language"]))
+        for slot, predicate in _OPTIONAL:
+            if slot in refs:
+                g.add((node, predicate, refs[slot]))
+        for i, d in enumerate(r.distributions):
+            dist = self.typed(d.iri, TERMS.Distribution, (TERMS.title, refs[f"d{i}.title"]),
+                              (TERMS.accessURL, self.typed(d.access_url, TERMS.Resource)),
+                              (TERMS.mediaType, refs[f"d{i}.media"]), (TERMS.license, refs[f"d{i}.licence"]))
+            g.add((node, TERMS.distribution, dist))
         return node
+
+
+# The record's triples that exist only with their slot, in the order a record is written.
+_OPTIONAL = (("region", TERMS.spatial), ("theme", TERMS.theme), ("keyword", TERMS.keyword),
+             ("frequency", TERMS.accrualPeriodicity), ("rights", TERMS.accessRights), ("form", TERMS.type))

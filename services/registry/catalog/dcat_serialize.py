@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS, XSD
 
-__all__ = ["ADMS", "HYDRA", "ODRL", "PREFIXES", "VCARD", "Text", "Triples", "to_jsonld", "to_rdfxml", "to_turtle"]
+__all__ = ["ADMS", "HYDRA", "ODRL", "PREFIXES", "VCARD", "Names", "Text", "Triples", "blocks", "to_jsonld", "to_rdfxml",
+           "to_turtle"]
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -99,7 +100,7 @@ def _qname(iri: str) -> str | None:
     return None
 
 
-class _Names(dict):
+class Names(dict):
     """Turtle names of IRIs met more than once (vocabulary terms, shared nodes), computed once per page."""
 
     def __init__(self) -> None:
@@ -123,10 +124,18 @@ class _Names(dict):
         return text
 
 
-def to_turtle(triples: Triples) -> str:
-    names = _Names()
+def to_turtle(triples: Triples, names: Names | None = None, tail: Iterable[str] = ()) -> str:
+    """Turtle of ``triples``, then the ``tail`` blocks (records written from templates: catalog/dcat_turtle.py)."""
     out = [f"@prefix {prefix}: <{ns}> ." for prefix, ns in PREFIXES.items()]
     out.append("")
+    out.append(blocks(triples, names or Names()))
+    out.extend(tail)
+    return "\n".join(out)
+
+
+def blocks(triples: Triples, names: Names) -> str:
+    """One Turtle statement per subject, its predicate-object pairs joined by ``;``."""
+    out = []
     for subject, pairs in triples.subjects.items():
         body = " ;\n    ".join(f"{names[p]} {names[o]}" for p, o in pairs)
         out.append(f"{names[subject]} {body} .\n")

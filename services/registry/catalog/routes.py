@@ -3,7 +3,7 @@ source (Turtle, JSON-LD, RDF/XML; cursor or page paging) and each public record 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from math import ceil
 from typing import Annotated, Literal
 
@@ -93,9 +93,12 @@ async def _export(request: Request, db, session, cursor: str | None, page: int |
                   media_type: str) -> Response:
     if cursor and page is not None:
         raise BadRequest("Page by cursor or by page number, not both.", slug="paging-conflict")
-    after = decode_cursor(cursor, [CatalogEntry.seq])[0] if cursor else None
+    # A walk's cursor carries the catalogue's total and latest change as its first page found them: a later page
+    # states the same, and does not count the catalogue again (a scan of the public entries per page).
+    walk = decode_cursor(cursor, [CatalogEntry.seq, int, datetime]) if cursor else None
+    after, known = (walk[0], (walk[1], walk[2])) if walk else (None, None)
     info = _info(request)
-    result = await dcat.catalog_page(db, session, info.links, after=after, page=page, limit=limit)
+    result = await dcat.catalog_page(db, session, info.links, after=after, page=page, limit=limit, known=known)
     url = request.url.remove_query_params(["cursor", "page", "limit"])
 
     def numbered(n: int) -> str:
@@ -104,19 +107,23 @@ async def _export(request: Request, db, session, cursor: str | None, page: int |
     next_url = None
     if result.next_after is not None:
         next_url = numbered(page + 1) if page is not None else str(
-            url.include_query_params(cursor=encode_cursor([result.next_after]), limit=limit))
+            url.include_query_params(cursor=encode_cursor([result.next_after, result.total,
+                                                           result.modified.isoformat()]), limit=limit))
     paging = Paging(page_url=str(request.url), first_url=numbered(1),
                     last_url=numbered(max(1, ceil(result.total / limit))), total=result.total, per_page=limit,
                     next_url=next_url,
                     previous_url=numbered(page - 1) if page and page > 1 else None)
-    triples = dcat.build_graph(info, result.records, paging, result.authorizations, result.modified)
+    if media_type == "text/turtle":
+        body = dcat.turtle_page(info, result.records, paging, result.authorizations, result.modified)
+    else:
+        body = FORMATS[media_type][1](dcat.build_graph(info, result.records, paging, result.authorizations,
+                                                       result.modified))
     links = [f'<{paging.first_url}>; rel="first"', f'<{paging.last_url}>; rel="last"']
     if next_url:
         links.insert(0, f'<{next_url}>; rel="next"')
     if paging.previous_url:
         links.append(f'<{paging.previous_url}>; rel="prev"')
-    content_type, serialize = FORMATS[media_type]
-    return Response(serialize(triples), media_type=content_type,
+    return Response(body, media_type=FORMATS[media_type][0],
                     headers={"Link": ", ".join(links), "X-Total-Count": str(result.total)})
 
 
