@@ -19,8 +19,18 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from services.kernel.revocation import RevocationList
 
-from . import (pages_auth, pages_catalog, pages_disclosure, pages_oversight, pages_public, pages_records,
-               pages_registrar, pages_reports, pages_workspace, sitemap)
+from . import (
+    pages_auth,
+    pages_catalog,
+    pages_disclosure,
+    pages_oversight,
+    pages_public,
+    pages_records,
+    pages_registrar,
+    pages_reports,
+    pages_workspace,
+    sitemap,
+)
 from .cookie_session import SessionCookie
 from .i18n import N_, readable, request_language
 from .protection import CsrfFailed, SecurityHeaders

@@ -4,12 +4,11 @@ The home page and the catalogue are pages_catalog.py."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import UploadFile
 
 from .certificates import registry_jwks, verify_certificate
 from .i18n import N_

@@ -19,9 +19,9 @@ from starlette.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .conditional import CacheRules, ConditionalGet
-from .head import HeadAsGet
 from .db import Database
 from .docs_ui import install_docs
+from .head import HeadAsGet
 from .http import traced_client
 from .idempotency import IdempotencyMiddleware
 from .limits import BodyLimits, FrontDoor, RateBudgets
@@ -65,7 +65,7 @@ def _ops_router(verify_tokens: bool, ready_checks: Iterable[ReadyCheck]) -> APIR
         app = request.app
         try:
             await app.state.db.ping()
-        except Exception as exc:  # any driver error means not ready
+        except Exception as exc:  # noqa: BLE001 (any driver error means not ready)
             raise Unavailable(f"database not reachable: {type(exc).__name__}") from None
         if verify_tokens:
             jwks: JWKSCache = app.state.verifier.jwks
@@ -124,6 +124,29 @@ def _mount(app: FastAPI, router: APIRouter, open_query: tuple[str, ...] = ()) ->
         guard_queries(cast(APIRoute, app.router.routes[-1]), open_query)  # the route just added
 
 
+async def _start_verifier(app: FastAPI, settings: ServiceSettings) -> None:
+    """The token verifier: auth's signing keys (JWKS) and revocation list, fetched now and kept fresh."""
+    app.state.http = traced_client(timeout=5.0, transport=app.state.transport)
+    jwks = JWKSCache(
+        settings.resolved_jwks_url,
+        client=app.state.http,
+        min_refetch=settings.jwks_min_refetch_seconds,
+        max_age=settings.jwks_max_age_seconds,
+    )
+    revocations = RevocationList(settings.resolved_revocations_url, app.state.http)
+    revocations.instrument(app.state.metrics)
+    app.state.verifier = TokenVerifier(
+        jwks, audience=settings.audience, issuer=settings.issuer, revocations=revocations,
+        max_lifetime=settings.token_max_lifetime_seconds, leeway=settings.token_leeway_seconds,
+        cache_seconds=settings.token_cache_seconds,
+    )
+    await jwks.refresh()
+    await revocations.refresh()
+    if settings.revocation_poll_seconds > 0:
+        app.state.revocation_poller = asyncio.create_task(
+            revocations.poll(settings.revocation_poll_seconds), name="revocation-poll")
+
+
 def create_service_app(
     settings: ServiceSettings,
     *,
@@ -160,25 +183,7 @@ def create_service_app(
             settings.resolved_database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
         )
         if verify_tokens:
-            app.state.http = traced_client(timeout=5.0, transport=app.state.transport)
-            jwks = JWKSCache(
-                settings.resolved_jwks_url,
-                client=app.state.http,
-                min_refetch=settings.jwks_min_refetch_seconds,
-                max_age=settings.jwks_max_age_seconds,
-            )
-            revocations = RevocationList(settings.resolved_revocations_url, app.state.http)
-            revocations.instrument(app.state.metrics)
-            app.state.verifier = TokenVerifier(
-                jwks, audience=settings.audience, issuer=settings.issuer, revocations=revocations,
-                max_lifetime=settings.token_max_lifetime_seconds, leeway=settings.token_leeway_seconds,
-                cache_seconds=settings.token_cache_seconds,
-            )
-            await jwks.refresh()
-            await revocations.refresh()
-            if settings.revocation_poll_seconds > 0:
-                app.state.revocation_poller = asyncio.create_task(
-                    revocations.poll(settings.revocation_poll_seconds), name="revocation-poll")
+            await _start_verifier(app, settings)
         for hook in startup:
             await hook(app)
         # What the process built to start (modules, metadata, compiled statements, ~300,000 objects in the

@@ -118,7 +118,7 @@ class IllegalTransition(Conflict):
 
     slug, title = "illegal-transition", "Illegal transition"
 
-    def __init__(self, detail: str, *, current_state: str, action: str, **extra: object) -> None:
+    def __init__(self, detail: str, *, current_state: str, action: str, **extra: Any) -> None:
         super().__init__(detail, current_state=current_state, action=action, **extra)
 
 

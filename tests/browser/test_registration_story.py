@@ -23,7 +23,7 @@ def _close_an_ended_notice(page, system, base: str) -> None:
     page.get_by_role("button", name="公示期满，赋码").click()
 
 
-def test_product_registration_from_draft_to_verified_certificate(system, chromium, artifacts, evidence_file):
+def test_product_registration_from_draft_to_verified_certificate(system, chromium, artifacts, evidence_file):  # noqa: PLR0915 (one story, step by step)
     base = system.urls["console"]
     staff = chromium.new_context(locale="zh-CN")
     page = staff.new_page()
