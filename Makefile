@@ -82,7 +82,7 @@ migrations-check: setup postgres
 fuzz: setup postgres
 	$(BIN)/python -m tests.fuzz
 
-test: test-sqlite test-postgresql migrations-check fuzz
+test: lint test-sqlite test-postgresql migrations-check fuzz
 
 bench: setup postgres standby wrk
 	PDR_TEST_DB=postgresql $(BIN)/pytest tests/perf -q -s

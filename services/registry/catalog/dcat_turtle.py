@@ -66,7 +66,7 @@ class RecordTurtle:
 
     def __init__(self, builder: Builder) -> None:
         self.b, self.names = builder, Names()
-        self._templates: dict[tuple, _Template] = {}
+        self._templates: dict[tuple[Any, ...], _Template] = {}
 
     def write(self, r: PublicRecord, catalog: URIRef) -> str:
         refs = self.b.refs(r)  # the shared nodes, described in the page's triples once
