@@ -32,7 +32,7 @@ from .bulk import Prepared, write_prepared
 from .models import CatalogEntry
 from .schemas import ImportProblem, ImportReport
 from .sheets import Sheet
-from .sync import entry_row, version_bump
+from .sync import entry_row, mark_changed
 from .vocab import ATTRIBUTE_ALIASES, FREQUENCY_ALIASES, GRADING_ALIASES
 
 __all__ = ["BATCH", "FIELDS", "DraftIn", "Owner", "import_sheet", "schema_for"]
@@ -228,7 +228,7 @@ async def import_sheet(session: AsyncSession, sheet: Sheet, owner: Owner, *, dig
         await session.execute(text("ANALYZE resources (id, org_id)"))
         await session.execute(text("SET LOCAL default_statistics_target TO DEFAULT"))
     if not dry_run and planner.created + planner.updated:
-        await session.execute(version_bump(session.get_bind().dialect.name))
+        mark_changed(session.sync_session)
         await record(session, owner.principal, "resource.imported", "resource", owner.org_id, {
             "file_sha256": digest, "created": planner.created, "updated": planner.updated})
     planner.problems.sort(key=lambda p: p.row)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, event, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, object_session
 
 from services.kernel.timeutil import utcnow
 
@@ -18,7 +19,7 @@ from ..registration.models import Product, Resource
 from .cjk import analyze, analyze_parts, tsvector_literal
 from .models import CatalogEntry, CatalogState
 
-__all__ = ["entry_row", "install_catalog_sync", "on_startup", "version_bump"]
+__all__ = ["entry_row", "install_catalog_sync", "mark_changed", "on_startup", "version_bump"]
 
 _table = CatalogEntry.__table__
 _state = CatalogState.__table__
@@ -79,10 +80,37 @@ def version_bump(dialect: str):
     return stmt.on_conflict_do_update(index_elements=[_state.c.id], set_={"version": _state.c.version + 1})
 
 
+_CHANGED = "pdr.catalog_changed"
+
+
+def mark_changed(session: Session) -> None:
+    """The catalogue changes in ``session``'s transaction: its version moves when the transaction commits."""
+    session.info[_CHANGED] = True
+
+
+def _changed(target) -> None:
+    session = object_session(target)
+    if session is not None:
+        mark_changed(session)
+
+
+def _bump_before_commit(session: Session) -> None:
+    # The version row is the last lock a writing transaction takes: taken where the entry changed, it deadlocked
+    # against the ledger's head row, which the same transactions take in the other order (two registry replicas
+    # under load: tests/e2e/test_multi_replica.py). The flush first, so this transaction's changes are counted.
+    session.flush()
+    if session.info.pop(_CHANGED, False):
+        session.execute(version_bump(session.get_bind().dialect.name))
+
+
+def _forget(session: Session, *_args) -> None:
+    session.info.pop(_CHANGED, None)
+
+
 def _inserted(subject_type: str):
     def listener(_mapper, connection, target) -> None:
         connection.execute(insert(_table).values(**entry_row(target, subject_type, tsv=_pg(connection))))
-        connection.execute(version_bump(connection.dialect.name))
+        _changed(target)
     return listener
 
 
@@ -99,7 +127,7 @@ def _updated(subject_type: str):
             .values(**row))
         if result.rowcount == 0:  # a subject written before the index existed
             connection.execute(insert(_table).values(**entry_row(target, subject_type, tsv=_pg(connection))))
-        connection.execute(version_bump(connection.dialect.name))
+        _changed(target)
     return listener
 
 
@@ -107,7 +135,7 @@ def _deleted(subject_type: str):
     def listener(_mapper, connection, target) -> None:
         connection.execute(
             delete(_table).where(_table.c.subject_type == subject_type, _table.c.subject_id == target.id))
-        connection.execute(version_bump(connection.dialect.name))
+        _changed(target)
     return listener
 
 
@@ -118,6 +146,10 @@ def install_catalog_sync() -> None:
             if (model, name) not in _installed:
                 event.listen(model, name, factory(subject_type))
                 _installed.add((model, name))
+    for name, listener in (("before_commit", _bump_before_commit), ("after_rollback", _forget)):
+        if (Session, name) not in _installed:
+            event.listen(Session, name, listener)
+            _installed.add((Session, name))
 
 
 _installed: set[tuple[type, str]] = set()
