@@ -57,12 +57,13 @@ MAX_CURSOR_LENGTH = 1024
 _MAX_TEXT = 1024  # a key string of a column without a declared length
 _INT64 = 2**63
 _REFUSED = object()
+COUNT_CAP = 10_000  # the most rows a list counts for its total
 
 
 class Page(BaseModel, Generic[T]):
     """One page of a list; ``next_cursor`` is also sent as ``Link: <…cursor=…>; rel="next"`` and ``total`` as
-    ``X-Total-Count`` (kernel.links). ``total`` is counted on the first page only (no cursor): a client walking
-    the list learns it once, and later pages cost what the first does."""
+    ``X-Total-Count`` (kernel.links). ``total`` is counted on the first page only (no cursor), up to
+    ``COUNT_CAP`` rows: a client walking the list learns it once, and later pages cost what the first does."""
 
     items: list[T]
     total: int | None = None
@@ -156,8 +157,10 @@ async def page_of(session: AsyncSession, query: Select[Any], sorts: Sorts, sort:
         next_cursor = encode_cursor([name, *(_key_value(last, key, scalars) for key in keys)])
     total = None
     if count and cursor is None:
-        total = len(rows) if not more else await session.scalar(
-            select(func.count()).select_from(query.order_by(None).subquery()))
+        # Counted up to COUNT_CAP rows, so a first page never costs a scan of a national table; past it, no total.
+        counted = len(rows) if not more else await session.scalar(
+            select(func.count()).select_from(query.order_by(None).limit(COUNT_CAP + 1).subquery()))
+        total = counted if counted is not None and counted <= COUNT_CAP else None
     return Listed(rows, next_cursor, total)
 
 

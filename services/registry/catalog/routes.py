@@ -44,12 +44,15 @@ async def search_catalog(request: Request, db: DatabaseDep, principal: OptionalP
                          cursor: Annotated[str | None, Query(max_length=200)] = None,
                          limit: Annotated[int, Query(ge=1, le=100)] = 20,
                          sort: Annotated[Literal[search_service.SORTS] | None, Query(  # type: ignore[valid-type]
-                             description="relevance (the default), or a field, `-` for descending")] = None):
+                             description="relevance (the default), or a field, `-` for descending")] = None,
+                         count: Annotated[bool, Query(description="Count every match on the first page (`total`, "
+                                                      "X-Total-Count); without it only a page holding every "
+                                                      "match states its total")] = False):
     """Full-text search of registered resources and products, ranked (or sorted), filtered and cursor-paged."""
     # A client holding this page at the catalogue's current version gets 304 without the search being run.
     if (cached := await not_modified(request, await search_service.version(db))) is not None:
         return cached
-    return await search_service.search(db, filters, principal, cursor=cursor, limit=limit, sort=sort)
+    return await search_service.search(db, filters, principal, cursor=cursor, limit=limit, sort=sort, count=count)
 
 
 @router.get("/facets", response_model=Facets,

@@ -190,8 +190,10 @@ async def version(db: Database) -> int:
 
 
 async def search(db: Database, filters: SearchFilters, viewer: Principal | None, *,
-                 cursor: str | None, limit: int, sort: str | None = None) -> dict:
-    """A page of hits (``SearchPage``), the cursor of the next one and, on the first page, the total."""
+                 cursor: str | None, limit: int, sort: str | None = None, count: bool = False) -> dict:
+    """A page of hits (``SearchPage``), the cursor of the next one and, on the first page, the total: free when
+    the page holds every hit, else counted only when asked (``count``): counting 5,000 matches of a common word
+    costs more than the page (tests/perf/test_registry_perf.py); /catalog/facets counts with its facets."""
     dialect = db.engine.dialect.name
     names, visibility, params = filter_params(filters, viewer)
     query = parse_query(filters.q or "")
@@ -202,9 +204,11 @@ async def search(db: Database, filters: SearchFilters, viewer: Principal | None,
     else:
         page = await _ranked(db, dialect, names, visibility, query, params, cursor, limit)
     if cursor is None:
-        full = page["next_cursor"] is not None
-        page["total"] = (await db.rows.fetch_all(count_statement(dialect, names, visibility, bool(query)),
-                                                 params))[0]["n"] if full else len(page["items"])
+        if page["next_cursor"] is None:
+            page["total"] = len(page["items"])
+        elif count:
+            page["total"] = (await db.rows.fetch_all(count_statement(dialect, names, visibility, bool(query)),
+                                                     params))[0]["n"]
     return page
 
 

@@ -161,7 +161,7 @@ async def test_a_search_sorts_by_a_field_in_either_direction_across_pages(regist
     names = ["戊交通", "甲交通", "丙交通", "乙交通", "丁交通", "无关资源"]
     for name in names:
         await subjects.resource("org-a", name, "城市交通" if "交通" in name else "")
-    hits, totals = await _walk(registry_client, {"q": "交通", "limit": 2, "sort": sort})
+    hits, totals = await _walk(registry_client, {"q": "交通", "limit": 2, "sort": sort, "count": "true"})
     field, descending = sort.lstrip("-"), sort.startswith("-")
     keys = [(hit[field], hit["id"]) for hit in hits]
     assert len(hits) == 5 and len({hit["id"] for hit in hits}) == 5
@@ -173,8 +173,10 @@ async def test_a_search_counts_its_total_with_its_filters_and_without_a_query(re
     for i in range(4):
         await subjects.resource("org-a", f"资源{i}", grading="core" if i % 2 else "general")
     await subjects.resource("org-a", "草稿", status="draft")  # not public: not counted
-    everything = await registry_client.get("/catalog/search", params={"limit": 3})
+    everything = await registry_client.get("/catalog/search", params={"limit": 3, "count": "true"})
     assert everything.json()["total"] == 4 and everything.headers["x-total-count"] == "4"
+    uncounted = await registry_client.get("/catalog/search", params={"limit": 3})  # not asked, not free: none
+    assert uncounted.json()["total"] is None and "x-total-count" not in uncounted.headers
     core = await registry_client.get("/catalog/search", params={"grading": "core"})
     assert core.json()["total"] == 2 and core.json()["next_cursor"] is None
     nothing = await registry_client.get("/catalog/search", params={"q": "不存在的词"})
