@@ -9,12 +9,13 @@ material change, which the registrant dates with ``changed_on``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from services.kernel.timeutil import china_day
 from services.registry.registration.models import Product, Registration
 
 
@@ -213,6 +214,10 @@ def apps_now():
 
 # --- Item 3: the filing date is the first receipt -------------------------------------------------------------
 
+def _china_day(instant: str) -> date:
+    return china_day(datetime.fromisoformat(instant))
+
+
 async def test_a_return_for_supplement_does_not_make_a_timely_first_filing_late(flow, mint):
     """Arts. 9(1), 10: started 2025-09-12, due 2025-10-16, filed 2025-10-10, returned 2025-10-13, resubmitted
     2025-10-20: filed on time; only the acceptance clock restarted."""
@@ -225,8 +230,9 @@ async def test_a_return_for_supplement_does_not_make_a_timely_first_filing_late(
     await flow.act(registrar, filed["id"], "return", {"missing_items": [{"item": "安全风险评估报告"}]})
     flow.clock.set(date(2025, 10, 20))
     resubmitted = await flow.act(agency, filed["id"], "resubmit")
-    assert resubmitted["filed_at"][:10] == "2025-10-10" and resubmitted["overdue"] == []
-    assert resubmitted["evidence"]["submissions"][0]["received_at"][:10] == "2025-10-10"
+    # Instants are UTC; the day they fall on is China's (from 16:00 UTC the two dates differ).
+    assert _china_day(resubmitted["filed_at"]) == date(2025, 10, 10) and resubmitted["overdue"] == []
+    assert _china_day(resubmitted["evidence"]["submissions"][0]["received_at"]) == date(2025, 10, 10)
     assert await _findings(flow, admin, "REG-FIRST-LATE", filed["id"], date(2025, 10, 20)) == []
 
 
